@@ -1,0 +1,55 @@
+/* Parses the link address syntax shared by every sclink tool. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sclink.h"
+
+/*
+ * "unix:PATH" or "tcp:HOST:PORT"; an IPv6 HOST is written in brackets
+ * ("tcp:[::1]:5555").  Returns 0 or SCLINK_EADDR.
+ */
+int sclink_addr_parse(const char *text, sclink_addr *addr)
+{
+    const char *host, *colon, *end;
+    char *stop;
+    unsigned long port;
+    size_t hlen;
+
+    memset(addr, 0, sizeof(*addr));
+    if (text == NULL)
+        return SCLINK_EADDR;
+    if (strncmp(text, "unix:", 5) == 0) {
+        if (text[5] == '\0' || strlen(text + 5) >= sizeof(addr->path))
+            return SCLINK_EADDR;
+        addr->kind = SCLINK_ADDR_UNIX;
+        strcpy(addr->path, text + 5);
+        return 0;
+    }
+    if (strncmp(text, "tcp:", 4) != 0)
+        return SCLINK_EADDR;
+    host = text + 4;
+    if (*host == '[') {
+        end = strchr(host, ']');
+        if (end == NULL || end[1] != ':')
+            return SCLINK_EADDR;
+        host++;
+        hlen = (size_t)(end - host);
+        colon = end + 1;
+    } else {
+        colon = strrchr(host, ':');
+        if (colon == NULL)
+            return SCLINK_EADDR;
+        hlen = (size_t)(colon - host);
+    }
+    if (hlen == 0 || hlen >= sizeof(addr->host) || colon[1] == '\0')
+        return SCLINK_EADDR;
+    port = strtoul(colon + 1, &stop, 10);
+    /* Port 0 is allowed: a listener gets a free port from the kernel. */
+    if (*stop != '\0' || port > 65535)
+        return SCLINK_EADDR;
+    addr->kind = SCLINK_ADDR_TCP;
+    memcpy(addr->host, host, hlen);
+    addr->host[hlen] = '\0';
+    addr->port = (uint16_t)port;
+    return 0;
+}

@@ -1,0 +1,231 @@
+/*
+ * libsclink: the sclink wire protocol codec.
+ *
+ * A frame is a 4-byte big-endian payload length followed by one
+ * sclink.v1.Envelope in protobuf encoding (see doc/protocol.md).  This
+ * library turns byte streams into validated messages and messages into
+ * frames, and offers a small blocking connection helper for tools and tests.
+ *
+ * Conventions (libuv's): functions return 0 or a positive count on success
+ * and a negative SCLINK_E* code on failure; a failed call changed nothing the
+ * caller owns.  Nothing in the library prints, asserts or exits.
+ */
+#ifndef SCLINK_H
+#define SCLINK_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "sclink.pb-c.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCLINK_VERSION_MAJOR 1
+#define SCLINK_VERSION_MINOR 0
+
+/* Frame limits.  The limit counts payload bytes, not the 4-byte prefix. */
+#define SCLINK_FRAME_HEADER_SIZE 4
+#define SCLINK_DEFAULT_MAX_FRAME (1u << 20) /* 1 MiB, until the handshake */
+#define SCLINK_MIN_MAX_FRAME (4u << 10)     /* 4 KiB: no agreement below */
+#define SCLINK_LIMIT_MAX_FRAME (64u << 20)  /* 64 MiB: no agreement above */
+
+/* Short names for the generated types. */
+typedef Sclink__V1__Envelope sclink_msg;
+typedef Sclink__V1__Hello sclink_hello;
+typedef Sclink__V1__Welcome sclink_welcome;
+typedef Sclink__V1__DeviceInfo sclink_device_info;
+typedef Sclink__V1__Bar sclink_bar;
+typedef Sclink__V1__Request sclink_request;
+typedef Sclink__V1__Response sclink_response;
+typedef Sclink__V1__Attributes sclink_attributes;
+typedef Sclink__V1__Interrupt sclink_interrupt;
+typedef Sclink__V1__Sync sclink_sync;
+typedef Sclink__V1__Bye sclink_bye;
+typedef Sclink__V1__Error sclink_error;
+
+/*
+ * Error codes.  System errors are -errno (SCLINK_ETIMEDOUT is -ETIMEDOUT);
+ * protocol errors live in their own range so they never collide.
+ */
+#define SCLINK_ENOMEM (-ENOMEM)
+#define SCLINK_EINVAL (-EINVAL)
+#define SCLINK_ETIMEDOUT (-ETIMEDOUT)
+#define SCLINK_ENOBUFS (-ENOBUFS)
+enum {
+    SCLINK_EFRAMESIZE = -4000, /* length prefix zero or over the limit */
+    SCLINK_EDECODE = -4001,    /* payload is not a valid Envelope encoding */
+    SCLINK_EMISSING = -4002,   /* a field the spec requires is absent */
+    SCLINK_ERANGE = -4003,     /* a value outside what the spec allows */
+    SCLINK_ELENGTH = -4004,    /* data/byte-enable length inconsistent */
+    SCLINK_EUNKNOWN = -4005,   /* unknown message type in the envelope */
+    SCLINK_EVERSION = -4006,   /* incompatible protocol major version */
+    SCLINK_EPEER = -4007,      /* the peer sent Error */
+    SCLINK_ECLOSED = -4008,    /* the peer closed the connection */
+    SCLINK_EADDR = -4009,      /* malformed "unix:PATH" / "tcp:HOST:PORT" */
+    SCLINK_ESTATE = -4010,     /* message not allowed in this state */
+    SCLINK_EBROKEN = -4011,    /* stream unusable after an earlier error */
+};
+
+/* A human-readable text for any code this library returns. */
+const char *sclink_strerror(int err);
+
+/* Maps a library error to the ErrorCode sent to the peer in an Error. */
+Sclink__V1__ErrorCode sclink_error_code(int err);
+
+/* ------------------------------------------------------------------ buffer */
+
+/* A growable byte buffer; zero-initialise or sclink_buf_init() before use. */
+typedef struct sclink_buf {
+    uint8_t *base;
+    size_t len;
+    size_t cap;
+} sclink_buf;
+
+void sclink_buf_init(sclink_buf *b);
+void sclink_buf_free(sclink_buf *b);
+int sclink_buf_reserve(sclink_buf *b, size_t extra);
+/* Drops the first n bytes (after they were written out). */
+void sclink_buf_consume(sclink_buf *b, size_t n);
+
+/* ----------------------------------------------------------------- encoder */
+
+/*
+ * Validates `m` and encodes it as one frame.  Returns the frame size
+ * (prefix included) or a negative code: the message is not valid, its
+ * payload is over `max_frame`, or (sclink_encode) `cap` is too small.
+ */
+int sclink_encode(const sclink_msg *m, uint32_t max_frame, void *buf, size_t cap);
+/* Appends one frame to a growable buffer (several frames batch one write). */
+int sclink_encode_append(const sclink_msg *m, uint32_t max_frame, sclink_buf *b);
+/*
+ * For writev: validates `m`, writes its 4-byte prefix to hdr and returns the
+ * payload size; the caller packs the payload with
+ * sclink__v1__envelope__pack() into a buffer of that size.
+ */
+int sclink_encode_header(const sclink_msg *m, uint32_t max_frame,
+                         uint8_t hdr[SCLINK_FRAME_HEADER_SIZE]);
+
+/* ----------------------------------------------------------------- decoder */
+
+/*
+ * Incremental decoder: feed it bytes as they arrive, in chunks of any size,
+ * and take whole, validated messages out with sclink_decoder_next().
+ * After an error the decoder stays broken (the stream has lost framing) and
+ * every call returns SCLINK_EBROKEN; sclink_decoder_reason() says why.
+ */
+typedef struct sclink_decoder {
+    sclink_buf in;      /* bytes not yet consumed */
+    size_t pos;         /* start of the next frame in `in` */
+    uint32_t max_frame; /* largest payload accepted */
+    int error;          /* sticky error, 0 while healthy */
+    char reason[160];   /* what the error was about */
+} sclink_decoder;
+
+void sclink_decoder_init(sclink_decoder *d, uint32_t max_frame);
+void sclink_decoder_free(sclink_decoder *d);
+/* Changes the limit, e.g. after the handshake agreed a new one. */
+int sclink_decoder_set_max_frame(sclink_decoder *d, uint32_t max_frame);
+/*
+ * Copies len bytes in.  A length prefix over the limit is rejected here,
+ * before any memory is set aside for its payload.
+ */
+int sclink_decoder_feed(sclink_decoder *d, const void *data, size_t len);
+/*
+ * Takes the next complete message: returns 1 and sets *out (free it with
+ * sclink_msg_free), 0 when more bytes are needed, or a negative code.
+ */
+int sclink_decoder_next(sclink_decoder *d, sclink_msg **out);
+/* Bytes held that do not yet form a whole frame. */
+size_t sclink_decoder_pending(const sclink_decoder *d);
+const char *sclink_decoder_reason(const sclink_decoder *d);
+
+/* Decodes exactly one payload (no prefix) and validates it. */
+int sclink_msg_unpack(const void *payload, size_t len, uint32_t max_frame,
+                      sclink_msg **out, char *why, size_t whylen);
+void sclink_msg_free(sclink_msg *m);
+
+/* -------------------------------------------------------------- validation */
+
+/*
+ * Checks a message against doc/protocol.md: required fields present, enum
+ * values known, lengths consistent, data within `max_frame`.  On failure
+ * writes a one-line reason naming the field to `why` (if not NULL).
+ */
+int sclink_msg_validate(const sclink_msg *m, uint32_t max_frame, char *why,
+                        size_t whylen);
+
+/* The message's name ("Hello", "Request", ...) for logs. */
+const char *sclink_msg_name(const sclink_msg *m);
+
+/* ---------------------------------------------------------- connection */
+
+/* A parsed "unix:PATH" or "tcp:HOST:PORT" address. */
+typedef struct sclink_addr {
+    enum { SCLINK_ADDR_UNIX = 1, SCLINK_ADDR_TCP = 2 } kind;
+    char path[108]; /* unix: socket path */
+    char host[256]; /* tcp: host name or address ([v6] without brackets) */
+    uint16_t port;  /* tcp: port */
+} sclink_addr;
+
+int sclink_addr_parse(const char *text, sclink_addr *addr);
+
+/*
+ * A blocking connection: one socket, a decoder and the agreed limit.
+ * For tools and tests; the gateway drives its sockets with libuv.
+ */
+typedef struct sclink_conn {
+    int fd;
+    uint32_t max_frame;
+    sclink_decoder dec;
+    sclink_buf out;
+} sclink_conn;
+
+/* Connects, retrying until timeout_ms passes (the server may be starting). */
+int sclink_conn_connect(sclink_conn *c, const char *addr, int timeout_ms);
+/* Wraps an already connected socket; the connection owns fd afterwards. */
+int sclink_conn_from_fd(sclink_conn *c, int fd);
+int sclink_conn_send(sclink_conn *c, const sclink_msg *m);
+/* Receives the next message; timeout_ms < 0 waits forever. */
+int sclink_conn_recv(sclink_conn *c, sclink_msg **out, int timeout_ms);
+/* Sets the agreed frame limit for both directions. */
+int sclink_conn_set_max_frame(sclink_conn *c, uint32_t max_frame);
+void sclink_conn_close(sclink_conn *c);
+
+/* A listening socket for simple blocking servers (tests, tools). */
+int sclink_listen(const char *addr, int *fd_out);
+int sclink_accept(int listen_fd, sclink_conn *c, int timeout_ms);
+
+/* ----------------------------------------------------------- handshake */
+
+/*
+ * Checks a Hello as a gateway must (role, major version).  On a mismatch
+ * returns SCLINK_EVERSION (or another code) and writes the text of the Error
+ * to send, naming both versions, into `why`.
+ */
+int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen);
+/* Agreed frame limit from two proposals (0 = no proposal: the default). */
+uint32_t sclink_agree_max_frame(uint32_t a, uint32_t b);
+
+/*
+ * QEMU side: sends `hello`, waits for the answer.  Returns 0 with *welcome
+ * set (free it with sclink_msg_free), SCLINK_EPEER with the peer's Error text
+ * in `why`, or another negative code.  On success the connection's frame
+ * limit is the agreed one.
+ */
+int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
+                            sclink_msg **welcome, int timeout_ms, char *why,
+                            size_t whylen);
+
+/* Sends an Error with the given code and text. */
+int sclink_conn_send_error(sclink_conn *c, Sclink__V1__ErrorCode code,
+                           const char *text);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCLINK_H */

@@ -1,0 +1,1 @@
+# router/: filled in by the router work (issue 3).
