@@ -97,6 +97,18 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
         err = SCLINK_EVERSION;
         goto out_free;
     }
+    /* The gateway may only narrow what was offered. */
+    if ((w->capabilities & ~hello->capabilities) != 0 ||
+        (hello->has_max_frame && hello->max_frame != 0 &&
+         w->max_frame > hello->max_frame)) {
+        sclink__why(why, whylen,
+                    "Welcome agrees to more than the Hello offered "
+                    "(capabilities %#llx of %#llx, max_frame %u)",
+                    (unsigned long long)w->capabilities,
+                    (unsigned long long)hello->capabilities, w->max_frame);
+        err = SCLINK_ERANGE;
+        goto out_free;
+    }
     err = sclink_conn_set_max_frame(c, w->max_frame);
     if (err)
         goto out_free;

@@ -63,7 +63,9 @@ static int check_hello(const sclink_hello *h, char *why, size_t whylen)
     REQUIRE(h, version_major, "Hello");
     REQUIRE(h, version_minor, "Hello");
     REQUIRE_ENUM(h, role, "Hello", sclink__v1__role__descriptor);
-    if (h->has_max_frame && h->max_frame < SCLINK_MIN_MAX_FRAME)
+    /* 0 means "no proposal", like an absent field. */
+    if (h->has_max_frame && h->max_frame != 0 &&
+        h->max_frame < SCLINK_MIN_MAX_FRAME)
         FAIL(SCLINK_ERANGE, "Hello: max_frame %u below the minimum %u",
              h->max_frame, SCLINK_MIN_MAX_FRAME);
     return check_text(h->name, NAME_MAX_LEN, "Hello", "name", why, whylen);

@@ -113,6 +113,8 @@ static void hello_v(sclink_hello *h, unsigned major)
     h->has_role = 1;
     h->role = SCLINK__V1__ROLE__ROLE_QEMU;
     h->name = "test";
+    h->has_capabilities = 1;
+    h->capabilities = 0xff;
     h->has_max_frame = 1;
     h->max_frame = 65536;
 }
@@ -159,6 +161,28 @@ START_TEST(test_handshake_version_mismatch)
     /* The Error names both versions. */
     ck_assert_ptr_nonnull(strstr(why, "2.0"));
     ck_assert_ptr_nonnull(strstr(why, "1.0"));
+    sclink_conn_close(&c);
+    stop_server(pid);
+}
+END_TEST
+
+/* A Welcome agreeing to capabilities the Hello did not offer is refused. */
+START_TEST(test_handshake_welcome_oversteps)
+{
+    char addr[128], why[256] = "";
+    sclink_conn c;
+    sclink_hello h;
+    sclink_msg *w;
+    pid_t pid;
+
+    make_unix_addr(addr, sizeof(addr));
+    pid = start_server(addr, SERVE_HANDSHAKE);
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    hello_v(&h, SCLINK_VERSION_MAJOR);
+    h.capabilities = SCLINK__V1__CAPABILITY__CAP_SYNC; /* sample grants DMA too */
+    ck_assert_int_eq(sclink_client_handshake(&c, &h, &w, 2000, why, sizeof(why)),
+                     SCLINK_ERANGE);
+    ck_assert_ptr_nonnull(strstr(why, "more than the Hello offered"));
     sclink_conn_close(&c);
     stop_server(pid);
 }
@@ -311,6 +335,7 @@ static Suite *conn_suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_handshake_unix);
     tcase_add_test(tc, test_handshake_version_mismatch);
+    tcase_add_test(tc, test_handshake_welcome_oversteps);
     tcase_add_test(tc, test_hello_check_rules);
     tcase_add_test(tc, test_agree_max_frame);
     tcase_add_test(tc, test_echo_tcp_every_type);

@@ -23,16 +23,16 @@ fuzz-seeds: tests/fuzz/gen-seeds
 
 FUZZ_SECONDS = 600
 FUZZ_SANITIZE = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SOURCES = $(srcdir)/tests/fuzz/fuzz-decoder.c \
+FUZZ_SRCS = $(srcdir)/tests/fuzz/fuzz-decoder.c \
 	$(srcdir)/proto/error.c $(srcdir)/proto/buf.c $(srcdir)/proto/decoder.c \
 	$(srcdir)/proto/encoder.c $(srcdir)/proto/validate.c proto/sclink.pb-c.c
 
 # Built by clang directly: libFuzzer is a clang feature and the sanitized
 # objects must not mix with the libtool build.
-tests/fuzz/fuzz-decoder: $(FUZZ_SOURCES) $(srcdir)/proto/sclink.h proto/sclink.pb-c.h
+tests/fuzz/fuzz-decoder: $(FUZZ_SRCS) $(srcdir)/proto/sclink.h proto/sclink.pb-c.h
 if HAVE_CLANG
 	$(AM_V_CCLD)$(CLANG) -g -O1 $(FUZZ_SANITIZE) $(AM_CPPFLAGS) \
-		$(PROTOBUF_C_CFLAGS) -o $@ $(FUZZ_SOURCES) $(PROTOBUF_C_LIBS)
+		$(PROTOBUF_C_CFLAGS) -o $@ $(FUZZ_SRCS) $(PROTOBUF_C_LIBS)
 else
 	@echo "make fuzz needs clang: install the Debian package 'clang'" >&2; exit 1
 endif

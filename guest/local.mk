@@ -1,0 +1,1 @@
+# guest/: rules arrive with its issue.

@@ -1,0 +1,1 @@
+# qemu-dev/: rules arrive with its issue.

@@ -1,0 +1,296 @@
+// sclink::Router: the TLM-2.0 side of the router.  All address decisions
+// are the C map's (map.c); this file only moves payloads and DMI ranges
+// between address spaces.
+#include "router.h"
+
+#include <utility>
+
+#include "map-internal.h"
+
+namespace sclink {
+
+Router::Router(const sc_core::sc_module_name &name,
+               const sc_core::sc_time &latency)
+    : sc_core::sc_module(name), in("in"), out("out"), m_latency(latency)
+{
+    in.register_b_transport(this, &Router::b_transport);
+    in.register_transport_dbg(this, &Router::transport_dbg);
+    in.register_get_direct_mem_ptr(this, &Router::get_direct_mem_ptr);
+    out.register_invalidate_direct_mem_ptr(this,
+                                           &Router::invalidate_direct_mem_ptr);
+}
+
+Router::~Router()
+{
+    sclink_map_free(m_map);
+}
+
+void Router::map(unsigned index, uint64_t base, uint64_t size, uint64_t offset,
+                 int priority, const std::string &name)
+{
+    m_windows.push_back(Window{name, base, size, offset, priority, index});
+    m_dirty = true;
+}
+
+void Router::map_default(unsigned index, const std::string &name)
+{
+    m_default = index;
+    m_default_name = name;
+    m_dirty = true;
+}
+
+// What the user sees for a window without a name: the target's socket.
+static std::string target_label(const std::vector<std::string> &names,
+                                unsigned index)
+{
+    if (index < names.size() && !names[index].empty())
+        return names[index];
+    return "target " + std::to_string(index);
+}
+
+int Router::build(std::string *error)
+{
+    const unsigned ntargets = out.size();
+    std::vector<std::string> names;
+    std::vector<sclink_map_entry> entries;
+    sclink_map_entry dflt{};
+    sclink_map *map = nullptr;
+    char text[512];
+    bool rebuilt = m_map != nullptr;
+
+    // The C core checks the windows against each other; only the router
+    // knows how many targets are bound.
+    names.reserve(m_windows.size());
+    for (const Window &w : m_windows) {
+        names.push_back(w.name.empty() ? target_label(m_target_names, w.target)
+                                       : w.name);
+        if (w.target >= ntargets) {
+            if (error != nullptr)
+                *error = "window '" + names.back() + "' names target " +
+                         std::to_string(w.target) + " but " +
+                         std::to_string(ntargets) + " are bound";
+            return -EINVAL;
+        }
+    }
+    if (m_default != SCLINK_MAP_NO_TARGET && m_default >= ntargets) {
+        if (error != nullptr)
+            *error = "default target " + std::to_string(m_default) + " but " +
+                     std::to_string(ntargets) + " are bound";
+        return -EINVAL;
+    }
+    if (m_default_name.empty() && m_default != SCLINK_MAP_NO_TARGET)
+        m_default_name = target_label(m_target_names, m_default);
+
+    entries.resize(m_windows.size());
+    for (size_t i = 0; i < m_windows.size(); i++) {
+        const Window &w = m_windows[i];
+        entries[i] = sclink_map_entry{names[i].c_str(), w.base, w.size,
+                                      w.offset, w.priority, w.target};
+    }
+    dflt.name = m_default_name.c_str();
+    dflt.target = m_default;
+    int err = sclink_map_build(&map, entries.data(), entries.size(),
+                               m_default != SCLINK_MAP_NO_TARGET ? &dflt
+                                                                 : nullptr,
+                               text, sizeof(text));
+    if (err != 0) {
+        if (error != nullptr)
+            *error = text;
+        return err;
+    }
+    std::swap(map, m_map);
+    sclink_map_free(map);
+    m_last = &m_map->segs[0];
+    m_dirty = false;
+
+    // DMI pointers handed out under the old map may now be wrong.  The
+    // sockets can only be walked once elaboration has connected them.
+    if (rebuilt && sc_core::sc_get_status() >= sc_core::SC_END_OF_ELABORATION) {
+        for (unsigned i = 0; i < in.size(); i++)
+            in[i]->invalidate_direct_mem_ptr(0, ~sc_dt::uint64(0));
+    }
+    return 0;
+}
+
+void Router::end_of_elaboration()
+{
+    if (m_dirty)
+        ensure_built();
+}
+
+std::string Router::map_text()
+{
+    std::string error;
+
+    if (m_dirty && build(&error) != 0)
+        return "address map not built: " + error + "\n";
+    int len = sclink_map_format(m_map, nullptr, 0);
+    if (len < 0)
+        return std::string("address map not printable: ") +
+               sclink_map_strerror(len) + "\n";
+    std::string text(static_cast<size_t>(len) + 1, '\0');
+    sclink_map_format(m_map, &text[0], text.size());
+    text.resize(static_cast<size_t>(len));
+    return text;
+}
+
+int Router::print(std::FILE *f)
+{
+    std::string error;
+    int err;
+
+    if (m_dirty && (err = build(&error)) != 0)
+        return err;
+    return sclink_map_print(m_map, f);
+}
+
+// Builds the map if map() was called since the last build; reports and
+// returns false if that fails.  Kept out of line so decode() stays small
+// enough to inline into every transport path.
+bool Router::ensure_built()
+{
+    std::string error;
+
+    if (build(&error) == 0)
+        return true;
+    SC_REPORT_ERROR("sclink/router", (std::string(name()) + ": " + error).c_str());
+    return false;
+}
+
+// The segment for `len` bytes at `addr`, or nullptr for a hole or an access
+// crossing a segment end.  Consecutive accesses mostly hit one device, so
+// the last segment is tried before the binary search.
+inline const sclink_map_seg *Router::decode(uint64_t addr, uint64_t len)
+{
+    if (m_dirty && !ensure_built())
+        return nullptr;
+    const sclink_map_seg *seg = m_last;
+    if (!sclink__seg_holds(seg, addr)) {
+        seg = sclink__map_find(m_map, addr);
+        m_last = seg;
+    }
+    if (seg->target == SCLINK_MAP_NO_TARGET || !sclink__seg_fits(seg, addr, len))
+        return nullptr;
+    return seg;
+}
+
+// The bytes a transaction touches from its address: a streaming burst
+// repeats over its streaming width, so only that much must fit.
+static inline uint64_t span(const tlm::tlm_generic_payload &tx)
+{
+    uint64_t len = tx.get_data_length();
+    uint64_t width = tx.get_streaming_width();
+
+    return width != 0 && width < len ? width : len;
+}
+
+void Router::b_transport(int id, tlm::tlm_generic_payload &tx,
+                         sc_core::sc_time &t)
+{
+    const sc_dt::uint64 addr = tx.get_address();
+    const sclink_map_seg *seg = decode(addr, span(tx));
+
+    t += m_latency;
+    if (seg == nullptr) {
+        tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    tx.set_address(addr + seg->delta);
+    out[seg->target]->b_transport(tx, t);
+    tx.set_address(addr);
+}
+
+unsigned int Router::transport_dbg(int id, tlm::tlm_generic_payload &tx)
+{
+    const sc_dt::uint64 addr = tx.get_address();
+    const sclink_map_seg *seg = decode(addr, tx.get_data_length());
+
+    if (seg == nullptr)
+        return 0;
+    tx.set_address(addr + seg->delta);
+    unsigned int n = out[seg->target]->transport_dbg(tx);
+    tx.set_address(addr);
+    return n;
+}
+
+// Describes "no DMI here" for [start, last] in system addresses.
+static void refuse(tlm::tlm_dmi &dmi, uint64_t start, uint64_t last)
+{
+    dmi.init();
+    dmi.set_start_address(start);
+    dmi.set_end_address(last);
+}
+
+bool Router::get_direct_mem_ptr(int id, tlm::tlm_generic_payload &tx,
+                                tlm::tlm_dmi &dmi)
+{
+    const sc_dt::uint64 addr = tx.get_address();
+    const sclink_map_seg *seg = decode(addr, 0);
+
+    if (seg == nullptr) {
+        // A hole (decode() left it in m_last): no DMI anywhere in it, which
+        // the initiator may cache.  Without a map, only addr is known.
+        if (m_last != nullptr && sclink__seg_holds(m_last, addr))
+            refuse(dmi, m_last->start, m_last->last);
+        else
+            refuse(dmi, addr, addr);
+        return false;
+    }
+    tx.set_address(addr + seg->delta);
+    bool granted = out[seg->target]->get_direct_mem_ptr(tx, dmi);
+    tx.set_address(addr);
+
+    // The answer, grant or refusal, is in target addresses and may cover
+    // more than this segment (a refusal is [0, 2^64-1] by default): clip
+    // it to the segment, then translate it back.
+    const uint64_t lo = seg->start + seg->delta;
+    const uint64_t hi = seg->last + seg->delta;
+    uint64_t start = dmi.get_start_address();
+    uint64_t end = dmi.get_end_address();
+    if (start > end || start > hi || end < lo) {
+        // Nothing of the answer falls in the segment: a target bug; all we
+        // may still claim is that this one address has no DMI.
+        refuse(dmi, addr, addr);
+        return false;
+    }
+    if (start < lo) {
+        // dmi_ptr points at start_address: move it along with the start.
+        if (granted)
+            dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (lo - start));
+        start = lo;
+    }
+    if (end > hi)
+        end = hi;
+    dmi.set_start_address(start - seg->delta);
+    dmi.set_end_address(end - seg->delta);
+    return granted;
+}
+
+// A target's invalidation is in its own addresses: every segment that maps
+// onto the range invalidates the matching system range, for every
+// initiator.  Rare enough that a walk over all segments is the right cost.
+void Router::invalidate_direct_mem_ptr(int id, sc_dt::uint64 start,
+                                       sc_dt::uint64 end)
+{
+    size_t n;
+    const sclink_map_seg *segs;
+
+    if (m_map == nullptr)
+        return;
+    segs = sclink_map_segments(m_map, &n);
+    for (size_t i = 0; i < n; i++) {
+        const sclink_map_seg &s = segs[i];
+        if (s.target != static_cast<unsigned>(id))
+            continue;
+        const uint64_t lo = s.start + s.delta;
+        const uint64_t hi = s.last + s.delta;
+        if (start > hi || end < lo)
+            continue;
+        const uint64_t a = (start > lo ? start : lo) - s.delta;
+        const uint64_t b = (end < hi ? end : hi) - s.delta;
+        for (unsigned j = 0; j < in.size(); j++)
+            in[j]->invalidate_direct_mem_ptr(a, b);
+    }
+}
+
+} // namespace sclink

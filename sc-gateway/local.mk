@@ -1,0 +1,1 @@
+# sc-gateway/: rules arrive with its issue.

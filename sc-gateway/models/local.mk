@@ -1,0 +1,1 @@
+# sc-gateway/models/: built-in SystemC models.

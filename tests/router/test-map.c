@@ -1,0 +1,533 @@
+/* Check suite for the router's address map core (router/map.c). */
+#include <check.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sclink_router.h"
+
+#define E(name, base, size, offset, prio, target) \
+    { (name), (base), (size), (offset), (prio), (target) }
+
+static sclink_map *build_ok(const sclink_map_entry *e, size_t n,
+                            const sclink_map_entry *dflt)
+{
+    sclink_map *m = NULL;
+    char err[512];
+    int rc = sclink_map_build(&m, e, n, dflt, err, sizeof(err));
+
+    ck_assert_msg(rc == 0, "build failed (%d): %s", rc, err);
+    ck_assert_ptr_nonnull(m);
+    return m;
+}
+
+/* Decodes and checks target and target-relative address. */
+static void expect_hit(const sclink_map *m, uint64_t addr, uint64_t len,
+                       uint32_t target, uint64_t taddr)
+{
+    const sclink_map_seg *s = NULL;
+    int rc = sclink_map_decode(m, addr, len, &s);
+
+    ck_assert_msg(rc == 0, "decode 0x%" PRIx64 "+%" PRIu64 ": %s", addr, len,
+                  sclink_map_strerror(rc));
+    ck_assert_uint_eq(s->target, target);
+    ck_assert_uint_eq(addr + s->delta, taddr);
+}
+
+static void expect_miss(const sclink_map *m, uint64_t addr, uint64_t len,
+                        int code)
+{
+    const sclink_map_seg *s = NULL;
+
+    ck_assert_int_eq(sclink_map_decode(m, addr, len, &s), code);
+    ck_assert_ptr_nonnull(s);
+}
+
+/* The segments must partition [0, UINT64_MAX] in order. */
+static void expect_partition(const sclink_map *m)
+{
+    size_t n, i;
+    const sclink_map_seg *s = sclink_map_segments(m, &n);
+
+    ck_assert_uint_ge(n, 1);
+    ck_assert_uint_eq(s[0].start, 0);
+    ck_assert_uint_eq(s[n - 1].last, UINT64_MAX);
+    for (i = 0; i < n; i++) {
+        ck_assert_uint_le(s[i].start, s[i].last);
+        if (i > 0) {
+            ck_assert_uint_eq(s[i].start, s[i - 1].last + 1);
+            /* Neighbours of one entry would have been merged. */
+            ck_assert_int_ne(s[i].entry, s[i - 1].entry);
+        }
+    }
+}
+
+START_TEST(empty_map_is_all_hole)
+{
+    sclink_map *m = build_ok(NULL, 0, NULL);
+    size_t n;
+
+    sclink_map_segments(m, &n);
+    ck_assert_uint_eq(n, 1);
+    expect_miss(m, 0, 1, SCLINK_MAP_EUNMAPPED);
+    expect_miss(m, UINT64_MAX, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(one_entry_first_and_last_byte)
+{
+    sclink_map_entry e[] = {E("ram", 0x1000, 0x1000, 0x80000, 0, 3)};
+    sclink_map *m = build_ok(e, 1, NULL);
+
+    expect_hit(m, 0x1000, 1, 3, 0x80000);
+    expect_hit(m, 0x1fff, 1, 3, 0x80fff);
+    expect_hit(m, 0x1000, 0x1000, 3, 0x80000); /* the whole entry at once */
+    expect_miss(m, 0x0fff, 1, SCLINK_MAP_EUNMAPPED);
+    expect_miss(m, 0x2000, 1, SCLINK_MAP_EUNMAPPED);
+    expect_partition(m);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(crossing_access_is_an_error)
+{
+    sclink_map_entry e[] = {E("a", 0x1000, 0x1000, 0, 0, 0),
+                            E("b", 0x2000, 0x1000, 0, 0, 1)};
+    sclink_map *m = build_ok(e, 2, NULL);
+
+    expect_hit(m, 0x1ffc, 4, 0, 0xffc);
+    expect_miss(m, 0x1ffc, 8, SCLINK_MAP_ECROSS); /* into b */
+    expect_miss(m, 0x2ffc, 8, SCLINK_MAP_ECROSS); /* into the hole */
+    expect_miss(m, 0x1000, 0x1001, SCLINK_MAP_ECROSS);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(zero_length_access_decodes_the_address)
+{
+    sclink_map_entry e[] = {E("a", 0x1000, 0x10, 0, 0, 0)};
+    sclink_map *m = build_ok(e, 1, NULL);
+
+    expect_hit(m, 0x100f, 0, 0, 0xf);
+    expect_miss(m, 0x1010, 0, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(size_zero_is_rejected)
+{
+    sclink_map_entry e[] = {E("ok", 0, 0x10, 0, 0, 0),
+                            E("empty", 0x100, 0, 0, 0, 1)};
+    sclink_map *m = (sclink_map *)(uintptr_t)1;
+    char err[256];
+
+    ck_assert_int_eq(sclink_map_build(&m, e, 2, NULL, err, sizeof(err)), -EINVAL);
+    ck_assert_ptr_eq(m, (sclink_map *)(uintptr_t)1); /* untouched */
+    ck_assert_msg(strstr(err, "'empty'") && strstr(err, "size 0"), "%s", err);
+}
+END_TEST
+
+START_TEST(entry_past_the_top_is_rejected)
+{
+    sclink_map_entry past[] = {E("big", UINT64_MAX - 0xff, 0x101, 0, 0, 0)};
+    sclink_map_entry toff[] = {E("off", 0, 0x1000, UINT64_MAX - 0xffe, 0, 0)};
+    sclink_map *m = NULL;
+    char err[256];
+
+    ck_assert_int_eq(sclink_map_build(&m, past, 1, NULL, err, sizeof(err)), -ERANGE);
+    ck_assert_msg(strstr(err, "'big'") != NULL, "%s", err);
+    ck_assert_int_eq(sclink_map_build(&m, toff, 1, NULL, err, sizeof(err)), -ERANGE);
+    ck_assert_msg(strstr(err, "'off'") != NULL, "%s", err);
+    ck_assert_ptr_null(m);
+}
+END_TEST
+
+START_TEST(entry_at_the_top_of_the_space)
+{
+    sclink_map_entry e[] = {E("top", UINT64_MAX - 0xfff, 0x1000, 0, 0, 1),
+                            E("last", 0, UINT64_MAX, 0, 0, 2)};
+    sclink_map *m = build_ok(e, 1, NULL);
+    const sclink_map_seg *s;
+
+    expect_hit(m, UINT64_MAX, 1, 1, 0xfff);
+    expect_hit(m, UINT64_MAX - 3, 4, 1, 0xffc);
+    expect_hit(m, UINT64_MAX - 0xfff, 0x1000, 1, 0);
+    /* An access wrapping past 2^64 crosses, it does not wrap to 0. */
+    expect_miss(m, UINT64_MAX - 1, 4, SCLINK_MAP_ECROSS);
+    expect_miss(m, UINT64_MAX - 0x1000, 1, SCLINK_MAP_EUNMAPPED);
+    expect_partition(m);
+    sclink_map_free(m);
+
+    /* [0, 2^64 - 2]: the largest size; the very last byte stays a hole. */
+    m = build_ok(&e[1], 1, NULL);
+    expect_hit(m, UINT64_MAX - 1, 1, 2, UINT64_MAX - 1);
+    expect_miss(m, UINT64_MAX, 1, SCLINK_MAP_EUNMAPPED);
+    s = sclink_map_find(m, UINT64_MAX);
+    ck_assert_uint_eq(s->start, UINT64_MAX);
+    ck_assert_uint_eq(s->last, UINT64_MAX);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(single_byte_at_the_top)
+{
+    sclink_map_entry e[] = {E("b", UINT64_MAX, 1, 7, 0, 0)};
+    sclink_map *m = build_ok(e, 1, NULL);
+
+    expect_hit(m, UINT64_MAX, 1, 0, 7);
+    expect_miss(m, UINT64_MAX, 2, SCLINK_MAP_ECROSS);
+    expect_miss(m, UINT64_MAX - 1, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(equal_priority_overlap_names_both_and_the_range)
+{
+    sclink_map_entry e[] = {E("ram", 0x0000, 0x2000, 0, 0, 0),
+                            E("uart", 0x1800, 0x1000, 0, 0, 1)};
+    sclink_map *m = NULL;
+    char err[512];
+
+    ck_assert_int_eq(sclink_map_build(&m, e, 2, NULL, err, sizeof(err)),
+                     SCLINK_MAP_EOVERLAP);
+    ck_assert_ptr_null(m);
+    ck_assert_msg(strstr(err, "'ram'") && strstr(err, "'uart'"), "%s", err);
+    ck_assert_msg(strstr(err, "[0x0000000000001800-0x0000000000001fff]"), "%s", err);
+    ck_assert_str_eq(sclink_map_strerror(SCLINK_MAP_EOVERLAP),
+                     "address map entries of equal priority overlap");
+}
+END_TEST
+
+START_TEST(unnamed_entries_are_named_by_index)
+{
+    sclink_map_entry e[] = {E(NULL, 0x0, 0x10, 0, 0, 0),
+                            E(NULL, 0x8, 0x10, 0, 0, 1)};
+    sclink_map *m = NULL;
+    char err[512];
+
+    ck_assert_int_eq(sclink_map_build(&m, e, 2, NULL, err, sizeof(err)),
+                     SCLINK_MAP_EOVERLAP);
+    ck_assert_msg(strstr(err, "#0") && strstr(err, "#1"), "%s", err);
+}
+END_TEST
+
+START_TEST(touching_entries_do_not_overlap)
+{
+    sclink_map_entry e[] = {E("a", 0x0, 0x1000, 0, 0, 0),
+                            E("b", 0x1000, 0x1000, 0, 0, 1)};
+    sclink_map *m = build_ok(e, 2, NULL);
+
+    expect_hit(m, 0xfff, 1, 0, 0xfff);
+    expect_hit(m, 0x1000, 1, 1, 0);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(higher_priority_shadows_the_overlap_only)
+{
+    sclink_map_entry e[] = {E("ram", 0x0, 0x10000, 0x100000, 0, 0),
+                            E("uart", 0x1000, 0x1000, 0, 1, 1)};
+    sclink_map *m = build_ok(e, 2, NULL);
+    size_t n;
+    const sclink_map_seg *s = sclink_map_segments(m, &n);
+
+    ck_assert_uint_eq(n, 4); /* ram, uart, ram, hole */
+    expect_hit(m, 0x0fff, 1, 0, 0x100fff);
+    expect_hit(m, 0x1000, 1, 1, 0x0);
+    expect_hit(m, 0x1fff, 1, 1, 0xfff);
+    /* ram keeps its translation on both sides of the shadow. */
+    expect_hit(m, 0x2000, 1, 0, 0x102000);
+    expect_hit(m, 0xffff, 1, 0, 0x10ffff);
+    expect_miss(m, 0x0ffc, 8, SCLINK_MAP_ECROSS);
+    ck_assert_int_eq(s[0].entry, 0);
+    ck_assert_int_eq(s[2].entry, 0);
+    expect_partition(m);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(priority_is_not_binding_order)
+{
+    /* Same two windows as above, listed the other way round. */
+    sclink_map_entry e[] = {E("uart", 0x1000, 0x1000, 0, 1, 1),
+                            E("ram", 0x0, 0x10000, 0, 0, 0)};
+    sclink_map *m = build_ok(e, 2, NULL);
+
+    expect_hit(m, 0x1800, 1, 1, 0x800);
+    expect_hit(m, 0x2800, 1, 0, 0x2800);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(lower_priority_fully_shadowed_disappears)
+{
+    sclink_map_entry e[] = {E("big", 0x0, 0x10000, 0, 5, 0),
+                            E("small", 0x1000, 0x100, 0, 1, 1),
+                            E("low", 0x8000, 0x10000, 0x40, -3, 2)};
+    sclink_map *m = build_ok(e, 3, NULL);
+    size_t n, i;
+    const sclink_map_seg *s = sclink_map_segments(m, &n);
+
+    for (i = 0; i < n; i++)
+        ck_assert_uint_ne(s[i].target, 1);
+    expect_hit(m, 0x1000, 1, 0, 0x1000);
+    expect_hit(m, 0xffff, 1, 0, 0xffff);
+    expect_hit(m, 0x10000, 1, 2, 0x8040); /* low, shadowed up to here */
+    expect_hit(m, 0x17fff, 1, 2, 0xffff + 0x40);
+    expect_partition(m);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(nested_priorities)
+{
+    sclink_map_entry e[] = {E("l0", 0x0, 0x1000, 0, 0, 0),
+                            E("l1", 0x100, 0x800, 0, 1, 1),
+                            E("l2", 0x200, 0x100, 0, 2, 2)};
+    sclink_map *m = build_ok(e, 3, NULL);
+    size_t n;
+
+    sclink_map_segments(m, &n);
+    ck_assert_uint_eq(n, 6); /* l0 l1 l2 l1 l0 hole */
+    expect_hit(m, 0x0ff, 1, 0, 0x0ff);
+    expect_hit(m, 0x100, 1, 1, 0x000);
+    expect_hit(m, 0x200, 1, 2, 0x000);
+    expect_hit(m, 0x2ff, 1, 2, 0x0ff);
+    expect_hit(m, 0x300, 1, 1, 0x200);
+    expect_hit(m, 0x900, 1, 0, 0x900);
+    expect_partition(m);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(equal_priority_overlap_under_a_shadow_is_still_rejected)
+{
+    /* Rejection does not depend on what ends up visible. */
+    sclink_map_entry e[] = {E("top", 0x0, 0x10000, 0, 9, 0),
+                            E("a", 0x1000, 0x100, 0, 0, 1),
+                            E("b", 0x1080, 0x100, 0, 0, 2)};
+    sclink_map *m = NULL;
+
+    ck_assert_int_eq(sclink_map_build(&m, e, 3, NULL, NULL, 0), SCLINK_MAP_EOVERLAP);
+}
+END_TEST
+
+START_TEST(default_target_gets_unmapped_addresses_unchanged)
+{
+    sclink_map_entry e[] = {E("ram", 0x1000, 0x1000, 0, 0, 0)};
+    sclink_map_entry d = E("bus", 0, 0, 0, 0, 7);
+    sclink_map *m = build_ok(e, 1, &d);
+
+    expect_hit(m, 0x0, 1, 7, 0x0);
+    expect_hit(m, 0xfff, 1, 7, 0xfff);
+    expect_hit(m, 0x2000, 1, 7, 0x2000);
+    expect_hit(m, UINT64_MAX, 1, 7, UINT64_MAX);
+    expect_hit(m, 0x1000, 1, 0, 0x0);
+    /* Default and entry are separate segments: no crossing between them. */
+    expect_miss(m, 0xffc, 8, SCLINK_MAP_ECROSS);
+    ck_assert_str_eq(sclink_map_entry_name(m, SCLINK_MAP_NO_ENTRY), "bus");
+    expect_partition(m);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(invalid_arguments)
+{
+    sclink_map_entry e[] = {E("x", 0, 1, 0, 0, SCLINK_MAP_NO_TARGET)};
+    sclink_map_entry d = E("d", 0, 0, 0, 0, SCLINK_MAP_NO_TARGET);
+    sclink_map *m = NULL;
+    char err[128];
+
+    ck_assert_int_eq(sclink_map_build(NULL, NULL, 0, NULL, NULL, 0), -EINVAL);
+    ck_assert_int_eq(sclink_map_build(&m, NULL, 1, NULL, NULL, 0), -EINVAL);
+    ck_assert_int_eq(sclink_map_build(&m, e, 1, NULL, err, sizeof(err)), -EINVAL);
+    ck_assert_msg(strstr(err, "'x'") != NULL, "%s", err);
+    ck_assert_int_eq(sclink_map_build(&m, NULL, 0, &d, NULL, 0), -EINVAL);
+    ck_assert_ptr_null(m);
+}
+END_TEST
+
+/* 10,000 entries with gaps, given in reverse order. */
+START_TEST(ten_thousand_entries)
+{
+    enum { N = 10000 };
+    sclink_map_entry *e = calloc(N, sizeof(*e));
+    sclink_map *m;
+    size_t i, n;
+
+    for (i = 0; i < N; i++) {
+        size_t k = N - 1 - i;
+        e[i] = (sclink_map_entry)E("r", k * 0x2000, 0x1000, k * 0x10, 0,
+                                   (uint32_t)k);
+    }
+    m = build_ok(e, N, NULL);
+    sclink_map_segments(m, &n);
+    ck_assert_uint_eq(n, 2 * N); /* N entries and N holes (one before none) */
+    for (i = 0; i < N; i++) {
+        expect_hit(m, i * 0x2000, 1, (uint32_t)i, i * 0x10);
+        expect_hit(m, i * 0x2000 + 0xfff, 1, (uint32_t)i, i * 0x10 + 0xfff);
+        expect_miss(m, i * 0x2000 + 0x1000, 1, SCLINK_MAP_EUNMAPPED);
+        expect_miss(m, i * 0x2000 + 0xffe, 4, SCLINK_MAP_ECROSS);
+    }
+    expect_partition(m);
+    sclink_map_free(m);
+    free(e);
+}
+END_TEST
+
+START_TEST(ten_thousand_entries_one_overlap)
+{
+    enum { N = 10000 };
+    sclink_map_entry *e = calloc(N, sizeof(*e));
+    char (*names)[16] = calloc(N, sizeof(*names));
+    sclink_map *m = NULL;
+    char err[512];
+    size_t i;
+
+    for (i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "r%zu", i);
+        e[i] = (sclink_map_entry)E(names[i], i * 0x1000, 0x1000, 0, 0, 0);
+    }
+    e[7777].size = 0x1001; /* one byte into r7778 */
+    ck_assert_int_eq(sclink_map_build(&m, e, N, NULL, err, sizeof(err)),
+                     SCLINK_MAP_EOVERLAP);
+    ck_assert_msg(strstr(err, "'r7777'") && strstr(err, "'r7778'") &&
+                  strstr(err, "[0x0000000001e62000-0x0000000001e62000]"),
+                  "%s", err);
+    free(names);
+    free(e);
+}
+END_TEST
+
+/* Against a brute-force model: the highest-priority covering entry wins. */
+START_TEST(random_maps_match_brute_force)
+{
+    enum { N = 200, PROBES = 20000 };
+    sclink_map_entry e[N];
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    int round;
+
+    for (round = 0; round < 20; round++) {
+        sclink_map *m;
+        size_t i, p;
+
+        for (i = 0; i < N; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* Distinct priorities: every overlap is legal. */
+            e[i] = (sclink_map_entry)E(NULL, x % 0x100000, 1 + (x >> 40) % 0x8000,
+                                       (x >> 20) % 0x1000, (int)((i * 7919) % N),
+                                       (uint32_t)i);
+        }
+        m = build_ok(e, N, NULL);
+        expect_partition(m);
+        for (p = 0; p < PROBES; p++) {
+            uint64_t a;
+            int best = -1;
+            const sclink_map_seg *s;
+
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            a = x % 0x110000;
+            for (i = 0; i < N; i++)
+                if (a >= e[i].base && a - e[i].base < e[i].size &&
+                    (best < 0 || e[i].priority > e[best].priority))
+                    best = (int)i;
+            s = sclink_map_find(m, a);
+            if (best < 0) {
+                ck_assert_uint_eq(s->target, SCLINK_MAP_NO_TARGET);
+            } else {
+                ck_assert_uint_eq(s->target, (uint32_t)best);
+                ck_assert_uint_eq(a + s->delta, a - e[best].base + e[best].offset);
+            }
+        }
+        sclink_map_free(m);
+    }
+}
+END_TEST
+
+START_TEST(format_lists_segments)
+{
+    sclink_map_entry e[] = {E("ram", 0x0, 0x10000, 0, 0, 0),
+                            E("uart", 0x1000, 0x100, 0x20, 1, 1)};
+    sclink_map_entry d = E("catchall", 0, 0, 0, 0, 2);
+    sclink_map *m = build_ok(e, 2, &d);
+    char buf[2048], small[40];
+    int len = sclink_map_format(m, buf, sizeof(buf));
+
+    ck_assert_int_gt(len, 0);
+    ck_assert_uint_eq(strlen(buf), (size_t)len);
+    ck_assert_msg(strstr(buf, "0x0000000000001000  0x00000000000010ff  uart") &&
+                  strstr(buf, "0x0000000000000020"), "%s", buf);
+    ck_assert_msg(strstr(buf, "0x0000000000001100  0x000000000000ffff  ram"), "%s", buf);
+    ck_assert_msg(strstr(buf, "0x0000000000010000  0xffffffffffffffff  catchall"), "%s", buf);
+    /* Truncation still reports the full length and terminates. */
+    ck_assert_int_eq(sclink_map_format(m, small, sizeof(small)), len);
+    ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+    ck_assert_int_eq(sclink_map_format(m, NULL, 0), len);
+    sclink_map_free(m);
+}
+END_TEST
+
+START_TEST(print_writes_the_formatted_map)
+{
+    sclink_map_entry e[] = {E("ram", 0x0, 0x10000, 0, 0, 0)};
+    sclink_map *m = build_ok(e, 1, NULL);
+    char buf[512], got[512];
+    FILE *f = tmpfile();
+    size_t n;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(sclink_map_print(m, f), 0);
+    rewind(f);
+    n = fread(got, 1, sizeof(got) - 1, f);
+    got[n] = '\0';
+    ck_assert_int_eq(sclink_map_format(m, buf, sizeof(buf)), (int)n);
+    ck_assert_str_eq(got, buf);
+    fclose(f);
+    sclink_map_free(m);
+}
+END_TEST
+
+static Suite *map_suite(void)
+{
+    Suite *s = suite_create("router-map");
+    TCase *tc = tcase_create("map");
+
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, empty_map_is_all_hole);
+    tcase_add_test(tc, one_entry_first_and_last_byte);
+    tcase_add_test(tc, crossing_access_is_an_error);
+    tcase_add_test(tc, zero_length_access_decodes_the_address);
+    tcase_add_test(tc, size_zero_is_rejected);
+    tcase_add_test(tc, entry_past_the_top_is_rejected);
+    tcase_add_test(tc, entry_at_the_top_of_the_space);
+    tcase_add_test(tc, single_byte_at_the_top);
+    tcase_add_test(tc, equal_priority_overlap_names_both_and_the_range);
+    tcase_add_test(tc, unnamed_entries_are_named_by_index);
+    tcase_add_test(tc, touching_entries_do_not_overlap);
+    tcase_add_test(tc, higher_priority_shadows_the_overlap_only);
+    tcase_add_test(tc, priority_is_not_binding_order);
+    tcase_add_test(tc, lower_priority_fully_shadowed_disappears);
+    tcase_add_test(tc, nested_priorities);
+    tcase_add_test(tc, equal_priority_overlap_under_a_shadow_is_still_rejected);
+    tcase_add_test(tc, default_target_gets_unmapped_addresses_unchanged);
+    tcase_add_test(tc, invalid_arguments);
+    tcase_add_test(tc, ten_thousand_entries);
+    tcase_add_test(tc, ten_thousand_entries_one_overlap);
+    tcase_add_test(tc, random_maps_match_brute_force);
+    tcase_add_test(tc, format_lists_segments);
+    tcase_add_test(tc, print_writes_the_formatted_map);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(map_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

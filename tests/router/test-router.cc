@@ -1,0 +1,559 @@
+// SystemC tests of sclink::Router: small memory targets behind a router,
+// one SC_THREAD driving transactions and checking where they landed.
+// Each check prints one line; the exit status is the number of failures.
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "router.h"
+
+using namespace sc_core;
+using tlm::tlm_generic_payload;
+
+static int g_checks, g_failed;
+
+static void check(bool ok, int line, const std::string &what)
+{
+    g_checks++;
+    if (!ok)
+        g_failed++;
+    std::printf("%s - line %d: %s\n", ok ? "ok" : "FAIL", line, what.c_str());
+}
+
+static std::string hex(uint64_t v)
+{
+    char b[24];
+    std::snprintf(b, sizeof(b), "0x%" PRIx64, v);
+    return b;
+}
+
+#define CHECK(cond) check((cond), __LINE__, #cond)
+#define CHECK_EQ(a, b)                                                        \
+    do {                                                                      \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                      \
+        check(a_ == b_, __LINE__,                                             \
+              std::string(#a " == " #b " (") + hex(a_) + " vs " + hex(b_) + ")"); \
+    } while (0)
+
+// An extension the router knows nothing about.
+struct TagExt : tlm::tlm_extension<TagExt> {
+    int tag = 0;
+    tlm::tlm_extension_base *clone() const override { return new TagExt(*this); }
+    void copy_from(const tlm::tlm_extension_base &e) override
+    {
+        tag = static_cast<const TagExt &>(e).tag;
+    }
+};
+
+// A memory that remembers what the last transaction looked like on arrival.
+struct Mem : sc_module {
+    tlm_utils::simple_target_socket<Mem> socket;
+    std::vector<unsigned char> data;
+    bool dmi_ok;
+    sc_time latency{5, SC_NS};
+
+    unsigned calls = 0;
+    uint64_t last_addr = ~0ull;
+    unsigned last_len = 0, last_sw = 0, last_be_len = 0;
+    const unsigned char *last_be = nullptr;
+    TagExt *last_ext = nullptr;
+    uint64_t fail_addr = ~0ull; // answers GENERIC_ERROR here
+
+    Mem(sc_module_name n, size_t size, bool dmi)
+        : sc_module(n), socket("socket"), data(size, 0), dmi_ok(dmi)
+    {
+        socket.register_b_transport(this, &Mem::b_transport);
+        socket.register_transport_dbg(this, &Mem::transport_dbg);
+        socket.register_get_direct_mem_ptr(this, &Mem::get_dmi);
+    }
+
+    void record(tlm_generic_payload &tx)
+    {
+        calls++;
+        last_addr = tx.get_address();
+        last_len = tx.get_data_length();
+        last_sw = tx.get_streaming_width();
+        last_be = tx.get_byte_enable_ptr();
+        last_be_len = tx.get_byte_enable_length();
+        last_ext = tx.get_extension<TagExt>();
+    }
+
+    unsigned copy(tlm_generic_payload &tx)
+    {
+        uint64_t a = tx.get_address();
+        unsigned len = tx.get_data_length();
+        if (a >= data.size() || len > data.size() - a)
+            return 0;
+        if (tx.is_write())
+            std::memcpy(&data[a], tx.get_data_ptr(), len);
+        else
+            std::memcpy(tx.get_data_ptr(), &data[a], len);
+        return len;
+    }
+
+    void b_transport(tlm_generic_payload &tx, sc_time &t)
+    {
+        record(tx);
+        t += latency;
+        if (tx.get_address() == fail_addr) {
+            tx.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+            return;
+        }
+        tx.set_response_status(copy(tx) ? tlm::TLM_OK_RESPONSE
+                                         : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    }
+
+    unsigned transport_dbg(tlm_generic_payload &tx)
+    {
+        record(tx);
+        return copy(tx);
+    }
+
+    // Grants the whole memory, or refuses leaving the initiator's range
+    // alone ([0, 2^64-1] after tlm_dmi::init()), as most targets do.
+    bool get_dmi(tlm_generic_payload &tx, tlm::tlm_dmi &dmi)
+    {
+        record(tx);
+        if (!dmi_ok)
+            return false;
+        dmi.set_dmi_ptr(data.data());
+        dmi.set_start_address(0);
+        dmi.set_end_address(data.size() - 1);
+        dmi.allow_read_write();
+        return true;
+    }
+
+    void invalidate(uint64_t lo, uint64_t hi)
+    {
+        socket->invalidate_direct_mem_ptr(lo, hi);
+    }
+};
+
+struct Init : sc_module {
+    tlm_utils::simple_initiator_socket<Init> socket;
+    std::vector<std::pair<uint64_t, uint64_t>> invalidated;
+
+    explicit Init(sc_module_name n) : sc_module(n), socket("socket")
+    {
+        socket.register_invalidate_direct_mem_ptr(this, &Init::invalidate);
+    }
+    void invalidate(sc_dt::uint64 lo, sc_dt::uint64 hi)
+    {
+        invalidated.emplace_back(lo, hi);
+    }
+};
+
+static bool has_range(const Init &i, uint64_t lo, uint64_t hi)
+{
+    for (const auto &r : i.invalidated)
+        if (r.first == lo && r.second == hi)
+            return true;
+    return false;
+}
+
+static void setup(tlm_generic_payload &tx, tlm::tlm_command cmd, uint64_t addr,
+                  unsigned char *buf, unsigned len)
+{
+    tx.set_command(cmd);
+    tx.set_address(addr);
+    tx.set_data_ptr(buf);
+    tx.set_data_length(len);
+    tx.set_streaming_width(len);
+    tx.set_byte_enable_ptr(nullptr);
+    tx.set_byte_enable_length(0);
+    tx.set_dmi_allowed(false);
+    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+}
+
+// The platform:
+//   0x0000_0000 +0x1_0000  ram  (priority 0, DMI)
+//   0x0000_1000 +0x1000    rom  (priority 1: shadows ram there)
+//   0x1000_0000 +0x1000    uart (no DMI, unnamed: named after its socket)
+//   0x2000_0000 +0x2000    win  -> win target 0x8000 (DMI)
+//   0x3000_0000 +0x1000    alias -> win target 0x0000
+// and a second router with a default target.
+struct Top : sc_module {
+    Init cpu, dma;
+    sclink::Router router;
+    Mem ram, rom, uart, win;
+
+    Init cpu2;
+    sclink::Router router2;
+    Mem dev, bus;
+
+    Init badcpu;
+    sclink::Router bad;
+    Mem bad0;
+    std::string bad_error;
+    int bad_rc = 0;
+
+    bool finished = false;
+
+    SC_HAS_PROCESS(Top);
+    explicit Top(sc_module_name n)
+        : sc_module(n), cpu("cpu"), dma("dma"),
+          router("router", sc_time(10, SC_NS)), ram("ram", 0x10000, true),
+          rom("rom", 0x1000, true), uart("uart", 0x1000, false),
+          win("win", 0x10000, true), cpu2("cpu2"), router2("router2"),
+          dev("dev", 0x1000, false), bus("bus", 0x100000, false), badcpu("badcpu"), bad("bad"),
+          bad0("bad0", 0x100, false)
+    {
+        cpu.socket.bind(router.in);
+        dma.socket.bind(router.in);
+        router.bind(ram.socket, 0x0, 0x10000, 0, 0, "ram");
+        router.bind(rom.socket, 0x1000, 0x1000, 0, 1, "rom");
+        router.bind(uart.socket, 0x10000000, 0x1000);
+        unsigned w = router.bind(win.socket, 0x20000000, 0x2000, 0x8000, 0, "win");
+        router.map(w, 0x30000000, 0x1000, 0, 0, "alias");
+
+        cpu2.socket.bind(router2.in);
+        router2.bind(dev.socket, 0x1000, 0x1000, 0, 0, "dev");
+        router2.bind_default(bus.socket, "bus");
+
+        // Two equal-priority windows overlapping on [0x80, 0xff].
+        badcpu.socket.bind(bad.in);
+        unsigned b = bad.bind(bad0.socket, 0x0, 0x100, 0, 0, "first");
+        bad.map(b, 0x80, 0x100, 0, 0, "second");
+        bad_rc = bad.build(&bad_error);
+
+        SC_THREAD(run);
+    }
+
+    void test_routing();
+    void test_errors();
+    void test_debug();
+    void test_dmi();
+    void test_invalidate();
+    void test_passthrough();
+    void test_default();
+    void test_print();
+    void test_rebuild();
+
+    void run()
+    {
+        test_routing();
+        test_errors();
+        test_debug();
+        test_dmi();
+        test_invalidate();
+        test_passthrough();
+        test_default();
+        test_print();
+        test_rebuild();
+        finished = true;
+    }
+};
+
+void Top::test_routing()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {0xde, 0xad, 0xbe, 0xef};
+    sc_time t = SC_ZERO_TIME;
+    sc_time before = sc_time_stamp();
+
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x20000010, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(win.last_addr, 0x8010);
+    CHECK(std::memcmp(&win.data[0x8010], buf, 4) == 0);
+    CHECK_EQ(tx.get_address(), 0x20000010); // restored
+    // Routing latency (10 ns) plus the target's (5 ns), and no wait().
+    CHECK(t == sc_time(15, SC_NS));
+    CHECK(sc_time_stamp() == before);
+
+    // The same target through its second window.
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x30000020, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(win.last_addr, 0x20);
+    CHECK_EQ(win.data[0x20], 0xde);
+
+    // Shadowing: 0x1800 is rom's, 0x800 and 0x2800 ram's at the same offset.
+    unsigned char r[4] = {0};
+    rom.data[0x800] = 0x55;
+    ram.data[0x800] = 0x11;
+    ram.data[0x2800] = 0x22;
+    setup(tx, tlm::TLM_READ_COMMAND, 0x1800, r, 1);
+    cpu.socket->b_transport(tx, t);
+    CHECK_EQ(r[0], 0x55);
+    CHECK_EQ(rom.last_addr, 0x800);
+    setup(tx, tlm::TLM_READ_COMMAND, 0x800, r, 1);
+    cpu.socket->b_transport(tx, t);
+    CHECK_EQ(r[0], 0x11);
+    setup(tx, tlm::TLM_READ_COMMAND, 0x2800, r, 1);
+    cpu.socket->b_transport(tx, t);
+    CHECK_EQ(r[0], 0x22);
+    CHECK_EQ(ram.last_addr, 0x2800);
+
+    // The second initiator socket reaches the same map.
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x10000ffc, buf, 4);
+    dma.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(uart.last_addr, 0xffc);
+}
+
+void Top::test_errors()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[8] = {0};
+    sc_time t = SC_ZERO_TIME;
+    unsigned calls = ram.calls + rom.calls + uart.calls + win.calls;
+
+    setup(tx, tlm::TLM_READ_COMMAND, 0x40000000, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK_EQ(tx.get_address(), 0x40000000);
+
+    // ram/rom boundary: crossing is an error, not a truncated access.
+    setup(tx, tlm::TLM_READ_COMMAND, 0xffc, buf, 8);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    // Past the end of win's window into the hole behind it.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x20001ffe, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK_EQ(ram.calls + rom.calls + uart.calls + win.calls, calls);
+
+    // A target's own error passes through unchanged.
+    uart.fail_addr = 0x10;
+    setup(tx, tlm::TLM_READ_COMMAND, 0x10000010, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_GENERIC_ERROR_RESPONSE);
+    uart.fail_addr = ~0ull;
+
+    // A streaming burst only has to fit its streaming width.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x10000ffc, buf, 8);
+    tx.set_streaming_width(4);
+    cpu.socket->b_transport(tx, t);
+    CHECK_EQ(uart.last_addr, 0xffc);
+    CHECK_EQ(uart.last_sw, 4);
+}
+
+void Top::test_debug()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {1, 2, 3, 4}, r[4] = {0};
+    sc_time t = SC_ZERO_TIME;
+
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x20000020, buf, 4);
+    CHECK_EQ(cpu.socket->transport_dbg(tx), 4);
+    CHECK_EQ(win.last_addr, 0x8020);
+    CHECK_EQ(tx.get_address(), 0x20000020);
+    CHECK(std::memcmp(&win.data[0x8020], buf, 4) == 0);
+
+    setup(tx, tlm::TLM_READ_COMMAND, 0x20000020, r, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(std::memcmp(r, buf, 4) == 0);
+
+    setup(tx, tlm::TLM_READ_COMMAND, 0x40000000, r, 4);
+    CHECK_EQ(cpu.socket->transport_dbg(tx), 0);
+    setup(tx, tlm::TLM_READ_COMMAND, 0xffe, r, 4);
+    CHECK_EQ(cpu.socket->transport_dbg(tx), 0);
+}
+
+void Top::test_dmi()
+{
+    tlm_generic_payload tx;
+    tlm::tlm_dmi dmi;
+
+    // ram grants all of itself; rom shadows 0x1000-0x1fff: below it...
+    setup(tx, tlm::TLM_READ_COMMAND, 0x100, nullptr, 0);
+    dmi.init();
+    CHECK(cpu.socket->get_direct_mem_ptr(tx, dmi));
+    CHECK_EQ(dmi.get_start_address(), 0x0);
+    CHECK_EQ(dmi.get_end_address(), 0xfff);
+    CHECK(dmi.get_dmi_ptr() == ram.data.data());
+    CHECK_EQ(tx.get_address(), 0x100);
+
+    // ...and above it, with the pointer moved to the clipped start.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x2345, nullptr, 0);
+    dmi.init();
+    CHECK(cpu.socket->get_direct_mem_ptr(tx, dmi));
+    CHECK_EQ(dmi.get_start_address(), 0x2000);
+    CHECK_EQ(dmi.get_end_address(), 0xffff);
+    CHECK(dmi.get_dmi_ptr() == ram.data.data() + 0x2000);
+    CHECK(dmi.is_read_write_allowed());
+
+    // win: target 0x8000-0x9fff of a 64 KiB grant, back at 0x2000_0000.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x20000010, nullptr, 0);
+    dmi.init();
+    CHECK(cpu.socket->get_direct_mem_ptr(tx, dmi));
+    CHECK_EQ(win.last_addr, 0x8010);
+    CHECK_EQ(dmi.get_start_address(), 0x20000000);
+    CHECK_EQ(dmi.get_end_address(), 0x20001fff);
+    CHECK(dmi.get_dmi_ptr() == win.data.data() + 0x8000);
+    CHECK_EQ(tx.get_address(), 0x20000010);
+
+    // uart refuses with [0, 2^64-1]: clipped to its window, not the map.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x10000004, nullptr, 0);
+    dmi.init();
+    CHECK(!cpu.socket->get_direct_mem_ptr(tx, dmi));
+    CHECK_EQ(dmi.get_start_address(), 0x10000000);
+    CHECK_EQ(dmi.get_end_address(), 0x10000fff);
+    CHECK(dmi.get_dmi_ptr() == nullptr);
+
+    // A hole refuses for exactly the hole.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x18000000, nullptr, 0);
+    dmi.init();
+    CHECK(!cpu.socket->get_direct_mem_ptr(tx, dmi));
+    CHECK_EQ(dmi.get_start_address(), 0x10001000);
+    CHECK_EQ(dmi.get_end_address(), 0x1fffffff);
+}
+
+void Top::test_invalidate()
+{
+    cpu.invalidated.clear();
+    dma.invalidated.clear();
+
+    win.invalidate(0x8100, 0x81ff);
+    CHECK_EQ(cpu.invalidated.size(), 1);
+    CHECK(has_range(cpu, 0x20000100, 0x200001ff));
+    CHECK(has_range(dma, 0x20000100, 0x200001ff)); // every initiator
+
+    // All of win: both of its windows, each clipped.
+    cpu.invalidated.clear();
+    win.invalidate(0x0, ~0ull);
+    CHECK_EQ(cpu.invalidated.size(), 2);
+    CHECK(has_range(cpu, 0x20000000, 0x20001fff));
+    CHECK(has_range(cpu, 0x30000000, 0x30000fff));
+
+    // ram is split by rom's shadow: two pieces, rom's range left alone.
+    cpu.invalidated.clear();
+    ram.invalidate(0x0, 0xffff);
+    CHECK_EQ(cpu.invalidated.size(), 2);
+    CHECK(has_range(cpu, 0x0, 0xfff));
+    CHECK(has_range(cpu, 0x2000, 0xffff));
+
+    // Outside every window of uart: nothing to tell the initiators.
+    cpu.invalidated.clear();
+    uart.invalidate(0x1000, 0x1fff);
+    CHECK_EQ(cpu.invalidated.size(), 0);
+}
+
+void Top::test_passthrough()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[16] = {0};
+    unsigned char be[4] = {0xff, 0, 0xff, 0};
+    TagExt *ext = new TagExt;
+    sc_time t = SC_ZERO_TIME;
+
+    ext->tag = 42;
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x20000040, buf, 16);
+    tx.set_byte_enable_ptr(be);
+    tx.set_byte_enable_length(4);
+    tx.set_streaming_width(8);
+    tx.set_extension(ext);
+    cpu.socket->b_transport(tx, t);
+    CHECK_EQ(win.last_addr, 0x8040);
+    CHECK(win.last_be == be);
+    CHECK_EQ(win.last_be_len, 4);
+    CHECK_EQ(win.last_sw, 8);
+    CHECK_EQ(win.last_len, 16);
+    CHECK(win.last_ext == ext);
+    CHECK_EQ(win.last_ext ? win.last_ext->tag : 0, 42);
+    CHECK(tx.get_extension<TagExt>() == ext);
+    CHECK(tx.get_byte_enable_ptr() == be);
+
+    // The same through the debug path.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x30000000, buf, 4);
+    tx.set_extension(ext);
+    cpu.socket->transport_dbg(tx);
+    CHECK(win.last_ext == ext);
+    tx.clear_extension(ext);
+    delete ext;
+}
+
+void Top::test_default()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {9, 8, 7, 6};
+    sc_time t = SC_ZERO_TIME;
+    tlm::tlm_dmi dmi;
+
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x1004, buf, 4);
+    cpu2.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(dev.last_addr, 0x4);
+
+    // Unmapped addresses reach the default target unchanged.
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0x8000, buf, 4);
+    cpu2.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(bus.last_addr, 0x8000);
+    CHECK_EQ(bus.data[0x8000], 9);
+    CHECK(t == sc_time(10, SC_NS)); // router2 has no latency
+
+    // The default target's refusal is clipped to its piece of the space.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x8000, nullptr, 0);
+    dmi.init();
+    CHECK(!cpu2.socket->get_direct_mem_ptr(tx, dmi));
+    CHECK_EQ(dmi.get_start_address(), 0x2000);
+    CHECK_EQ(dmi.get_end_address(), ~0ull);
+
+    // An access from dev's window into the default is still a crossing.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x1ffe, buf, 4);
+    cpu2.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+void Top::test_print()
+{
+    std::string text = router.map_text();
+
+    std::printf("%s", text.c_str());
+    CHECK(text.find("0x0000000000000000  0x0000000000000fff  ram") != std::string::npos);
+    CHECK(text.find("0x0000000000001000  0x0000000000001fff  rom") != std::string::npos);
+    CHECK(text.find("0x0000000000002000  0x000000000000ffff  ram") != std::string::npos);
+    CHECK(text.find("0x0000000010000000  0x0000000010000fff  top.uart.socket") != std::string::npos);
+    CHECK(text.find("0x0000000030000000  0x0000000030000fff  alias") != std::string::npos);
+    CHECK(router2.map_text().find("bus") != std::string::npos);
+
+    CHECK_EQ(bad_rc, SCLINK_MAP_EOVERLAP);
+    CHECK(bad_error.find("'first'") != std::string::npos);
+    CHECK(bad_error.find("'second'") != std::string::npos);
+    CHECK(bad_error.find("[0x0000000000000080-0x00000000000000ff]") != std::string::npos);
+    // end_of_elaboration reported it too (as an error we made non-fatal).
+    CHECK_EQ(sc_report_handler::get_count("sclink/router"), 1);
+}
+
+void Top::test_rebuild()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {0};
+    sc_time t = SC_ZERO_TIME;
+
+    setup(tx, tlm::TLM_READ_COMMAND, 0x50000000, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+
+    // A window added while running: rebuilt before the next access, and
+    // DMI pointers given out under the old map are withdrawn.
+    cpu.invalidated.clear();
+    router.map(2, 0x50000000, 0x100, 0x200, 0, "uart-hi");
+    setup(tx, tlm::TLM_READ_COMMAND, 0x50000000, buf, 4);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(uart.last_addr, 0x200);
+    CHECK(has_range(cpu, 0x0, ~0ull));
+}
+
+int sc_main(int argc, char **argv)
+{
+    // The "bad" router's build error must not end the run: count it.
+    sc_report_handler::set_actions("sclink/router", SC_ERROR, SC_DISPLAY);
+    Top top("top");
+
+    sc_start();
+    CHECK(top.finished);
+    std::printf("%d checks, %d failed\n", g_checks, g_failed);
+    return g_failed != 0 ? 1 : 0;
+}

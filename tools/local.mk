@@ -1,0 +1,1 @@
+# tools/: rules arrive with its issue.
