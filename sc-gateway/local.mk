@@ -1,1 +1,65 @@
-# sc-gateway/: rules arrive with its issue.
+# sc-gateway/: libsclink-gateway (sclink::Gateway, its libuv server, the
+# model registry and the built-in models) and the standalone sclink-gateway
+# program that builds a platform from a YAML file.
+
+lib_LTLIBRARIES += sc-gateway/libsclink-gateway.la
+sc_gateway_libsclink_gateway_la_SOURCES = \
+	sc-gateway/gateway.h \
+	sc-gateway/gateway.cc \
+	sc-gateway/model.h \
+	sc-gateway/server.h \
+	sc-gateway/server.c
+sc_gateway_libsclink_gateway_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/router \
+	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS)
+sc_gateway_libsclink_gateway_la_LIBADD = sc-gateway/models/libsclink-models.la \
+	router/libsclink-router.la proto/libsclink.la \
+	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS)
+sc_gateway_libsclink_gateway_la_LDFLAGS = -version-info 0:0:0
+sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h
+
+bin_PROGRAMS += sc-gateway/sclink-gateway
+sc_gateway_sclink_gateway_SOURCES = \
+	sc-gateway/main.cc \
+	sc-gateway/platform.h \
+	sc-gateway/platform.c
+sc_gateway_sclink_gateway_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/router \
+	$(SYSTEMC_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS) $(PROTOBUF_C_CFLAGS)
+sc_gateway_sclink_gateway_LDADD = sc-gateway/libsclink-gateway.la \
+	router/libsclink-router.la proto/libsclink.la \
+	$(CYAML_LIBS) $(YAML_LIBS) $(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) -ldl
+
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = sclink.pc
+
+# Platform file loader: good files and every error path.
+check_PROGRAMS += tests/gateway/test-platform
+TESTS += tests/gateway/test-platform
+tests_gateway_test_platform_SOURCES = tests/gateway/test-platform.c \
+	sc-gateway/platform.c sc-gateway/platform.h
+tests_gateway_test_platform_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	$(CYAML_CFLAGS) $(YAML_CFLAGS)
+tests_gateway_test_platform_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_gateway_test_platform_LDADD = $(CYAML_LIBS) $(YAML_LIBS) $(CHECK_LIBS)
+
+# The gateway over real sockets: sclink-client scripts for every model,
+# both transports and every interrupt kind, and a Check suite for faults.
+check_PROGRAMS += tests/gateway/test-faults
+tests_gateway_test_faults_SOURCES = tests/gateway/test-faults.c
+tests_gateway_test_faults_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
+tests_gateway_test_faults_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
+GATEWAY_TESTS = \
+	tests/gateway/models-unix.sh \
+	tests/gateway/models-tcp.sh \
+	tests/gateway/timer-msi.sh \
+	tests/gateway/timer-msix.sh \
+	tests/gateway/timer-intx.sh \
+	tests/gateway/test-faults
+TESTS += $(GATEWAY_TESTS)
+EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
+	tests/gateway/platform.yaml.in $(filter %.sh,$(GATEWAY_TESTS))
+# The scripts need both programs built first.
+tests/gateway/models-unix.log tests/gateway/models-tcp.log \
+tests/gateway/timer-msi.log tests/gateway/timer-msix.log \
+tests/gateway/timer-intx.log tests/gateway/test-faults.log: \
+	sc-gateway/sclink-gateway tools/sclink-client

@@ -1,0 +1,317 @@
+/*
+ * sclink-gateway PLATFORM.yaml: builds the SystemC platform a platform file
+ * describes (gateway, router, models from built-ins and plugins), prints its
+ * address map and serves QEMU links.  Exit status: 0 the link ended with
+ * Bye, 1 configuration error, 2 cannot listen, 3 the link failed.
+ */
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <dlfcn.h>
+#include <getopt.h>
+
+#include <systemc>
+
+#include "gateway.h"
+#include "model.h"
+#include "platform.h"
+#include "router.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: sclink-gateway [options] PLATFORM.yaml\n"
+    "  --serve           keep serving: after a link ends, reset the models and\n"
+    "                    wait for the next one (default: exit after one link)\n"
+    "  --listen ADDR     override the platform's listen address\n"
+    "                    (unix:PATH or tcp:HOST:PORT)\n"
+    "  --plugin LIB.so   load model types from a plugin (repeatable)\n"
+    "  --trace FILE      write every transaction to FILE, one line each\n"
+    "  --check           build the platform, print its map and exit\n"
+    "  --quiet           no log lines on stderr\n"
+    "  --help            this text\n"
+    "exit status: 0 link ended with Bye, 1 configuration error,\n"
+    "             2 cannot listen, 3 link failed\n";
+
+struct Options {
+    std::string platform;
+    std::string listen;
+    std::string trace;
+    std::vector<std::string> plugins;
+    bool serve = false;
+    bool check = false;
+    bool quiet = false;
+};
+
+int parse_args(int argc, char **argv, Options &o)
+{
+    enum { OPT_SERVE = 1, OPT_LISTEN, OPT_PLUGIN, OPT_TRACE, OPT_CHECK, OPT_QUIET, OPT_HELP };
+    static const struct option longopts[] = {
+        {"serve", no_argument, nullptr, OPT_SERVE},
+        {"listen", required_argument, nullptr, OPT_LISTEN},
+        {"plugin", required_argument, nullptr, OPT_PLUGIN},
+        {"trace", required_argument, nullptr, OPT_TRACE},
+        {"check", no_argument, nullptr, OPT_CHECK},
+        {"quiet", no_argument, nullptr, OPT_QUIET},
+        {"help", no_argument, nullptr, OPT_HELP},
+        {nullptr, 0, nullptr, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "", longopts, nullptr)) != -1) {
+        switch (c) {
+        case OPT_SERVE: o.serve = true; break;
+        case OPT_LISTEN: o.listen = optarg; break;
+        case OPT_PLUGIN: o.plugins.push_back(optarg); break;
+        case OPT_TRACE: o.trace = optarg; break;
+        case OPT_CHECK: o.check = true; break;
+        case OPT_QUIET: o.quiet = true; break;
+        case OPT_HELP: std::cout << kUsage; std::exit(0);
+        default: std::cerr << kUsage; return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        std::cerr << kUsage;
+        return -1;
+    }
+    o.platform = argv[optind];
+    return 0;
+}
+
+bool load_plugin(const std::string &path, std::string &err)
+{
+    void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        err = std::string("cannot load plugin: ") + dlerror();
+        return false;
+    }
+    auto init = reinterpret_cast<int (*)(void)>(dlsym(h, SCLINK_PLUGIN_INIT_SYMBOL));
+    if (!init) {
+        err = "plugin " + path + " has no " SCLINK_PLUGIN_INIT_SYMBOL "()";
+        dlclose(h);
+        return false;
+    }
+    int r = init();
+    if (r < 0) {
+        err = "plugin " + path + ": " SCLINK_PLUGIN_INIT_SYMBOL "() refused (" +
+              std::to_string(r) + ")";
+        dlclose(h);
+        return false;
+    }
+    /* The plugin's code stays loaded for the life of the process. */
+    return true;
+}
+
+sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o, unsigned lines)
+{
+    sclink::GatewayConfig c;
+
+    c.name = pf.name;
+    c.listen = o.listen.empty() ? pf.listen : o.listen;
+    c.quantum = sc_core::sc_time((double)pf.quantum_ns, sc_core::SC_NS);
+    c.quantum_fixed = pf.quantum_fixed;
+    if (pf.max_frame)
+        c.max_frame = pf.max_frame;
+    c.timeout_ms = pf.timeout_ms;
+    c.vendor_id = pf.pci->vendor_id;
+    c.device_id = pf.pci->device_id;
+    c.subsystem_vendor_id = pf.pci->subsystem_vendor_id;
+    c.subsystem_id = pf.pci->subsystem_id;
+    if (pf.pci->class_code)
+        c.class_code = pf.pci->class_code;
+    c.revision = pf.pci->revision;
+    switch (pf.pci->interrupt) {
+    case SCLINK_PLATFORM_IRQ_INTX: c.irq_kind = sclink::IrqKind::intx; break;
+    case SCLINK_PLATFORM_IRQ_MSI: c.irq_kind = sclink::IrqKind::msi; break;
+    case SCLINK_PLATFORM_IRQ_MSIX: c.irq_kind = sclink::IrqKind::msix; break;
+    default: c.irq_kind = sclink::IrqKind::none; break;
+    }
+    c.vectors = pf.pci->vectors;
+    for (unsigned i = 0; i < pf.bars_count; i++) {
+        sclink::BarConfig b;
+        b.index = pf.bars[i].index;
+        b.size = pf.bars[i].size;
+        b.base = pf.bars[i].base;
+        b.is64 = pf.bars[i].is64;
+        b.prefetchable = pf.bars[i].prefetchable;
+        b.posted_writes = pf.bars[i].posted_writes;
+        c.bars.push_back(b);
+    }
+    c.irq_lines = lines;
+    c.serve = o.serve;
+    c.trace_path = o.trace;
+    c.quiet = o.quiet;
+    return c;
+}
+
+/* "FILE:LINE: devices[i] (name): problem" for model errors. */
+std::string where(const sclink_platform &pf, unsigned i)
+{
+    return std::string(pf.path) + ":" + std::to_string(pf.devices[i].line) + ": devices[" +
+           std::to_string(i) + "] (" + pf.devices[i].name + "): ";
+}
+
+int run(const Options &o)
+{
+    char errbuf[512];
+    sclink_platform *pf = nullptr;
+    std::string err;
+
+    if (sclink_platform_load(o.platform.c_str(), &pf, errbuf, sizeof(errbuf)) < 0) {
+        std::cerr << "sclink-gateway: " << errbuf << std::endl;
+        return 1;
+    }
+    std::unique_ptr<sclink_platform, void (*)(sclink_platform *)> guard(pf, sclink_platform_free);
+
+    sclink::register_builtin_models();
+    for (const std::string &p : o.plugins) {
+        if (!load_plugin(p, err)) {
+            std::cerr << "sclink-gateway: " << err << std::endl;
+            return 1;
+        }
+    }
+
+    /* Interrupt lines: as many as the highest line a device uses, one
+     * device per line (INTx ORs them all anyway). */
+    unsigned lines = 0;
+    for (unsigned i = 0; i < pf->devices_count; i++)
+        if (pf->devices[i].irq && (unsigned)*pf->devices[i].irq + 1 > lines)
+            lines = (unsigned)*pf->devices[i].irq + 1;
+    std::vector<int> line_owner(lines, -1);
+
+    sclink::GatewayConfig gcfg = gateway_config(*pf, o, lines);
+    sclink::Gateway gateway("gateway", gcfg);
+    sclink::Router router("router", sc_core::sc_time((double)pf->routing_latency_ns, sc_core::SC_NS));
+    gateway.initiator.bind(router.in);
+
+    std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> signals;
+    std::vector<sclink::Model *> models;
+    auto new_signal = [&signals](const std::string &name) {
+        signals.emplace_back(new sc_core::sc_signal<bool>(name.c_str(), false));
+        return signals.back().get();
+    };
+    std::vector<sc_core::sc_signal<bool> *> line_signals(lines, nullptr);
+
+    for (unsigned i = 0; i < pf->devices_count; i++) {
+        const sclink_platform_device &d = pf->devices[i];
+        sclink::ModelConfig mc;
+        mc.name = d.name;
+        mc.type = d.type;
+        mc.base = d.base;
+        mc.size = d.size;
+        mc.irq = d.irq ? (int)*d.irq : -1;
+        for (unsigned j = 0; j < d.params_count; j++)
+            mc.params[d.params[j].key] = d.params[j].value;
+
+        sclink::ModelFactory make = sclink::find_model_type(d.type);
+        if (!make) {
+            std::string known;
+            for (const std::string &t : sclink::model_types())
+                known += (known.empty() ? "" : ", ") + t;
+            std::cerr << "sclink-gateway: " << where(*pf, i) << "type: unknown model type '"
+                      << d.type << "' (known: " << known << ")" << std::endl;
+            return 1;
+        }
+        sclink::Model *m = make(mc, err);
+        if (!m) {
+            std::cerr << "sclink-gateway: " << where(*pf, i) << err << std::endl;
+            return 1;
+        }
+        models.push_back(m);
+        router.bind(m->target(), d.base, d.size, d.offset, (int)d.priority, d.name);
+        if (m->dma_initiator())
+            m->dma_initiator()->bind(gateway.dma);
+        if (m->irq_out()) {
+            sc_core::sc_signal<bool> *s = new_signal(std::string(d.name) + "_irq");
+            m->irq_out()->bind(*s);
+            if (mc.irq >= 0) {
+                if (line_owner[mc.irq] >= 0) {
+                    std::cerr << "sclink-gateway: " << where(*pf, i) << "irq: line " << mc.irq
+                              << " is already used by " << pf->devices[line_owner[mc.irq]].name
+                              << std::endl;
+                    return 1;
+                }
+                line_owner[mc.irq] = (int)i;
+                line_signals[mc.irq] = s;
+            }
+        } else if (mc.irq >= 0) {
+            std::cerr << "sclink-gateway: " << where(*pf, i) << "irq: model type '" << d.type
+                      << "' has no interrupt output" << std::endl;
+            return 1;
+        }
+    }
+    for (unsigned l = 0; l < lines; l++)
+        gateway.irq[l].bind(line_signals[l] ? *line_signals[l]
+                                            : *new_signal("unused_line_" + std::to_string(l)));
+
+    if (router.build(&err) < 0) {
+        std::cerr << "sclink-gateway: " << pf->path << ": address map: " << err << std::endl;
+        return 1;
+    }
+    std::cout << "sclink-gateway: address map of " << pf->path << ":\n";
+    router.print(std::cout);
+    for (unsigned i = 0; i < pf->bars_count; i++)
+        std::printf("  BAR%u: %#llx bytes at router address %#llx%s\n", pf->bars[i].index,
+                    (unsigned long long)pf->bars[i].size, (unsigned long long)pf->bars[i].base,
+                    pf->bars[i].posted_writes ? ", posted writes" : "");
+    std::fflush(stdout);
+
+    const sclink_map *map = router.address_map();
+    gateway.set_target_namer([map](uint64_t addr) {
+        const sclink_map_seg *seg = sclink_map_find(map, addr);
+        const char *n = seg ? sclink_map_entry_name(map, seg->entry) : nullptr;
+        return std::string(n && *n ? n : "(unmapped)");
+    });
+    gateway.on_reset([&models]() {
+        for (sclink::Model *m : models)
+            m->reset();
+    });
+
+    if (o.check) {
+        for (sclink::Model *m : models)
+            delete m;
+        return 0;
+    }
+    if (!gateway.listen(err)) {
+        std::cerr << "sclink-gateway: " << err << std::endl;
+        for (sclink::Model *m : models)
+            delete m;
+        return 2;
+    }
+    sc_core::sc_start();
+    int status = gateway.exit_status();
+    for (sclink::Model *m : models)
+        delete m;
+    return status;
+}
+
+} // namespace
+
+int sc_main(int argc, char **argv)
+{
+    Options o;
+
+    /* sc_stop() is how a link's end stops the simulation: not news. */
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                            sc_core::SC_DO_NOTHING);
+    if (parse_args(argc, argv, o) < 0)
+        return 1;
+    return run(o);
+}
+
+/*
+ * Our own main() (libsystemc's would be used otherwise): SystemC prints its
+ * banner while it initialises, before sc_main runs, and our stdout is the
+ * address map and statistics.
+ */
+int main(int argc, char **argv)
+{
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return sc_core::sc_elab_and_sim(argc, argv);
+}

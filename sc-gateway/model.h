@@ -1,0 +1,80 @@
+/*
+ * The contract between the gateway and the SystemC models it hosts:
+ * built-in ones and those that plugins add.  A model is an sc_module that
+ * also implements sclink::Model, so the platform builder can bind its bus
+ * target to the router, its DMA initiator to the gateway and its interrupt
+ * output to a gateway interrupt line without knowing its type.
+ */
+#ifndef SCLINK_MODEL_H
+#define SCLINK_MODEL_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+
+namespace sclink {
+
+/* What a platform file says about one device instance. */
+struct ModelConfig {
+    std::string name;   /* instance name, unique in the platform */
+    std::string type;   /* registered model type, e.g. "memory" */
+    uint64_t base = 0;  /* router address the model is mapped at */
+    uint64_t size = 0;  /* bytes of address space the model decodes */
+    int irq = -1;       /* gateway interrupt line, -1: not connected */
+    std::map<std::string, std::string> params; /* model-specific */
+
+    /*
+     * Typed access to params.  Absent keys leave `out` untouched and
+     * return true; a malformed value returns false with a message in err
+     * naming the instance, the key and the value.
+     */
+    bool get_u64(const std::string &key, uint64_t &out, std::string &err) const;
+    bool get_bool(const std::string &key, bool &out, std::string &err) const;
+    bool get_str(const std::string &key, std::string &out) const;
+    /* Fails (false, err set) if params holds a key not in `known`. */
+    bool only_keys(const std::vector<std::string> &known, std::string &err) const;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    /* The register/memory interface, bound to the router. */
+    virtual tlm::tlm_target_socket<> &target() = 0;
+    /* A bus master's socket, bound to the gateway's DMA socket. */
+    virtual tlm::tlm_initiator_socket<> *dma_initiator() { return nullptr; }
+    /* Interrupt output, bound to a gateway interrupt line (cfg.irq). */
+    virtual sc_core::sc_out<bool> *irq_out() { return nullptr; }
+    /* Back to the power-on state: the gateway calls it between links. */
+    virtual void reset() {}
+};
+
+/*
+ * Creates an instance during elaboration; returns nullptr with err set
+ * (naming the instance and the problem) for a configuration it refuses.
+ * The returned object must also be an sc_core::sc_module.
+ */
+using ModelFactory = Model *(*)(const ModelConfig &cfg, std::string &err);
+
+/* Type registry shared by built-ins and plugins.  False if taken. */
+bool register_model_type(const std::string &type, ModelFactory factory);
+ModelFactory find_model_type(const std::string &type);
+std::vector<std::string> model_types();
+
+/* Registers the built-in types (memory, uart, timer, dma, id). */
+void register_builtin_models();
+
+} // namespace sclink
+
+/*
+ * A plugin (--plugin libfoo.so) exports this C symbol; the gateway calls it
+ * once after dlopen.  It registers its types and returns 0, or a negative
+ * number to refuse loading.
+ */
+extern "C" int sclink_plugin_init(void);
+#define SCLINK_PLUGIN_INIT_SYMBOL "sclink_plugin_init"
+
+#endif /* SCLINK_MODEL_H */

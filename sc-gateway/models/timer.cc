@@ -1,0 +1,127 @@
+// "timer": one-shot and periodic countdown (see timer.h, doc/models.md).
+#include "timer.h"
+
+using namespace sc_core;
+using tlm::tlm_response_status;
+
+namespace sclink {
+namespace models {
+
+Timer::Timer(sc_module_name name, const ModelConfig &cfg)
+    : RegBlock(name, cfg, SPAN, true)
+{
+    SC_METHOD(expire);
+    sensitive << expire_ev_;
+    dont_initialize();
+}
+
+void Timer::reset()
+{
+    expire_ev_.cancel();
+    period_ = 0;
+    ctrl_ = 0;
+    status_ = 0;
+    expiries_ = 0;
+    update_irq();
+}
+
+// Schedules the next expiry one period after `from`.  A zero period, or one
+// that SystemC time cannot represent, arms nothing: false.
+bool Timer::arm(const sc_time &from)
+{
+    sc_time period;
+    if (period_ == 0 || !from_ns(period_, period) ||
+        sc_time::from_value(~0ull) - from < period)
+        return false;
+    deadline_ = from + period;
+    expire_ev_.notify(deadline_ - sc_time_stamp());
+    return true;
+}
+
+// Runs at the deadline.  A periodic timer re-arms from the deadline, not
+// from now, so its expiries never drift; it picks up a PERIOD written
+// since.  A timer that stops by itself clears CTRL_ENABLE.
+void Timer::expire()
+{
+    status_ |= STATUS_EXPIRED;
+    expiries_++;
+    if (!(ctrl_ & CTRL_PERIODIC) || !arm(deadline_))
+        ctrl_ &= ~CTRL_ENABLE;
+    update_irq();
+}
+
+bool Timer::irq_level() const
+{
+    return (status_ & STATUS_EXPIRED) && (ctrl_ & CTRL_IRQ_EN);
+}
+
+bool Timer::is_reg64(uint64_t off) const
+{
+    return off == PERIOD_LO || off == COUNT_LO || off == TIME_LO;
+}
+
+tlm_response_status Timer::read_reg(uint64_t off, uint32_t &val,
+                                    const sc_time &now, bool debug)
+{
+    uint64_t count = 0;
+    if ((ctrl_ & CTRL_ENABLE) && deadline_ > now)
+        count = to_ns(deadline_ - now);
+
+    switch (off) {
+    case PERIOD_LO: case PERIOD_HI: val = half(period_, off); break;
+    case CTRL: val = ctrl_; break;
+    case STATUS: val = status_; break;
+    case COUNT_LO: case COUNT_HI: val = half(count, off); break;
+    case TIME_LO: case TIME_HI: val = half(to_ns(now), off); break;
+    case EXPIRIES: val = expiries_; break;
+    default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    }
+    return tlm::TLM_OK_RESPONSE;
+}
+
+// `now` includes the initiator's annotated delay: a countdown started by
+// a write starts at the time the write happens in the initiator's view.
+tlm_response_status Timer::write_reg(uint64_t off, uint32_t val, const sc_time &now)
+{
+    switch (off) {
+    case PERIOD_LO:
+    case PERIOD_HI:
+        set_half(period_, off, val);
+        break;
+    case CTRL: {
+        uint32_t old = ctrl_;
+        ctrl_ = val & CTRL_MASK;
+        // Only an ENABLE edge starts or stops the countdown: changing the
+        // mode or IRQ_EN of a running timer does not restart it.
+        if ((ctrl_ & CTRL_ENABLE) && !(old & CTRL_ENABLE) && !arm(now))
+            ctrl_ &= ~CTRL_ENABLE;
+        if (!(ctrl_ & CTRL_ENABLE))
+            expire_ev_.cancel();
+        update_irq();
+        break;
+    }
+    case STATUS:
+        status_ &= ~val;
+        update_irq();
+        break;
+    case COUNT_LO:
+    case COUNT_HI:
+    case TIME_LO:
+    case TIME_HI:
+    case EXPIRIES:
+        return tlm::TLM_COMMAND_ERROR_RESPONSE;
+    default:
+        return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    }
+    return tlm::TLM_OK_RESPONSE;
+}
+
+Model *make_timer(const ModelConfig &cfg, std::string &err)
+{
+    if (!cfg.only_keys({}, err) || !check_size(cfg, Timer::SPAN, err))
+        return nullptr;
+    return new Timer(cfg.name.c_str(), cfg);
+}
+
+} // namespace models
+} // namespace sclink

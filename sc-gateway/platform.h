@@ -1,0 +1,93 @@
+/*
+ * The platform file (YAML) that describes what sclink-gateway serves: the
+ * listen address, the quantum, the PCI identity and BARs, and the device
+ * instances.  Parsed with libcyaml's schema loader (device `params`, whose
+ * keys belong to each model type, with libyaml's event parser).  Errors name
+ * the file, the line and the key.  doc/gateway.md is the reference.
+ */
+#ifndef SCLINK_PLATFORM_H
+#define SCLINK_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum sclink_platform_irq {
+    SCLINK_PLATFORM_IRQ_INTX,
+    SCLINK_PLATFORM_IRQ_MSI,
+    SCLINK_PLATFORM_IRQ_MSIX,
+    SCLINK_PLATFORM_IRQ_NONE,
+};
+
+struct sclink_platform_pci {
+    uint32_t vendor_id;
+    uint32_t device_id;
+    uint32_t subsystem_vendor_id;
+    uint32_t subsystem_id;
+    uint32_t class_code;
+    uint32_t revision;
+    enum sclink_platform_irq interrupt;
+    uint32_t vectors;
+};
+
+struct sclink_platform_bar {
+    uint32_t index;
+    uint64_t size;
+    uint64_t base;
+    bool is64;
+    bool prefetchable;
+    bool posted_writes;
+};
+
+struct sclink_platform_param {
+    char *key;
+    char *value;
+    unsigned line;
+};
+
+struct sclink_platform_device {
+    char *name;
+    char *type;
+    uint64_t base;
+    uint64_t size;
+    uint64_t offset;
+    int64_t priority;
+    int64_t *irq;                 /* NULL: no interrupt line */
+    unsigned line;                /* where the entry starts in the file */
+    struct sclink_platform_param *params;
+    unsigned params_count;
+};
+
+struct sclink_platform {
+    char *path;                   /* the file it came from, for messages */
+    char *name;
+    char *listen;
+    uint64_t quantum_ns;
+    bool quantum_fixed;
+    uint64_t routing_latency_ns;
+    uint32_t max_frame;
+    uint32_t timeout_ms;
+    struct sclink_platform_pci *pci;
+    struct sclink_platform_bar *bars;
+    unsigned bars_count;
+    struct sclink_platform_device *devices;
+    unsigned devices_count;
+};
+
+/*
+ * Loads and checks a platform file.  Returns 0 and *out, or a negative
+ * code with a one-line message "FILE:LINE: KEY: problem" in err.
+ */
+int sclink_platform_load(const char *path, struct sclink_platform **out,
+                         char *err, size_t errlen);
+void sclink_platform_free(struct sclink_platform *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCLINK_PLATFORM_H */

@@ -1,0 +1,521 @@
+/*
+ * libuv listener and link for the gateway.  One link at a time: the link
+ * handle is embedded in the server, and a connection arriving while it is
+ * in use is answered with Error ERR_BUSY on a short-lived handle of its own.
+ */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server.h"
+
+#define READ_CHUNK (64 * 1024)
+
+union sclink__stream {
+    uv_handle_t handle;
+    uv_stream_t stream;
+    uv_pipe_t pipe;
+    uv_tcp_t tcp;
+};
+
+struct sclink_server {
+    uv_loop_t *loop;
+    struct sclink_server_ops ops;
+    void *ctx;
+    sclink_addr addr;
+    union sclink__stream listener;
+    union sclink__stream link;
+    int link_state;            /* LINK_* below */
+    int close_err;             /* reported to link_closed */
+    char close_why[200];
+    sclink_decoder dec;
+    uint32_t max_frame;
+    unsigned stall_ms;
+    uv_timer_t stall;          /* running while a frame is incomplete */
+    uv_timer_t wakeup;         /* bounds sclink_server_run_timeout */
+    sclink_buf out;            /* frames not yet handed to libuv */
+    sclink_buf inflight;       /* bytes of the uv_write in progress */
+    uv_write_t wreq;
+    int writing;
+    int closing_after_flush;
+    int handles_open;          /* closed asynchronously in free() */
+    int accept_pending;        /* a connection came while the link closed */
+    uint8_t rbuf[READ_CHUNK];
+};
+
+enum { LINK_NONE, LINK_OPEN, LINK_CLOSING };
+
+/* A connection refused because a link is active. */
+struct busy_client {
+    union sclink__stream h;
+    uv_write_t wreq;
+    uint8_t frame[256];
+};
+
+static void flush(sclink_server *s);
+static void on_connection(uv_stream_t *listener, int status);
+
+static int is_tcp(const sclink_server *s)
+{
+    return s->addr.kind == SCLINK_ADDR_TCP;
+}
+
+static int stream_init(sclink_server *s, union sclink__stream *h)
+{
+    return is_tcp(s) ? uv_tcp_init(s->loop, &h->tcp)
+                     : uv_pipe_init(s->loop, &h->pipe, 0);
+}
+
+/* -------------------------------------------------------------- closing */
+
+static void on_link_closed(uv_handle_t *h)
+{
+    sclink_server *s = h->data;
+
+    s->link_state = LINK_NONE;
+    s->writing = 0;
+    s->closing_after_flush = 0;
+    s->out.len = 0;
+    s->inflight.len = 0;
+    sclink_decoder_free(&s->dec);
+    sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
+    s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
+    if (s->ops.link_closed)
+        s->ops.link_closed(s->ctx, s->close_err, s->close_why);
+}
+
+void sclink_server_accept_next(sclink_server *s)
+{
+    if (s->accept_pending && s->link_state == LINK_NONE) {
+        s->accept_pending = 0;
+        on_connection(&s->listener.stream, 0);
+    }
+}
+
+static void close_link(sclink_server *s, int err, const char *why)
+{
+    if (s->link_state != LINK_OPEN)
+        return;
+    s->link_state = LINK_CLOSING;
+    s->close_err = err;
+    if (why != s->close_why)
+        snprintf(s->close_why, sizeof(s->close_why), "%s", why ? why : "");
+    uv_timer_stop(&s->stall);
+    uv_read_stop(&s->link.stream);
+    uv_close(&s->link.handle, on_link_closed);
+}
+
+void sclink_server_fail_link(sclink_server *s, int err, const char *why)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+
+    if (s->link_state != LINK_OPEN)
+        return;
+    e.has_code = 1;
+    e.code = sclink_error_code(err);
+    e.message = (char *)why;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    env.error = &e;
+    /* Best effort: the peer may already be gone. */
+    if (sclink_encode_append(&env, s->max_frame, &s->out) > 0) {
+        s->close_err = err;
+        snprintf(s->close_why, sizeof(s->close_why), "%s", why);
+        s->closing_after_flush = 1;
+        flush(s);
+        return;
+    }
+    close_link(s, err, why);
+}
+
+void sclink_server_close_link(sclink_server *s)
+{
+    if (s->link_state != LINK_OPEN)
+        return;
+    s->close_err = 0;
+    s->close_why[0] = '\0';
+    s->closing_after_flush = 1;
+    flush(s);
+}
+
+/* -------------------------------------------------------------- writing */
+
+static void on_write(uv_write_t *req, int status)
+{
+    sclink_server *s = req->data;
+
+    s->writing = 0;
+    s->inflight.len = 0;
+    if (status < 0) {
+        if (s->link_state == LINK_OPEN)
+            close_link(s, SCLINK_ECLOSED, uv_strerror(status));
+        return;
+    }
+    flush(s);
+}
+
+/*
+ * Hands queued frames to the socket: first uv_try_write (no copy, no
+ * callback, the common case), then one uv_write for whatever is left.
+ */
+static void flush(sclink_server *s)
+{
+    uv_buf_t b;
+    sclink_buf tmp;
+    int n;
+
+    if (s->link_state != LINK_OPEN || s->writing)
+        return;
+    if (s->out.len > 0) {
+        b = uv_buf_init((char *)s->out.base, (unsigned)s->out.len);
+        n = uv_try_write(&s->link.stream, &b, 1);
+        if (n > 0)
+            sclink_buf_consume(&s->out, (size_t)n);
+        else if (n < 0 && n != UV_EAGAIN) {
+            close_link(s, SCLINK_ECLOSED, uv_strerror(n));
+            return;
+        }
+    }
+    if (s->out.len > 0) {
+        /* Swap buffers: `inflight` stays untouched until on_write. */
+        tmp = s->inflight;
+        s->inflight = s->out;
+        s->out = tmp;
+        s->out.len = 0;
+        b = uv_buf_init((char *)s->inflight.base, (unsigned)s->inflight.len);
+        s->wreq.data = s;
+        n = uv_write(&s->wreq, &s->link.stream, &b, 1, on_write);
+        if (n < 0) {
+            close_link(s, SCLINK_ECLOSED, uv_strerror(n));
+            return;
+        }
+        s->writing = 1;
+        return;
+    }
+    if (s->closing_after_flush)
+        close_link(s, s->close_err, s->close_why);
+}
+
+int sclink_server_send(sclink_server *s, const sclink_msg *m)
+{
+    int n;
+
+    if (s->link_state != LINK_OPEN || s->closing_after_flush)
+        return SCLINK_ECLOSED;
+    n = sclink_encode_append(m, s->max_frame, &s->out);
+    if (n < 0)
+        return n;
+    flush(s);
+    return 0;
+}
+
+size_t sclink_server_pending_output(const sclink_server *s)
+{
+    return s->out.len + s->inflight.len;
+}
+
+/* -------------------------------------------------------------- reading */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    sclink_server *s = h->data;
+
+    (void)suggested;
+    *buf = uv_buf_init((char *)s->rbuf, sizeof(s->rbuf));
+}
+
+static void on_stall(uv_timer_t *t)
+{
+    sclink_server *s = t->data;
+    char why[128];
+
+    snprintf(why, sizeof(why), "peer left a frame incomplete for %u ms",
+             s->stall_ms);
+    sclink_server_fail_link(s, SCLINK_ETIMEDOUT, why);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    sclink_server *s = stream->data;
+    sclink_msg *m;
+    int r;
+
+    (void)buf;
+    if (nread == UV_EOF || nread == UV_ECONNRESET) {
+        close_link(s, SCLINK_ECLOSED, "peer closed the connection");
+        return;
+    }
+    if (nread < 0) {
+        close_link(s, SCLINK_ECLOSED, uv_strerror((int)nread));
+        return;
+    }
+    r = sclink_decoder_feed(&s->dec, s->rbuf, (size_t)nread);
+    /* Hand over complete messages; stop early if a callback closed us. */
+    while (r == 0 && s->link_state == LINK_OPEN && !s->closing_after_flush) {
+        r = sclink_decoder_next(&s->dec, &m);
+        if (r == 1) {
+            s->ops.message(s->ctx, m);
+            r = 0;
+        } else {
+            break;
+        }
+    }
+    if (r < 0) {
+        sclink_server_fail_link(s, r, sclink_decoder_reason(&s->dec));
+        return;
+    }
+    if (s->link_state != LINK_OPEN)
+        return;
+    if (sclink_decoder_pending(&s->dec) > 0 && s->stall_ms > 0) {
+        if (!uv_is_active((uv_handle_t *)&s->stall))
+            uv_timer_start(&s->stall, on_stall, s->stall_ms, 0);
+    } else {
+        uv_timer_stop(&s->stall);
+    }
+}
+
+/* ------------------------------------------------------------ accepting */
+
+static void on_busy_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_busy_written(uv_write_t *req, int status)
+{
+    struct busy_client *b = req->data;
+
+    (void)status;
+    uv_close(&b->h.handle, on_busy_closed);
+}
+
+/* Answers a second connection with Error ERR_BUSY, then closes it. */
+static void refuse_busy(sclink_server *s)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+    struct busy_client *b;
+    uv_buf_t buf;
+    int n;
+
+    b = calloc(1, sizeof(*b));
+    if (b == NULL || stream_init(s, &b->h) < 0) {
+        free(b);
+        return;
+    }
+    b->h.handle.data = b;
+    b->wreq.data = b;
+    if (uv_accept(&s->listener.stream, &b->h.stream) < 0)
+        goto out_close;
+    e.has_code = 1;
+    e.code = SCLINK__V1__ERROR_CODE__ERR_BUSY;
+    e.message = "gateway already serves a link on this address";
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    env.error = &e;
+    n = sclink_encode(&env, 0, b->frame, sizeof(b->frame));
+    if (n < 0)
+        goto out_close;
+    buf = uv_buf_init((char *)b->frame, (unsigned)n);
+    if (uv_write(&b->wreq, &b->h.stream, &buf, 1, on_busy_written) == 0)
+        return;
+out_close:
+    uv_close(&b->h.handle, on_busy_closed);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    sclink_server *s = listener->data;
+
+    if (status < 0)
+        return;
+    if (s->link_state == LINK_CLOSING) {
+        /* Not busy, just not free yet: the owner accepts it with
+         * sclink_server_accept_next() once it has finished with the old
+         * link (libuv keeps the connection queued until uv_accept). */
+        s->accept_pending = 1;
+        return;
+    }
+    if (s->link_state != LINK_NONE) {
+        refuse_busy(s);
+        return;
+    }
+    if (stream_init(s, &s->link) < 0)
+        return;
+    s->link.handle.data = s;
+    if (uv_accept(listener, &s->link.stream) < 0) {
+        uv_close(&s->link.handle, NULL);
+        return;
+    }
+    if (is_tcp(s))
+        uv_tcp_nodelay(&s->link.tcp, 1);
+    s->link_state = LINK_OPEN;
+    s->close_err = 0;
+    s->close_why[0] = '\0';
+    uv_read_start(&s->link.stream, on_alloc, on_read);
+    if (s->ops.link_open)
+        s->ops.link_open(s->ctx);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static int bind_listener(sclink_server *s, char *err, size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    struct stat st;
+    char port[8];
+    int r;
+
+    r = stream_init(s, &s->listener);
+    if (r < 0)
+        goto out_uv;
+    s->listener.handle.data = s;
+    s->handles_open++;
+    if (!is_tcp(s)) {
+        /* A socket file left by an earlier run would make bind fail. */
+        if (stat(s->addr.path, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(s->addr.path);
+        r = uv_pipe_bind(&s->listener.pipe, s->addr.path);
+        if (r < 0)
+            goto out_uv;
+    } else {
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        snprintf(port, sizeof(port), "%u", s->addr.port);
+        if (getaddrinfo(s->addr.host, port, &hints, &res) != 0) {
+            snprintf(err, errlen, "cannot resolve '%s'", s->addr.host);
+            return SCLINK_EADDR;
+        }
+        r = uv_tcp_bind(&s->listener.tcp, res->ai_addr, 0);
+        freeaddrinfo(res);
+        if (r < 0)
+            goto out_uv;
+    }
+    r = uv_listen(&s->listener.stream, 4, on_connection);
+    if (r < 0)
+        goto out_uv;
+    return 0;
+
+out_uv:
+    snprintf(err, errlen, "cannot listen on %s: %s", s->addr.kind ==
+             SCLINK_ADDR_TCP ? s->addr.host : s->addr.path, uv_strerror(r));
+    return r;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    sclink_server *s = h->data;
+
+    s->handles_open--;
+}
+
+int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
+                      const struct sclink_server_ops *ops, void *ctx,
+                      sclink_server **out, char *err, size_t errlen)
+{
+    sclink_server *s;
+    int r;
+
+    *out = NULL;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return SCLINK_ENOMEM;
+    s->loop = loop;
+    s->ops = *ops;
+    s->ctx = ctx;
+    s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
+    s->stall_ms = opts->stall_ms;
+    sclink_decoder_init(&s->dec, s->max_frame);
+    r = sclink_addr_parse(opts->listen, &s->addr);
+    if (r < 0) {
+        snprintf(err, errlen, "bad listen address '%s': %s",
+                 opts->listen ? opts->listen : "(none)", sclink_strerror(r));
+        free(s);
+        return r;
+    }
+    uv_timer_init(loop, &s->stall);
+    s->stall.data = s;
+    uv_timer_init(loop, &s->wakeup);
+    s->wakeup.data = s;
+    s->handles_open = 2;
+    r = bind_listener(s, err, errlen);
+    if (r < 0) {
+        sclink_server_free(s);
+        return r;
+    }
+    *out = s;
+    return 0;
+}
+
+void sclink_server_free(sclink_server *s)
+{
+    if (s == NULL)
+        return;
+    if (s->link_state == LINK_OPEN)
+        close_link(s, 0, "gateway shutting down");
+    /* Handles close asynchronously: spin the loop until they have. */
+    uv_close((uv_handle_t *)&s->stall, on_handle_closed);
+    uv_close((uv_handle_t *)&s->wakeup, on_handle_closed);
+    if (s->listener.handle.type != UV_UNKNOWN_HANDLE &&
+        !uv_is_closing(&s->listener.handle))
+        uv_close(&s->listener.handle, on_handle_closed);
+    while (s->handles_open > 0 || s->link_state != LINK_NONE)
+        uv_run(s->loop, UV_RUN_ONCE);
+    if (!is_tcp(s) && s->addr.path[0])
+        unlink(s->addr.path);
+    sclink_decoder_free(&s->dec);
+    sclink_buf_free(&s->out);
+    sclink_buf_free(&s->inflight);
+    free(s);
+}
+
+int sclink_server_run_once(sclink_server *s)
+{
+    return uv_run(s->loop, UV_RUN_ONCE);
+}
+
+static void on_wakeup(uv_timer_t *t)
+{
+    (void)t;
+}
+
+int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms)
+{
+    int r;
+
+    uv_timer_start(&s->wakeup, on_wakeup, timeout_ms, 0);
+    r = uv_run(s->loop, UV_RUN_ONCE);
+    uv_timer_stop(&s->wakeup);
+    return r;
+}
+
+int sclink_server_link_active(const sclink_server *s)
+{
+    return s->link_state == LINK_OPEN;
+}
+
+int sclink_server_port(const sclink_server *s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+
+    if (!is_tcp(s))
+        return 0;
+    if (uv_tcp_getsockname(&s->listener.tcp, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)
+{
+    int r = sclink_decoder_set_max_frame(&s->dec, max_frame);
+
+    if (r == 0)
+        s->max_frame = max_frame;
+    return r;
+}

@@ -1,0 +1,78 @@
+/*
+ * The gateway's network side: a libuv listener that serves one sclink link
+ * at a time (a second connection gets Error ERR_BUSY and is closed), turns
+ * the byte stream into validated messages and writes frames back.
+ *
+ * It runs on the caller's thread: the gateway's SystemC pump calls
+ * sclink_server_run_once() only while SystemC time is frozen, so libuv
+ * callbacks and SystemC processes never run at the same time (see
+ * doc/architecture.md).  Callbacks must not block; they hand messages over.
+ */
+#ifndef SCLINK_SERVER_H
+#define SCLINK_SERVER_H
+
+#include <uv.h>
+
+#include "sclink.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sclink_server sclink_server;
+
+struct sclink_server_ops {
+    /* A link was accepted; nothing has been received yet. */
+    void (*link_open)(void *ctx);
+    /* A validated message arrived on the link; the callee frees it. */
+    void (*message)(void *ctx, sclink_msg *m);
+    /*
+     * The link is gone.  err is 0 when this side closed it on purpose
+     * (sclink_server_close_link), SCLINK_ECLOSED when the peer hung up,
+     * another negative code (with `why`) for a protocol or I/O failure;
+     * in that last case an Error has been sent to the peer if possible.
+     */
+    void (*link_closed)(void *ctx, int err, const char *why);
+};
+
+struct sclink_server_opts {
+    const char *listen;     /* "unix:PATH" or "tcp:HOST:PORT" */
+    uint32_t max_frame;     /* agreed later with sclink_server_set_max_frame */
+    unsigned stall_ms;      /* a frame left incomplete this long: close */
+};
+
+int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
+                      const struct sclink_server_ops *ops, void *ctx,
+                      sclink_server **out, char *err, size_t errlen);
+/* Closes every handle and frees the server (runs the loop until done). */
+void sclink_server_free(sclink_server *s);
+
+/* One libuv iteration, blocking until something happens. */
+int sclink_server_run_once(sclink_server *s);
+/* Like run_once, but returns after timeout_ms even if nothing happened. */
+int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms);
+
+int sclink_server_link_active(const sclink_server *s);
+/*
+ * Accepts a connection that arrived while the previous link was closing.
+ * Call it when ready for a new link; link_open follows if there was one.
+ */
+void sclink_server_accept_next(sclink_server *s);
+/* The port actually bound (for tcp:HOST:0), 0 for Unix sockets. */
+int sclink_server_port(const sclink_server *s);
+
+/* Queues one frame on the active link; written as soon as the socket takes it. */
+int sclink_server_send(sclink_server *s, const sclink_msg *m);
+/* Sends an Error, then closes the link once it is written. */
+void sclink_server_fail_link(sclink_server *s, int err, const char *why);
+/* Closes the link after pending output is written (after a Bye, say). */
+void sclink_server_close_link(sclink_server *s);
+int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame);
+/* Bytes queued but not yet taken by the socket. */
+size_t sclink_server_pending_output(const sclink_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCLINK_SERVER_H */

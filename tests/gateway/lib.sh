@@ -1,0 +1,89 @@
+# Shared by the gateway tests: starts sclink-gateway on a generated platform
+# over real sockets and drives it with sclink-client.  Source it.
+set -u
+
+: "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+GATEWAY=$top_builddir/sc-gateway/sclink-gateway
+CLIENT=$top_builddir/tools/sclink-client
+
+tmp=$(mktemp -d /tmp/sclink-gwtest.XXXXXX)
+gw_pid=
+cleanup() {
+    if [ -n "$gw_pid" ]; then
+        kill "$gw_pid" 2>/dev/null
+        wait "$gw_pid" 2>/dev/null
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*"
+    for f in "$tmp"/gw.err "$tmp"/client.out; do
+        [ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; }
+    done
+    exit 1
+}
+
+ok() {
+    echo "ok: $*"
+}
+
+# make_platform LISTEN: writes $tmp/platform.yaml (and the files it names).
+make_platform() {
+    printf 'SCLINK-ROM-IMAGE' > "$tmp/rom.bin"
+    printf 'hi' > "$tmp/uart.in"
+    : > "$tmp/uart.out"
+    sed -e "s|@LISTEN@|$1|" -e "s|@ROM@|$tmp/rom.bin|" \
+        -e "s|@UART_OUT@|$tmp/uart.out|" -e "s|@UART_IN@|$tmp/uart.in|" \
+        "$top_srcdir/tests/gateway/platform.yaml.in" > "$tmp/platform.yaml"
+}
+
+# start_gateway [OPTIONS...]: runs the gateway on $tmp/platform.yaml and
+# waits until it listens; sets ADDR to the address clients use.
+start_gateway() {
+    "$GATEWAY" "$@" "$tmp/platform.yaml" > "$tmp/gw.out" 2> "$tmp/gw.err" &
+    gw_pid=$!
+    for _ in $(seq 100); do
+        grep -q "listening on" "$tmp/gw.err" 2>/dev/null && break
+        kill -0 "$gw_pid" 2>/dev/null || fail "gateway exited at start-up"
+        sleep 0.1
+    done
+    grep -q "listening on" "$tmp/gw.err" || fail "gateway does not listen"
+    ADDR=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/gw.err" | head -n 1)
+    port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/gw.err" | head -n 1)
+    [ -n "$port" ] && ADDR=${ADDR%:*}:$port
+    return 0
+}
+
+# wait_gateway: waits for the gateway to exit, sets gw_status.
+wait_gateway() {
+    for _ in $(seq 100); do
+        kill -0 "$gw_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$gw_pid" 2>/dev/null && fail "gateway still running"
+    wait "$gw_pid"
+    gw_status=$?
+    gw_pid=
+}
+
+# client [OPTIONS...] COMMAND...: runs sclink-client against $ADDR; the
+# options (up to the first word without a leading '-') go before it.
+client() {
+    opts=
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        -f | --quantum | --timeout | --mem) opts="$opts $1 $2"; shift 2 ;;
+        -*) opts="$opts $1"; shift ;;
+        *) break ;;
+        esac
+    done
+    # shellcheck disable=SC2086 # opts holds separate words on purpose
+    "$CLIENT" --timeout 5000 $opts "$ADDR" "$@" > "$tmp/client.out" 2>&1
+}
+
+expect_line() {
+    grep -q -- "$2" "$1" || fail "$1 lacks '$2'"
+}

@@ -1,0 +1,540 @@
+/*
+ * Bad input and faults against the real sclink-gateway, over a real Unix
+ * socket, speaking the protocol with libsclink directly so every malformed
+ * case can be produced.  Each test starts its own gateway (--serve unless
+ * it checks exit statuses) and checks the Error it answers, the one log
+ * line it writes, and that it still serves the next link.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sclink.h"
+
+static char dir[64], sock[128], addr[160], errlog[128];
+static pid_t gw;
+
+static void write_platform(const char *path)
+{
+    const char *src = getenv("top_srcdir");
+    char in[512], line[512];
+    FILE *fi, *fo;
+
+    snprintf(in, sizeof(in), "%s/tests/gateway/platform.yaml.in", src ? src : ".");
+    fi = fopen(in, "r");
+    ck_assert_ptr_nonnull(fi);
+    fo = fopen(path, "w");
+    ck_assert_ptr_nonnull(fo);
+    while (fgets(line, sizeof(line), fi)) {
+        char *at;
+        if ((at = strstr(line, "@LISTEN@")))
+            fprintf(fo, "%.*s%s\n", (int)(at - line), line, addr);
+        else if ((at = strstr(line, "@ROM@")) || (at = strstr(line, "@UART_IN@")) ||
+                 (at = strstr(line, "@UART_OUT@")))
+            fprintf(fo, "%.*s%s/%s\n", (int)(at - line), line, dir,
+                    at[1] == 'R' ? "rom.bin" : at[6] == 'I' ? "uart.in" : "uart.out");
+        else
+            fputs(line, fo);
+    }
+    fclose(fi);
+    fclose(fo);
+}
+
+static void fputs_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Starts the gateway with `opt` (or none) and waits for its socket. */
+static void start_gateway(const char *opt)
+{
+    const char *b = getenv("top_builddir");
+    char exe[512], platform[128], path[200];
+    struct stat st;
+    int i;
+
+    snprintf(dir, sizeof(dir), "/tmp/sclink-faults-%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(sock, sizeof(sock), "%s/gw.sock", dir);
+    snprintf(addr, sizeof(addr), "unix:%s", sock);
+    snprintf(errlog, sizeof(errlog), "%s/gw.err", dir);
+    snprintf(platform, sizeof(platform), "%s/platform.yaml", dir);
+    snprintf(exe, sizeof(exe), "%s/sc-gateway/sclink-gateway", b ? b : ".");
+    write_platform(platform);
+    snprintf(path, sizeof(path), "%s/rom.bin", dir);
+    fputs_file(path, "SCLINK-ROM-IMAGE");
+    snprintf(path, sizeof(path), "%s/uart.in", dir);
+    fputs_file(path, "hi");
+    gw = fork();
+    ck_assert_int_ge(gw, 0);
+    if (gw == 0) {
+        /* Check's SIGTERM handler would forward to the test's group. */
+        signal(SIGTERM, SIG_DFL);
+        freopen("/dev/null", "w", stdout);
+        freopen(errlog, "w", stderr);
+        if (opt)
+            execl(exe, exe, opt, platform, (char *)NULL);
+        else
+            execl(exe, exe, platform, (char *)NULL);
+        _exit(127);
+    }
+    for (i = 0; i < 200 && stat(sock, &st) != 0; i++)
+        usleep(20000);
+    ck_assert_msg(stat(sock, &st) == 0, "gateway did not listen");
+}
+
+/* Waits up to 5 s for the gateway to exit; returns its exit status. */
+static int gateway_exit(void)
+{
+    int status = 0, i;
+
+    for (i = 0; i < 250; i++) {
+        if (waitpid(gw, &status, WNOHANG) == gw) {
+            gw = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        usleep(20000);
+    }
+    ck_abort_msg("gateway did not exit");
+    return -1;
+}
+
+static void stop_gateway(void)
+{
+    char cmd[200];
+
+    if (gw > 0) {
+        kill(gw, SIGKILL);
+        waitpid(gw, NULL, 0);
+        gw = 0;
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Lines in the gateway's log containing `what`. */
+static int log_count(const char *what)
+{
+    char line[512];
+    FILE *f = fopen(errlog, "r");
+    int n = 0;
+
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, what))
+            n++;
+    fclose(f);
+    return n;
+}
+
+static void hello(sclink_hello *h, unsigned major)
+{
+    sclink__v1__hello__init(h);
+    h->has_version_major = h->has_version_minor = h->has_role = 1;
+    h->version_major = major;
+    h->role = SCLINK__V1__ROLE__ROLE_QEMU;
+    h->name = "faults";
+    h->has_capabilities = 1;
+    h->capabilities = 0xff;
+}
+
+static void link_up(sclink_conn *c)
+{
+    char why[256];
+    sclink_hello h;
+    sclink_msg *w;
+
+    ck_assert_int_eq(sclink_conn_connect(c, addr, 2000), 0);
+    hello(&h, SCLINK_VERSION_MAJOR);
+    ck_assert_int_eq(sclink_client_handshake(c, &h, &w, 3000, why, sizeof(why)), 0);
+    sclink_msg_free(w);
+}
+
+/* Receives the next message and checks it is an Error with `code`. */
+static void expect_error(sclink_conn *c, Sclink__V1__ErrorCode code, const char *text)
+{
+    sclink_msg *m = NULL;
+
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_ERROR);
+    ck_assert_int_eq(m->error->code, code);
+    ck_assert_msg(strstr(m->error->message, text), "Error '%s' lacks '%s'",
+                  m->error->message, text);
+    sclink_msg_free(m);
+    /* Then the gateway closes the link. */
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), SCLINK_ECLOSED);
+}
+
+static void send_raw(sclink_conn *c, const void *p, size_t n)
+{
+    ck_assert_int_eq(write(c->fd, p, n), (ssize_t)n);
+}
+
+static void read_req(sclink_request *r, uint64_t id, uint64_t off, uint64_t t)
+{
+    sclink__v1__request__init(r);
+    r->has_id = r->has_command = r->has_bar = r->has_address = 1;
+    r->has_length = r->has_time_ps = 1;
+    r->id = id;
+    r->command = SCLINK__V1__COMMAND__CMD_READ;
+    r->address = off;
+    r->length = 4;
+    r->time_ps = t;
+}
+
+static void send_request(sclink_conn *c, sclink_request *r)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
+    env.request = r;
+    ck_assert_int_eq(sclink_conn_send(c, &env), 0);
+}
+
+static uint32_t read32(sclink_conn *c, uint64_t off, Sclink__V1__Status *st)
+{
+    static uint64_t id = 100;
+    sclink_request r;
+    sclink_msg *m;
+    uint32_t v = 0;
+
+    read_req(&r, ++id, off, 0);
+    send_request(c, &r);
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
+    ck_assert_uint_eq(m->response->id, id);
+    *st = m->response->status;
+    if (m->response->data.len == 4)
+        memcpy(&v, m->response->data.data, 4);
+    sclink_msg_free(m);
+    return v;
+}
+
+/* After a fault, the gateway (in --serve) must serve a healthy link. */
+static void still_serving(void)
+{
+    Sclink__V1__Status st;
+    sclink_conn c;
+
+    link_up(&c);
+    ck_assert_uint_eq(read32(&c, 0x20000, &st), 0x53434c4b);
+    ck_assert_int_eq(st, SCLINK__V1__STATUS__STATUS_OK);
+    sclink_conn_close(&c);
+}
+
+START_TEST(test_version_mismatch)
+{
+    char why[256] = "";
+    sclink_conn c;
+    sclink_hello h;
+    sclink_msg *w;
+
+    start_gateway("--serve");
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    hello(&h, 7);
+    ck_assert_int_eq(sclink_client_handshake(&c, &h, &w, 3000, why, sizeof(why)),
+                     SCLINK_EVERSION);
+    ck_assert_ptr_nonnull(strstr(why, "peer speaks 7.0, this gateway speaks 1.0"));
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: protocol version mismatch"), 1);
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_request_before_hello)
+{
+    sclink_conn c;
+    sclink_request r;
+
+    start_gateway("--serve");
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    read_req(&r, 1, 0, 0);
+    send_request(&c, &r);
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_STATE, "expected Hello, got Request");
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_huge_length_prefix)
+{
+    static const uint8_t huge[] = { 0x7f, 0xff, 0xff, 0xff };
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    send_raw(&c, huge, sizeof(huge));
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_FRAME_SIZE, "over the limit");
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: length prefix"), 1);
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_garbage_frame)
+{
+    static const uint8_t junk[] = { 0, 0, 0, 6, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    send_raw(&c, junk, sizeof(junk));
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_MALFORMED, "not an Envelope");
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_unknown_message_type)
+{
+    static const uint8_t future[] = { 0, 0, 0, 2, (15 << 3) | 2, 0 };
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    send_raw(&c, future, sizeof(future));
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "no known message type");
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_wrong_direction_message)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_sync s = SCLINK__V1__SYNC__INIT;
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    s.has_kind = s.has_time_ps = s.has_window_end_ps = 1;
+    s.kind = SCLINK__V1__SYNC_KIND__SYNC_GRANT;
+    s.time_ps = 0;
+    s.window_end_ps = 10;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    env.sync = &s;
+    ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_STATE, "GRANT");
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_request_beyond_window)
+{
+    sclink_conn c;
+    sclink_request r;
+
+    start_gateway("--serve");
+    link_up(&c);
+    /* The platform's quantum is 10 us: the first window ends there. */
+    read_req(&r, 1, 0, 10000001);
+    send_request(&c, &r);
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_STATE, "beyond the granted window end");
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_access_past_bar_end)
+{
+    Sclink__V1__Status st;
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    read32(&c, 0xffffe, &st); /* 4 bytes from 2 before the end */
+    ck_assert_int_eq(st, SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR);
+    read32(&c, 0x0, &st); /* the link goes on */
+    ck_assert_int_eq(st, SCLINK__V1__STATUS__STATUS_OK);
+    sclink_conn_close(&c);
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_second_link_is_busy)
+{
+    sclink_conn c1, c2;
+
+    start_gateway("--serve");
+    link_up(&c1);
+    ck_assert_int_eq(sclink_conn_connect(&c2, addr, 2000), 0);
+    expect_error(&c2, SCLINK__V1__ERROR_CODE__ERR_BUSY, "already serves a link");
+    sclink_conn_close(&c2);
+    {
+        Sclink__V1__Status st;
+        ck_assert_uint_eq(read32(&c1, 0x20000, &st), 0x53434c4b);
+    }
+    sclink_conn_close(&c1);
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_stalled_frame_times_out)
+{
+    static const uint8_t half[] = { 0, 0, 0, 40, 0x1a };
+    struct timespec t0, t1;
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    send_raw(&c, half, sizeof(half));
+    /* platform timeout_ms is 2000 */
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "incomplete");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_int_ge(t1.tv_sec - t0.tv_sec, 1);
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_client_vanishes_mid_request)
+{
+    sclink_conn c;
+    sclink_request r;
+
+    start_gateway("--serve");
+    link_up(&c);
+    read_req(&r, 1, 0, 0);
+    send_request(&c, &r);
+    sclink_conn_close(&c); /* gone before the Response */
+    still_serving();
+    ck_assert_int_ge(log_count("link lost"), 1);
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_serve_resets_models)
+{
+    Sclink__V1__Status st;
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_request r;
+    sclink_bye bye = SCLINK__V1__BYE__INIT;
+    uint8_t val[4] = { 1, 2, 3, 4 };
+    sclink_msg *m;
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    read_req(&r, 1, 0x100, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = val;
+    r.data.len = 4;
+    send_request(&c, &r);
+    ck_assert_int_eq(sclink_conn_recv(&c, &m, 5000), 0);
+    sclink_msg_free(m);
+    ck_assert_uint_eq(read32(&c, 0x100, &st), 0x04030201);
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_BYE;
+    env.bye = &bye;
+    ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
+    ck_assert_int_eq(sclink_conn_recv(&c, &m, 5000), SCLINK_ECLOSED);
+    sclink_conn_close(&c);
+
+    link_up(&c);
+    ck_assert_uint_eq(read32(&c, 0x100, &st), 0);
+    sclink_conn_close(&c);
+    ck_assert_int_ge(log_count("waiting for the next link"), 1);
+    stop_gateway();
+}
+END_TEST
+
+/* A posted write sent just before Bye is applied before the gateway exits. */
+START_TEST(test_one_shot_exit_after_bye)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_bye bye = SCLINK__V1__BYE__INIT;
+    sclink_attributes attrs = SCLINK__V1__ATTRIBUTES__INIT;
+    sclink_request r;
+    uint8_t ch[4] = { 'Z', 0, 0, 0 };
+    sclink_conn c;
+    char path[200], got[8] = "";
+    FILE *f;
+
+    start_gateway(NULL);
+    link_up(&c);
+    read_req(&r, 1, 0x21000, 0); /* uart DATA */
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = ch;
+    r.data.len = 4;
+    attrs.has_posted = 1;
+    attrs.posted = 1;
+    r.attributes = &attrs;
+    send_request(&c, &r);
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_BYE;
+    env.bye = &bye;
+    ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
+    sclink_conn_close(&c);
+    ck_assert_int_eq(gateway_exit(), 0);
+    snprintf(path, sizeof(path), "%s/uart.out", dir);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+    fclose(f);
+    ck_assert_str_eq(got, "Z");
+    stop_gateway();
+}
+END_TEST
+
+START_TEST(test_one_shot_exit_after_disconnect)
+{
+    sclink_conn c;
+
+    start_gateway(NULL);
+    link_up(&c);
+    sclink_conn_close(&c);
+    ck_assert_int_eq(gateway_exit(), 3);
+    stop_gateway();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gateway-faults");
+    TCase *tc = tcase_create("faults");
+    SRunner *sr;
+    int failed;
+
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_version_mismatch);
+    tcase_add_test(tc, test_request_before_hello);
+    tcase_add_test(tc, test_huge_length_prefix);
+    tcase_add_test(tc, test_garbage_frame);
+    tcase_add_test(tc, test_unknown_message_type);
+    tcase_add_test(tc, test_wrong_direction_message);
+    tcase_add_test(tc, test_request_beyond_window);
+    tcase_add_test(tc, test_access_past_bar_end);
+    tcase_add_test(tc, test_second_link_is_busy);
+    tcase_add_test(tc, test_stalled_frame_times_out);
+    tcase_add_test(tc, test_client_vanishes_mid_request);
+    tcase_add_test(tc, test_serve_resets_models);
+    tcase_add_test(tc, test_one_shot_exit_after_bye);
+    tcase_add_test(tc, test_one_shot_exit_after_disconnect);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

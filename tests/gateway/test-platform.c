@@ -1,0 +1,191 @@
+/* Check tests for the platform file loader: good files and every error path. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+static char path[64];
+
+static const char *write_yaml(const char *text)
+{
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/tmp/sclink-platform-%d.yaml", (int)getpid());
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char good[] =
+    "name: demo\n"
+    "listen: tcp:127.0.0.1:5555\n"
+    "quantum_ns: 50000\n"
+    "pci:\n"
+    "  vendor_id: 0x1234\n"
+    "  device_id: 0x5c1c\n"
+    "  interrupt: msix\n"
+    "  vectors: 4\n"
+    "bars:\n"
+    "  - index: 0\n"
+    "    size: 0x100000\n"
+    "    posted_writes: true\n"
+    "  - {index: 2, size: 0x1000, base: 0x200000, 64bit: true}\n"
+    "devices:\n"
+    "  - name: ram\n"
+    "    type: memory\n"
+    "    base: 0x0\n"
+    "    size: 0x10000\n"
+    "    params:\n"
+    "      readonly: \"false\"\n"
+    "      file: /tmp/x.bin\n"
+    "  - name: uart\n"
+    "    type: uart\n"
+    "    base: 0x10000\n"
+    "    size: 0x100\n"
+    "    irq: 1\n";
+
+START_TEST(test_load_good)
+{
+    struct sclink_platform *p;
+    char err[256] = "";
+
+    ck_assert_int_eq(sclink_platform_load(write_yaml(good), &p, err, sizeof(err)), 0);
+    ck_assert_str_eq(p->name, "demo");
+    ck_assert_str_eq(p->listen, "tcp:127.0.0.1:5555");
+    ck_assert_uint_eq(p->quantum_ns, 50000);
+    ck_assert_uint_eq(p->timeout_ms, 10000); /* default */
+    ck_assert_uint_eq(p->pci->vendor_id, 0x1234);
+    ck_assert_int_eq(p->pci->interrupt, SCLINK_PLATFORM_IRQ_MSIX);
+    ck_assert_uint_eq(p->bars_count, 2);
+    ck_assert(p->bars[0].posted_writes);
+    ck_assert(p->bars[1].is64);
+    ck_assert_uint_eq(p->bars[1].base, 0x200000);
+    ck_assert_uint_eq(p->devices_count, 2);
+    ck_assert_ptr_null(p->devices[0].irq);
+    ck_assert_int_eq(*p->devices[1].irq, 1);
+    ck_assert_uint_eq(p->devices[0].line, 15);
+    ck_assert_uint_eq(p->devices[1].line, 22);
+    ck_assert_uint_eq(p->devices[0].params_count, 2);
+    ck_assert_str_eq(p->devices[0].params[0].key, "readonly");
+    ck_assert_str_eq(p->devices[0].params[0].value, "false");
+    ck_assert_uint_eq(p->devices[0].params[0].line, 20);
+    ck_assert_str_eq(p->devices[0].params[1].value, "/tmp/x.bin");
+    ck_assert_uint_eq(p->devices[1].params_count, 0);
+    sclink_platform_free(p);
+    unlink(path);
+}
+END_TEST
+
+/* Each bad file must fail with a message naming the file, line and key. */
+static void expect_error(const char *text, const char *want)
+{
+    struct sclink_platform *p = NULL;
+    char err[512] = "";
+
+    ck_assert_int_lt(sclink_platform_load(write_yaml(text), &p, err, sizeof(err)), 0);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+    ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "error '%s' lacks the file", err);
+    unlink(path);
+}
+
+static char *replace(const char *from, const char *to)
+{
+    static char buf[2048];
+    const char *at = strstr(good, from);
+
+    ck_assert_ptr_nonnull(at);
+    snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - good), good, to, at + strlen(from));
+    return buf;
+}
+
+START_TEST(test_bad_value_names_line_and_key)
+{
+    expect_error(replace("vendor_id: 0x1234", "vendor_id: zz"), ":5: pci.vendor_id: Invalid");
+}
+END_TEST
+
+START_TEST(test_unknown_key)
+{
+    expect_error(replace("quantum_ns", "quantum_nz"), ":3: ");
+    expect_error(replace("quantum_ns", "quantum_nz"), "quantum_nz");
+}
+END_TEST
+
+START_TEST(test_missing_key)
+{
+    expect_error(replace("  device_id: 0x5c1c\n", ""), "device_id");
+}
+END_TEST
+
+START_TEST(test_bad_enum)
+{
+    expect_error(replace("interrupt: msix", "interrupt: pigeon"), "pci.interrupt");
+}
+END_TEST
+
+START_TEST(test_nested_key_in_sequence)
+{
+    expect_error(replace("size: 0x100\n", "size: big\n"), "devices[1].size");
+}
+END_TEST
+
+START_TEST(test_semantic_errors)
+{
+    expect_error(replace("size: 0x100000", "size: 0x3000"), "bars[0].size");
+    expect_error(replace("index: 2", "index: 0"), "slot 0 is already taken");
+    expect_error(replace("index: 2", "index: 5"), "bars[1].index");
+    expect_error(replace("name: uart", "name: ram"), ":22: devices[1].name: 'ram' is already used");
+    expect_error(replace("size: 0x100\n", "size: 0\n"), "devices[1].size");
+    expect_error(replace("vectors: 4", "vectors: 4096"), "pci.vectors");
+    expect_error(replace("irq: 1", "irq: -3"), "devices[1].irq");
+    expect_error(replace("      file: /tmp/x.bin\n", "      file: [a, b]\n"),
+                 ":21: devices[0].params.file: expected a plain value");
+}
+END_TEST
+
+START_TEST(test_yaml_syntax_error)
+{
+    expect_error("listen: [unclosed\n", ":");
+    expect_error("just a string\n", "");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+    struct sclink_platform *p;
+    char err[256];
+
+    ck_assert_int_lt(sclink_platform_load("/nonexistent/p.yaml", &p, err, sizeof(err)), 0);
+    ck_assert_str_eq(err, "/nonexistent/p.yaml: No such file or directory");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("platform");
+    TCase *tc = tcase_create("load");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, test_load_good);
+    tcase_add_test(tc, test_bad_value_names_line_and_key);
+    tcase_add_test(tc, test_unknown_key);
+    tcase_add_test(tc, test_missing_key);
+    tcase_add_test(tc, test_bad_enum);
+    tcase_add_test(tc, test_nested_key_in_sequence);
+    tcase_add_test(tc, test_semantic_errors);
+    tcase_add_test(tc, test_yaml_syntax_error);
+    tcase_add_test(tc, test_missing_file);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
