@@ -1,7 +1,7 @@
 # Check unit tests for libsclink.  tests/common/ holds one valid sample of
 # every message, shared with the fuzz seed generator.
 
-check_LTLIBRARIES = tests/libsamples.la
+check_LTLIBRARIES += tests/libsamples.la
 tests_libsamples_la_SOURCES = tests/common/samples.c tests/common/samples.h
 tests_libsamples_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 

@@ -66,10 +66,23 @@ write 0 0x30008 4 0x0
 write 0 0x30014 4 0x110
 wait-irq msix 2
 expect-read 0 0x30018 4 6
+# idle while the test asks for statistics with SIGUSR1
+sleep 1500
 bye
 CMDS
-client -f "$tmp/models.cmd" || fail "client script failed"
+client -f "$tmp/models.cmd" &
+client_pid=$!
+for _ in $(seq 50); do
+    grep -q "link up" "$tmp/gw.err" 2>/dev/null && break
+    sleep 0.1
+done
+sleep 0.8 # the script's accesses take a fraction of that; then it idles
+kill -USR1 "$gw_pid"
+wait "$client_pid" || fail "client script failed"
 ok "client script passed"
+[ "$(grep -c "statistics for link" "$tmp/gw.err")" -eq 2 ] ||
+    fail "SIGUSR1 did not print statistics"
+ok "SIGUSR1 printed the statistics mid-link"
 expect_line "$tmp/client.out" "dma write addr=0x2000 len=16"
 wait_gateway
 [ "$gw_status" -eq 0 ] || fail "gateway exit status $gw_status after Bye"

@@ -1,0 +1,26 @@
+# examples/: sclink used from outside.  custom-main is a user's sc_main with
+# its own model and the library's gateway; the counter plugin adds a model
+# type to sclink-gateway.  Both are built and run by `make check`.
+
+check_PROGRAMS += examples/custom-main/custom-main
+examples_custom_main_custom_main_SOURCES = examples/custom-main/custom_main.cc
+examples_custom_main_custom_main_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	$(SYSTEMC_CFLAGS) $(PROTOBUF_C_CFLAGS)
+examples_custom_main_custom_main_LDADD = sc-gateway/libsclink-gateway.la \
+	$(SYSTEMC_LIBS) $(PROTOBUF_C_LIBS)
+
+# A module, not installed: -rpath makes libtool build the shared object.
+check_LTLIBRARIES += examples/plugin/libsclink-counter.la
+examples_plugin_libsclink_counter_la_SOURCES = examples/plugin/counter_plugin.cc
+examples_plugin_libsclink_counter_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	$(SYSTEMC_CFLAGS)
+examples_plugin_libsclink_counter_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+examples_plugin_libsclink_counter_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)
+
+EXAMPLE_TESTS = tests/gateway/example-library.sh tests/gateway/example-plugin.sh \
+	tests/gateway/install.sh
+TESTS += $(EXAMPLE_TESTS)
+EXTRA_DIST += $(EXAMPLE_TESTS)
+tests/gateway/example-library.log: examples/custom-main/custom-main tools/sclink-client
+tests/gateway/example-plugin.log: examples/plugin/libsclink-counter.la \
+	sc-gateway/sclink-gateway tools/sclink-client

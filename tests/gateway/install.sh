@@ -1,0 +1,34 @@
+#!/bin/sh
+# `make install` gives a user what the library needs: headers, libraries
+# and sclink.pc.  Install into a scratch DESTDIR and build the custom-main
+# example against it with pkg-config alone, as a user would.
+. "${top_srcdir:-.}/tests/gateway/lib.sh"
+
+dest=$tmp/root
+${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$tmp/install.log" 2>&1 ||
+    fail "make install: $(tail -n 5 "$tmp/install.log")"
+prefix=$(sed -n 's/^prefix=//p' "$top_builddir/sclink.pc")
+pcdir=$(find "$dest" -name sclink.pc -printf '%h\n' | head -n 1)
+[ -n "$pcdir" ] || fail "sclink.pc not installed"
+for h in sclink.h sclink.pb-c.h gateway.h model.h router.h sclink_router.h; do
+    [ -f "$dest$prefix/include/sclink/$h" ] || fail "header $h not installed"
+done
+ok "headers, libraries and sclink.pc installed"
+
+flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$dest$prefix" \
+    --cflags --libs sclink) || fail "pkg-config sclink"
+# shellcheck disable=SC2086 # flags are separate words
+${CXX:-g++} -o "$tmp/custom-main" "$top_srcdir/examples/custom-main/custom_main.cc" $flags \
+    -Wl,-rpath,"$dest$prefix/lib" -Wl,-rpath-link,"$dest$prefix/lib" \
+    > "$tmp/build.log" 2>&1 ||
+    fail "building against the installed library: $(head -n 20 "$tmp/build.log")"
+ok "custom_main.cc builds with \$(pkg-config --cflags --libs sclink)"
+
+ADDR="unix:$tmp/inst.sock"
+LD_LIBRARY_PATH="$dest$prefix/lib" "$tmp/custom-main" "$ADDR" > "$tmp/gw.out" 2> "$tmp/gw.err" &
+gw_pid=$!
+client --connect-timeout 5000 'write 0 0x0 4 7' 'expect-read 0 0x0 4 7' 'bye' ||
+    fail "client against the installed build"
+wait_gateway
+[ "$gw_status" -eq 0 ] || fail "exit status $gw_status"
+ok "the installed build serves a link"
