@@ -11,9 +11,12 @@
 extern "C" {
 #endif
 
+/* struct sclink__index, the bucket index lookup goes through, is declared
+ * in sclink_router.h so that sclink::Router can keep a copy. */
+
 struct sclink_map {
-    /* starts[i] == segs[i].start: searched alone so that the binary search
-     * touches 8 bytes per step and a 1,000-region map stays in L1. */
+    /* starts[i] == segs[i].start: searched alone so that a search touches
+     * 8 bytes per step. */
     uint64_t *starts;
     sclink_map_seg *segs;
     size_t nsegs;
@@ -21,26 +24,70 @@ struct sclink_map {
     int *priorities; /* per entry */
     size_t nentries;
     char *default_name;
+    sclink__index index;
+    uint32_t *bucket; /* index.bucket, owned */
 };
 
 /*
- * Branch-free binary search for the last start <= addr.  starts[0] is 0,
- * so there always is one.  The conditional move keeps random lookups free
- * of mispredicted branches, which cost more than the search itself.
+ * Branch-free binary search for the last start <= addr among the n starts
+ * from s[lo] on, knowing s[lo] <= addr.  The conditional move keeps random
+ * lookups free of mispredicted branches, which cost more than the search.
  */
-static inline const sclink_map_seg *sclink__map_find(const struct sclink_map *m,
-                                                     uint64_t addr)
+static inline size_t sclink__map_search(const uint64_t *s, size_t lo, size_t n,
+                                        uint64_t addr)
 {
-    const uint64_t *s = m->starts;
-    size_t lo = 0;
-    size_t n = m->nsegs;
-
     while (n > 1) {
         size_t half = n / 2;
         lo = s[lo + half] <= addr ? lo + half : lo;
         n -= half;
     }
-    return &m->segs[lo];
+    return lo;
+}
+
+/*
+ * The index of the segment holding addr when the bucket index settles it
+ * with at most one compare, as it does wherever segments are spread
+ * evenly.  Otherwise SIZE_MAX, leaving the n candidates from *lo on for
+ * sclink__map_search (the router tries its last answer first).  Segment
+ * i's start is starts[i * stride]: the map passes its starts array, the
+ * router its own table of 4-word routes, so that the compare touches the
+ * line the caller reads next anyway.
+ */
+static inline size_t sclink__index_quick(const sclink__index *x,
+                                         const uint64_t *starts, size_t stride,
+                                         uint64_t addr, size_t *lo, size_t *n)
+{
+    const uint64_t d = addr - x->lo; /* wraps below lo */
+    size_t b, i, j;
+
+    if (__builtin_expect(d >= x->span, 0))
+        return addr < x->lo ? 0 : x->last;
+    b = (size_t)(d >> x->shift);
+    i = x->bucket[b];
+    j = x->bucket[b + 1];
+    /* At most one segment starts inside the bucket: one compare.  If none
+     * does, segment i + 1 starts beyond the bucket (it exists: only the
+     * last segment holds addresses past lo + span). */
+    if (__builtin_expect(j - i <= 1, 1))
+        return i + (starts[(i + 1) * stride] <= addr);
+    *lo = i;
+    *n = j - i + 1;
+    return SIZE_MAX;
+}
+
+/* The index of the segment holding addr. */
+static inline size_t sclink__map_index(const struct sclink_map *m, uint64_t addr)
+{
+    size_t lo = 0, n = 1;
+    size_t i = sclink__index_quick(&m->index, m->starts, 1, addr, &lo, &n);
+
+    return i != SIZE_MAX ? i : sclink__map_search(m->starts, lo, n, addr);
+}
+
+static inline const sclink_map_seg *sclink__map_find(const struct sclink_map *m,
+                                                     uint64_t addr)
+{
+    return &m->segs[sclink__map_index(m, addr)];
 }
 
 /* True if addr lies in seg: one compare thanks to unsigned wrap-around. */

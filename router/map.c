@@ -334,6 +334,51 @@ out:
     return err;
 }
 
+/* ----------------------------------------------------------------- index */
+
+/*
+ * Builds the bucket index described in sclink_router.h: two to four buckets
+ * per segment (at most 2^30 in all), a power of two bytes wide, over the
+ * stretch from the second segment start to the last.  One pass over
+ * buckets and segments together.
+ */
+static int sclink__index_build(sclink_map *m)
+{
+    sclink__index *x = &m->index;
+    const uint64_t *s = m->starts;
+    size_t n = m->nsegs, nbuckets, want = 2, b, i;
+
+    x->last = n - 1;
+    x->shift = 0;
+    if (n < 3) {
+        /* No stretch: addr < starts[1] is segment 0, the rest segment 1
+         * (or, with one segment, every address is segment 0). */
+        x->lo = n > 1 ? s[1] : UINT64_MAX;
+        x->span = 0;
+        return 0;
+    }
+    x->lo = s[1];
+    x->span = s[n - 1] - s[1];
+    while (want < 2 * n && want < ((size_t)1 << 30))
+        want *= 2;
+    while (((x->span - 1) >> x->shift) >= want)
+        x->shift++;
+    nbuckets = (size_t)((x->span - 1) >> x->shift) + 1;
+    m->bucket = malloc((nbuckets + 1) * sizeof(*m->bucket));
+    if (m->bucket == NULL)
+        return -ENOMEM;
+    for (b = 0, i = 1; b < nbuckets; b++) {
+        uint64_t a = s[1] + ((uint64_t)b << x->shift);
+
+        while (s[i + 1] <= a)
+            i++;
+        m->bucket[b] = (uint32_t)i;
+    }
+    m->bucket[nbuckets] = (uint32_t)(n - 1);
+    x->bucket = m->bucket;
+    return 0;
+}
+
 /* ----------------------------------------------------------------- build */
 
 static char *sclink__strdup(const char *s)
@@ -362,6 +407,7 @@ void sclink_map_free(sclink_map *map)
     free(map->default_name);
     free(map->segs);
     free(map->starts);
+    free(map->bucket);
     free(map);
 }
 
@@ -419,6 +465,9 @@ int sclink_map_build(sclink_map **mapp, const sclink_map_entry *entries,
         goto out_free_map;
     for (i = 0; i < m->nsegs; i++)
         m->starts[i] = m->segs[i].start;
+    err = sclink__index_build(m);
+    if (err != 0)
+        goto out_free_map;
     *mapp = m;
     return 0;
 

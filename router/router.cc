@@ -13,9 +13,7 @@ Router::Router(const sc_core::sc_module_name &name,
                const sc_core::sc_time &latency)
     : sc_core::sc_module(name), in("in"), out("out"), m_latency(latency)
 {
-    in.register_b_transport(this, &Router::b_transport);
-    in.register_transport_dbg(this, &Router::transport_dbg);
-    in.register_get_direct_mem_ptr(this, &Router::get_direct_mem_ptr);
+    in.bind(*this);
     out.register_invalidate_direct_mem_ptr(this,
                                            &Router::invalidate_direct_mem_ptr);
 }
@@ -30,6 +28,7 @@ void Router::map(unsigned index, uint64_t base, uint64_t size, uint64_t offset,
 {
     m_windows.push_back(Window{name, base, size, offset, priority, index});
     m_dirty = true;
+    m_ready = false;
 }
 
 void Router::map_default(unsigned index, const std::string &name)
@@ -37,6 +36,7 @@ void Router::map_default(unsigned index, const std::string &name)
     m_default = index;
     m_default_name = name;
     m_dirty = true;
+    m_ready = false;
 }
 
 // What the user sees for a window without a name: the target's socket.
@@ -100,13 +100,13 @@ int Router::build(std::string *error)
     }
     std::swap(map, m_map);
     sclink_map_free(map);
-    m_last = &m_map->segs[0];
     m_dirty = false;
+    m_ready = false;
 
     // DMI pointers handed out under the old map may now be wrong.  The
     // sockets can only be walked once elaboration has connected them.
     if (rebuilt && sc_core::sc_get_status() >= sc_core::SC_END_OF_ELABORATION) {
-        for (unsigned i = 0; i < in.size(); i++)
+        for (int i = 0; i < in.size(); i++)
             in[i]->invalidate_direct_mem_ptr(0, ~sc_dt::uint64(0));
     }
     return 0;
@@ -144,9 +144,8 @@ int Router::print(std::FILE *f)
     return sclink_map_print(m_map, f);
 }
 
-// Builds the map if map() was called since the last build; reports and
-// returns false if that fails.  Kept out of line so decode() stays small
-// enough to inline into every transport path.
+// Builds the map (reporting a failure as an error); no transport path
+// needs it until the first transaction after a change.
 bool Router::ensure_built()
 {
     std::string error;
@@ -157,21 +156,79 @@ bool Router::ensure_built()
     return false;
 }
 
-// The segment for `len` bytes at `addr`, or nullptr for a hole or an access
-// crossing a segment end.  Consecutive accesses mostly hit one device, so
-// the last segment is tried before the binary search.
-inline const sclink_map_seg *Router::decode(uint64_t addr, uint64_t len)
+// Makes m_routes match the map and the bound targets: builds the map if it
+// changed, then takes each segment's target interface from `out`, which
+// knows them from before_end_of_elaboration on.  Out of line so decode()
+// stays small enough to inline into every transport path.
+bool Router::prepare()
 {
-    if (m_dirty && !ensure_built())
-        return nullptr;
-    const sclink_map_seg *seg = m_last;
-    if (!sclink__seg_holds(seg, addr)) {
-        seg = sclink__map_find(m_map, addr);
-        m_last = seg;
+    if (sc_core::sc_get_status() < sc_core::SC_END_OF_ELABORATION) {
+        std::string what = std::string(name()) +
+                           ": transaction before the end of elaboration";
+        SC_REPORT_ERROR("sclink/router", what.c_str());
+        return false;
     }
-    if (seg->target == SCLINK_MAP_NO_TARGET || !sclink__seg_fits(seg, addr, len))
+    if (m_dirty && !ensure_built())
+        return false;
+    size_t n;
+    const sclink_map_seg *segs = sclink_map_segments(m_map, &n);
+    m_routes.resize(n);
+    m_fw.resize(n);
+    for (size_t i = 0; i < n; i++) {
+        const sclink_map_seg &s = segs[i];
+        tlm::tlm_fw_transport_if<> *fw =
+            s.target == SCLINK_MAP_NO_TARGET ? nullptr
+                                             : out[static_cast<int>(s.target)];
+        tlm::tlm_blocking_transport_if<> *bt = fw;
+        m_routes[i] = Route{s.start, s.last, s.delta,
+                            bt != nullptr ? bt : &m_hole};
+        m_fw[i] = fw;
+    }
+    m_index = m_map->index;
+    m_last = &m_routes[0];
+    m_ready = true;
+    return true;
+}
+
+// The route of the segment holding `addr` (the router must be prepared).
+// Consecutive accesses mostly hit one device, so the last answer is tried
+// first; then the bucket index, which answers most addresses in one step,
+// and a search where segments crowd into one bucket.
+inline const Router::Route *Router::lookup(uint64_t addr)
+{
+    const Route *r = m_last;
+
+    if (__builtin_expect(addr - r->start <= r->last - r->start, 1))
+        return r;
+    const Route *routes = m_routes.data();
+    size_t lo = 0, n = 1;
+    size_t i = sclink__index_quick(&m_index, &routes[0].start,
+                                   sizeof(Route) / sizeof(uint64_t), addr,
+                                   &lo, &n);
+    if (__builtin_expect(i == SIZE_MAX, 0))
+        i = sclink__map_search(m_map->starts, lo, n, addr);
+    r = &routes[i];
+    m_last = r;
+    return r;
+}
+
+// True if a route forwards `len` bytes at `addr` (which it holds): it
+// leads to a target and the access ends inside it.  len - 1 wraps for len
+// 0, which always fits, as in sclink__seg_fits.
+inline bool Router::forwards(const Route *r, uint64_t addr,
+                             uint64_t len) const
+{
+    return r->bt != &m_hole && (len == 0 || len - 1 <= r->last - addr);
+}
+
+// The route for `len` bytes at `addr`, or nullptr for a hole or an access
+// crossing a segment end.
+inline const Router::Route *Router::decode(uint64_t addr, uint64_t len)
+{
+    if (__builtin_expect(!m_ready, 0) && !prepare())
         return nullptr;
-    return seg;
+    const Route *r = lookup(addr);
+    return forwards(r, addr, len) ? r : nullptr;
 }
 
 // The bytes a transaction touches from its address: a streaming burst
@@ -181,36 +238,86 @@ static inline uint64_t span(const tlm::tlm_generic_payload &tx)
     uint64_t len = tx.get_data_length();
     uint64_t width = tx.get_streaming_width();
 
-    return width != 0 && width < len ? width : len;
+    // width - 1 wraps for width 0 (no streaming): then len.
+    return width - 1 < len ? width : len;
 }
 
-void Router::b_transport(int id, tlm::tlm_generic_payload &tx,
-                         sc_core::sc_time &t)
+// A hole's b_transport: the router's address error, reached like a target
+// so that b_transport's hot path need not test for holes.
+void Router::Hole::b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &)
+{
+    tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+// Translates, forwards and restores: the end of every b_transport.
+inline void Router::forward(const Route *r, tlm::tlm_generic_payload &tx,
+                            sc_core::sc_time &t, uint64_t addr)
+{
+    tx.set_address(addr + r->delta);
+    r->bt->b_transport(tx, t);
+    tx.set_address(addr);
+}
+
+// The hot path has no call but the target's, so that the compiler saves
+// no more registers than that one call needs, and one compare decides
+// whether to forward: a hole's route leads to m_hole, and a length of 0
+// (which always fits) fails the compare and takes the slow path like a
+// crossing access.  Building and the errors are in b_transport_slow().
+void Router::b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &t)
 {
     const sc_dt::uint64 addr = tx.get_address();
-    const sclink_map_seg *seg = decode(addr, span(tx));
 
     t += m_latency;
-    if (seg == nullptr) {
+    if (__builtin_expect(m_ready, 1)) {
+        const Route *r = lookup(addr);
+        if (__builtin_expect(span(tx) - 1 <= r->last - addr, 1)) {
+            forward(r, tx, t, addr);
+            return;
+        }
+    }
+    b_transport_slow(tx, t);
+}
+
+// b_transport once the latency is added: after a change to the map, for a
+// crossing access, or for a length of 0.  Never inlined: it would bring
+// its calls, and the registers they cost, into the hot path.
+__attribute__((noinline)) void
+Router::b_transport_slow(tlm::tlm_generic_payload &tx, sc_core::sc_time &t)
+{
+    const sc_dt::uint64 addr = tx.get_address();
+    const Route *r = decode(addr, span(tx));
+
+    if (r == nullptr) {
         tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
-    tx.set_address(addr + seg->delta);
-    out[seg->target]->b_transport(tx, t);
-    tx.set_address(addr);
+    forward(r, tx, t, addr);
 }
 
-unsigned int Router::transport_dbg(int id, tlm::tlm_generic_payload &tx)
+unsigned int Router::transport_dbg(tlm::tlm_generic_payload &tx)
 {
     const sc_dt::uint64 addr = tx.get_address();
-    const sclink_map_seg *seg = decode(addr, tx.get_data_length());
+    const Route *r = decode(addr, tx.get_data_length());
 
-    if (seg == nullptr)
+    if (r == nullptr)
         return 0;
-    tx.set_address(addr + seg->delta);
-    unsigned int n = out[seg->target]->transport_dbg(tx);
+    tx.set_address(addr + r->delta);
+    unsigned int n = m_fw[r - m_routes.data()]->transport_dbg(tx);
     tx.set_address(addr);
     return n;
+}
+
+// The router is loosely timed: an AT initiator is told so, as the TLM
+// convenience sockets do, and the transaction fails without reaching a
+// target.
+tlm::tlm_sync_enum Router::nb_transport_fw(tlm::tlm_generic_payload &tx,
+                                           tlm::tlm_phase &, sc_core::sc_time &)
+{
+    std::string what = std::string(name()) +
+                       ": nb_transport_fw is not supported (loosely timed)";
+    SC_REPORT_ERROR("sclink/router", what.c_str());
+    tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+    return tlm::TLM_COMPLETED;
 }
 
 // Describes "no DMI here" for [start, last] in system addresses.
@@ -221,23 +328,24 @@ static void refuse(tlm::tlm_dmi &dmi, uint64_t start, uint64_t last)
     dmi.set_end_address(last);
 }
 
-bool Router::get_direct_mem_ptr(int id, tlm::tlm_generic_payload &tx,
+bool Router::get_direct_mem_ptr(tlm::tlm_generic_payload &tx,
                                 tlm::tlm_dmi &dmi)
 {
     const sc_dt::uint64 addr = tx.get_address();
-    const sclink_map_seg *seg = decode(addr, 0);
+    const Route *seg = decode(addr, 0);
 
     if (seg == nullptr) {
-        // A hole (decode() left it in m_last): no DMI anywhere in it, which
-        // the initiator may cache.  Without a map, only addr is known.
-        if (m_last != nullptr && sclink__seg_holds(m_last, addr))
-            refuse(dmi, m_last->start, m_last->last);
-        else
+        // A hole: no DMI anywhere in it, which the initiator may cache.
+        // Without a map, only addr is known.
+        if (m_ready) {
+            const Route *hole = lookup(addr);
+            refuse(dmi, hole->start, hole->last);
+        } else
             refuse(dmi, addr, addr);
         return false;
     }
     tx.set_address(addr + seg->delta);
-    bool granted = out[seg->target]->get_direct_mem_ptr(tx, dmi);
+    bool granted = m_fw[seg - m_routes.data()]->get_direct_mem_ptr(tx, dmi);
     tx.set_address(addr);
 
     // The answer, grant or refusal, is in target addresses and may cover
@@ -288,7 +396,7 @@ void Router::invalidate_direct_mem_ptr(int id, sc_dt::uint64 start,
             continue;
         const uint64_t a = (start > lo ? start : lo) - s.delta;
         const uint64_t b = (end < hi ? end : hi) - s.delta;
-        for (unsigned j = 0; j < in.size(); j++)
+        for (int j = 0; j < in.size(); j++)
             in[j]->invalidate_direct_mem_ptr(a, b);
     }
 }

@@ -1,5 +1,7 @@
 // sclink::Router: a TLM-2.0 loosely-timed interconnect over the C address
-// map in sclink_router.h.  Initiators bind to `in`, targets to `out`; each
+// map in sclink_router.h.  Initiators bind to `in` (a plain
+// tlm_target_socket: the router is the forward interface itself, so an
+// initiator's call reaches it with one virtual call), targets to `out`; each
 // target is reached through one or more windows (base, size, offset,
 // priority).  b_transport, transport_dbg and DMI all decode, translate to
 // the target-relative address, forward, and restore the payload's address;
@@ -17,15 +19,16 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "sclink_router.h"
 
 namespace sclink {
 
-class Router : public sc_core::sc_module {
+class Router : public sc_core::sc_module,
+               public tlm::tlm_fw_transport_if<> {
   public:
-    tlm_utils::multi_passthrough_target_socket<Router> in;
+    // Any number of initiators; the router implements their forward calls.
+    tlm::tlm_target_socket<32, tlm::tlm_base_protocol_types, 0> in;
     tlm_utils::multi_passthrough_initiator_socket<Router> out;
 
     // `latency` is added to the annotated delay of every b_transport.
@@ -91,16 +94,37 @@ class Router : public sc_core::sc_module {
         m_target_names[index] = target.name();
         return index;
     }
-    void b_transport(int id, tlm::tlm_generic_payload &tx,
-                     sc_core::sc_time &t);
-    unsigned int transport_dbg(int id, tlm::tlm_generic_payload &tx);
-    bool get_direct_mem_ptr(int id, tlm::tlm_generic_payload &tx,
-                            tlm::tlm_dmi &dmi);
+    // tlm_fw_transport_if, called through `in`.  nb_transport_fw is an
+    // error: the router is loosely timed.
+    void b_transport(tlm::tlm_generic_payload &tx,
+                     sc_core::sc_time &t) override;
+    unsigned int transport_dbg(tlm::tlm_generic_payload &tx) override;
+    bool get_direct_mem_ptr(tlm::tlm_generic_payload &tx,
+                            tlm::tlm_dmi &dmi) override;
+    tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload &tx,
+                                       tlm::tlm_phase &phase,
+                                       sc_core::sc_time &t) override;
+    // From target `id`, through `out`.
     void invalidate_direct_mem_ptr(int id, sc_dt::uint64 start,
                                    sc_dt::uint64 end);
     void end_of_elaboration() override;
     bool ensure_built();
-    const sclink_map_seg *decode(uint64_t addr, uint64_t len);
+    bool prepare();
+
+    // What b_transport needs of one segment, in 32 bytes: its range,
+    // translation and the target's interface (m_hole for a hole), already
+    // cast to the virtual base that declares b_transport, so forwarding is
+    // a single virtual call.
+    struct alignas(32) Route {
+        uint64_t start, last, delta;
+        tlm::tlm_blocking_transport_if<> *bt;
+    };
+    const Route *lookup(uint64_t addr);
+    const Route *decode(uint64_t addr, uint64_t len);
+    bool forwards(const Route *r, uint64_t addr, uint64_t len) const;
+    void forward(const Route *r, tlm::tlm_generic_payload &tx,
+                 sc_core::sc_time &t, uint64_t addr);
+    void b_transport_slow(tlm::tlm_generic_payload &tx, sc_core::sc_time &t);
 
     struct Window {
         std::string name;
@@ -114,9 +138,21 @@ class Router : public sc_core::sc_module {
     std::string m_default_name;
 
     sclink_map *m_map = nullptr;
-    bool m_dirty = true;
-    // Last segment hit: consecutive accesses mostly go to one device.
-    const sclink_map_seg *m_last = nullptr;
+    bool m_dirty = true;  // windows changed since the last build
+    bool m_ready = false; // m_routes matches m_map and the bound targets
+    // One per segment of m_map, in the same order: what b_transport needs,
+    // and each segment's full target interface for debug and DMI.  The
+    // map's bucket index is copied beside them: one pointer less to chase.
+    sclink__index m_index;
+    std::vector<Route> m_routes;
+    std::vector<tlm::tlm_fw_transport_if<> *> m_fw; // nullptr for a hole
+    // The target of every hole's route: answers an address error.
+    struct Hole : tlm::tlm_blocking_transport_if<> {
+        void b_transport(tlm::tlm_generic_payload &tx,
+                         sc_core::sc_time &t) override;
+    } m_hole;
+    // The last lookup's answer: consecutive accesses mostly hit one device.
+    const Route *m_last = nullptr;
     sc_core::sc_time m_latency;
 };
 

@@ -12,7 +12,9 @@
  * Building resolves the entries into segments that partition the whole
  * 64-bit space: each address belongs to exactly one segment, which is a
  * visible piece of one entry, a piece of the default target, or a hole.
- * Lookup is a binary search over the segment starts (O(log n)).
+ * Lookup goes through a bucket index over the segment starts: O(1) where
+ * segments are spread evenly, a binary search (O(log n)) within a bucket
+ * where they crowd.
  *
  * Conventions (libuv's, as in sclink.h): functions return 0 or a positive
  * count on success and a negative code on failure; a failed call changed
@@ -121,6 +123,29 @@ int sclink_map_entry_priority(const sclink_map *map, int32_t entry);
  */
 int sclink_map_format(const sclink_map *map, char *buf, size_t len);
 int sclink_map_print(const sclink_map *map, FILE *f);
+
+/*
+ * Internal, not API: the lookup structure inside a map.  It is declared
+ * here only so that sclink::Router (router.h) can embed a copy beside its
+ * own per-segment table and reach it without chasing a pointer.
+ *
+ * A bucket index over [lo, lo + span), the stretch between the second and
+ * the last segment start (below it lies segment 0, above it segment
+ * `last`).  The stretch is cut into equal buckets of 2^shift bytes, at
+ * most four per segment; bucket[b] is the segment holding the first
+ * address of bucket b (bucket[nbuckets] is the last segment), so an
+ * address in bucket b lies in one of the segments bucket[b] ..
+ * bucket[b + 1].  Where segments are spread evenly that is one or two of
+ * them; where many crowd into one bucket, a binary search over just those.
+ * Built by sclink__index_build() in map.c.
+ */
+typedef struct sclink__index {
+    uint64_t lo;
+    uint64_t span;
+    const uint32_t *bucket;
+    size_t last;
+    unsigned shift;
+} sclink__index;
 
 #ifdef __cplusplus
 }

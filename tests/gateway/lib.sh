@@ -45,7 +45,7 @@ make_platform() {
 start_gateway() {
     "$GATEWAY" "$@" "$tmp/platform.yaml" > "$tmp/gw.out" 2> "$tmp/gw.err" &
     gw_pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do # 30 s: CI may be loaded
         grep -q "listening on" "$tmp/gw.err" 2>/dev/null && break
         kill -0 "$gw_pid" 2>/dev/null || fail "gateway exited at start-up"
         sleep 0.1

@@ -88,7 +88,7 @@ static void start_gateway(const char *opt)
             execl(exe, exe, platform, (char *)NULL);
         _exit(127);
     }
-    for (i = 0; i < 200 && stat(sock, &st) != 0; i++)
+    for (i = 0; i < 1000 && stat(sock, &st) != 0; i++) /* 20 s: CI may be loaded */
         usleep(20000);
     ck_assert_msg(stat(sock, &st) == 0, "gateway did not listen");
 }

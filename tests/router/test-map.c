@@ -445,6 +445,87 @@ START_TEST(random_maps_match_brute_force)
 }
 END_TEST
 
+/* The segment holding addr, by walking them all. */
+static const sclink_map_seg *linear_find(const sclink_map *m, uint64_t addr)
+{
+    size_t n, i;
+    const sclink_map_seg *s = sclink_map_segments(m, &n);
+
+    for (i = 0; i < n; i++)
+        if (addr >= s[i].start && addr <= s[i].last)
+            return &s[i];
+    return NULL;
+}
+
+/* Lookup's bucket index cuts the space between the second and the last
+ * segment start into about two buckets per segment.  Here 300 small
+ * windows crowd into the first bucket (the map reaches near the top of the
+ * space), so lookup must search within a bucket; every edge of every
+ * segment, and both ends of the space, must still find the right one. */
+START_TEST(crowded_segments_are_found_at_every_edge)
+{
+    enum { N = 300 };
+    sclink_map_entry e[N + 2];
+    const sclink_map_seg *segs;
+    sclink_map *m;
+    size_t i, n;
+
+    for (i = 0; i < N; i++)
+        e[i] = (sclink_map_entry)E(NULL, 0x1000 + i * 0x20, 0x10 + i % 7,
+                                   i * 0x100, 0, (uint32_t)i);
+    e[N] = (sclink_map_entry)E("far", UINT64_C(0x8000000000000000), 0x1000, 0,
+                               0, N);
+    e[N + 1] = (sclink_map_entry)E("top", UINT64_MAX - 0xfff, 0x1000, 0, 0,
+                                   N + 1);
+    m = build_ok(e, N + 2, NULL);
+    expect_partition(m);
+    segs = sclink_map_segments(m, &n);
+    for (i = 0; i < n; i++) {
+        uint64_t probes[4] = {segs[i].start, segs[i].last, segs[i].start - 1,
+                              segs[i].last + 1};
+        size_t p;
+
+        for (p = 0; p < 4; p++)
+            ck_assert_ptr_eq(sclink_map_find(m, probes[p]),
+                             linear_find(m, probes[p]));
+    }
+    expect_hit(m, 0x1000 + 17 * 0x20 + 3, 1, 17, 17 * 0x100 + 3);
+    expect_hit(m, UINT64_MAX, 1, N + 1, 0xfff);
+    expect_miss(m, 0, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+}
+END_TEST
+
+/* Maps of one, two and three segments have no stretch to index, or a
+ * stretch of one bucket. */
+START_TEST(tiny_maps_find_every_segment)
+{
+    sclink_map_entry low = E("low", 0x0, 0x100, 0, 0, 0);
+    sclink_map_entry all = E("all", 0x0, UINT64_MAX, 0, 0, 0);
+    sclink_map_entry mid = E("mid", 0x100, 0x100, 0, 0, 0);
+    sclink_map *m;
+
+    m = build_ok(&all, 1, NULL); /* two segments: all, and the last byte */
+    expect_hit(m, 0, 1, 0, 0);
+    expect_hit(m, UINT64_MAX - 1, 1, 0, UINT64_MAX - 1);
+    expect_miss(m, UINT64_MAX, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+
+    m = build_ok(&low, 1, NULL);
+    expect_hit(m, 0xff, 1, 0, 0xff);
+    expect_miss(m, 0x100, 1, SCLINK_MAP_EUNMAPPED);
+    expect_miss(m, UINT64_MAX, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+
+    m = build_ok(&mid, 1, NULL); /* three segments */
+    expect_miss(m, 0xff, 1, SCLINK_MAP_EUNMAPPED);
+    expect_hit(m, 0x100, 1, 0, 0);
+    expect_hit(m, 0x1ff, 1, 0, 0xff);
+    expect_miss(m, 0x200, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+}
+END_TEST
+
 START_TEST(format_lists_segments)
 {
     sclink_map_entry e[] = {E("ram", 0x0, 0x10000, 0, 0, 0),
@@ -515,6 +596,8 @@ static Suite *map_suite(void)
     tcase_add_test(tc, ten_thousand_entries);
     tcase_add_test(tc, ten_thousand_entries_one_overlap);
     tcase_add_test(tc, random_maps_match_brute_force);
+    tcase_add_test(tc, crowded_segments_are_found_at_every_edge);
+    tcase_add_test(tc, tiny_maps_find_every_segment);
     tcase_add_test(tc, format_lists_segments);
     tcase_add_test(tc, print_writes_the_formatted_map);
     suite_add_tcase(s, tc);

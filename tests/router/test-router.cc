@@ -189,6 +189,12 @@ struct Top : sc_module {
     sclink::Router router2;
     Mem dev, bus;
 
+    // 40 windows of 0x10 bytes crowded at 0x1000 and one far away: the
+    // map's bucket index must search within a bucket.
+    Init cpu3;
+    sclink::Router router3;
+    Mem many, far;
+
     Init badcpu;
     sclink::Router bad;
     Mem bad0;
@@ -203,7 +209,10 @@ struct Top : sc_module {
           router("router", sc_time(10, SC_NS)), ram("ram", 0x10000, true),
           rom("rom", 0x1000, true), uart("uart", 0x1000, false),
           win("win", 0x10000, true), cpu2("cpu2"), router2("router2"),
-          dev("dev", 0x1000, false), bus("bus", 0x100000, false), badcpu("badcpu"), bad("bad"),
+          dev("dev", 0x1000, false), bus("bus", 0x100000, false),
+          cpu3("cpu3"), router3("router3", sc_time(1, SC_NS)),
+          many("many", 0x1000, false), far("far", 0x100, false),
+          badcpu("badcpu"), bad("bad"),
           bad0("bad0", 0x100, false)
     {
         cpu.socket.bind(router.in);
@@ -217,6 +226,12 @@ struct Top : sc_module {
         cpu2.socket.bind(router2.in);
         router2.bind(dev.socket, 0x1000, 0x1000, 0, 0, "dev");
         router2.bind_default(bus.socket, "bus");
+
+        cpu3.socket.bind(router3.in);
+        unsigned m = router3.bind(many.socket, 0x1000, 0x10, 0x0);
+        for (unsigned i = 1; i < 40; i++)
+            router3.map(m, 0x1000 + i * 0x20, 0x10, i * 0x10);
+        router3.bind(far.socket, 0xf000000000000000ull, 0x100);
 
         // Two equal-priority windows overlapping on [0x80, 0xff].
         badcpu.socket.bind(bad.in);
@@ -236,6 +251,9 @@ struct Top : sc_module {
     void test_default();
     void test_print();
     void test_rebuild();
+    void test_zero_length();
+    void test_crowded();
+    void test_nb_transport();
 
     void run()
     {
@@ -248,6 +266,9 @@ struct Top : sc_module {
         test_default();
         test_print();
         test_rebuild();
+        test_zero_length();
+        test_crowded();
+        test_nb_transport();
         finished = true;
     }
 };
@@ -544,6 +565,82 @@ void Top::test_rebuild()
     CHECK(tx.is_response_ok());
     CHECK_EQ(uart.last_addr, 0x200);
     CHECK(has_range(cpu, 0x0, ~0ull));
+}
+
+// A length of 0 always fits (it names one address): it reaches the target
+// translated, or a hole's address error.
+void Top::test_zero_length()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {0};
+    sc_time t = SC_ZERO_TIME;
+    unsigned calls = win.calls;
+
+    setup(tx, tlm::TLM_READ_COMMAND, 0x20001fff, buf, 0);
+    cpu.socket->b_transport(tx, t);
+    CHECK_EQ(win.calls, calls + 1);
+    CHECK_EQ(win.last_addr, 0x9fff);
+    CHECK_EQ(win.last_len, 0);
+    CHECK_EQ(tx.get_address(), 0x20001fff);
+    CHECK(t == sc_time(15, SC_NS));
+
+    calls = ram.calls + rom.calls + uart.calls + win.calls;
+    setup(tx, tlm::TLM_READ_COMMAND, 0x40000000, buf, 0);
+    cpu.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK_EQ(ram.calls + rom.calls + uart.calls + win.calls, calls);
+}
+
+// Every window of a crowded map, in an order that defeats any cache of the
+// last window, then the holes between them and the far target.
+void Top::test_crowded()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {0};
+    sc_time t = SC_ZERO_TIME;
+    bool all_ok = true, all_holes = true;
+    unsigned calls = many.calls;
+
+    for (unsigned k = 0; k < 40; k++) {
+        unsigned i = (k * 17) % 40;
+        setup(tx, tlm::TLM_READ_COMMAND, 0x1000 + i * 0x20 + 0xc, buf, 4);
+        cpu3.socket->b_transport(tx, t);
+        all_ok = all_ok && tx.is_response_ok() &&
+                 many.last_addr == i * 0x10 + 0xc;
+        setup(tx, tlm::TLM_READ_COMMAND, 0x1000 + i * 0x20 + 0x10, buf, 4);
+        cpu3.socket->b_transport(tx, t);
+        all_holes = all_holes &&
+                    tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    }
+    CHECK(all_ok);
+    CHECK(all_holes);
+    CHECK_EQ(many.calls, calls + 40);
+    // The last window crosses into the hole behind it.
+    setup(tx, tlm::TLM_READ_COMMAND, 0x1000 + 39 * 0x20 + 0xe, buf, 4);
+    cpu3.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    setup(tx, tlm::TLM_WRITE_COMMAND, 0xf0000000000000fcull, buf, 4);
+    cpu3.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(far.last_addr, 0xfc);
+}
+
+// The router is loosely timed: nb_transport_fw is an error that no target
+// sees (reported as sclink/router, which sc_main made non-fatal).
+void Top::test_nb_transport()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {0};
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_time t = SC_ZERO_TIME;
+    unsigned calls = win.calls;
+    int reports = sc_report_handler::get_count("sclink/router");
+
+    setup(tx, tlm::TLM_READ_COMMAND, 0x20000000, buf, 4);
+    CHECK(cpu.socket->nb_transport_fw(tx, phase, t) == tlm::TLM_COMPLETED);
+    CHECK(tx.get_response_status() == tlm::TLM_COMMAND_ERROR_RESPONSE);
+    CHECK_EQ(win.calls, calls);
+    CHECK_EQ(sc_report_handler::get_count("sclink/router"), reports + 1);
 }
 
 int sc_main(int argc, char **argv)
