@@ -1,5 +1,22 @@
 # Benchmarks: `make bench` builds and runs every program named in
 # BENCH_TARGETS (each fragment appends its own run target).  Benchmarks are
 # never part of `make check`: they measure, they do not assert timing.
+
+# Benchmark: a read through the gateway vs the bare socket round trip, and
+# posted writes per second (`make bench-gateway`; doc/performance.md).
+# Always -O2, whatever CFLAGS say, so numbers compare.
+EXTRA_PROGRAMS += bench/gateway-bench
+CLEANFILES += bench/gateway-bench$(EXEEXT)
+bench_gateway_bench_SOURCES = bench/gateway-bench.c
+bench_gateway_bench_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -O2
+bench_gateway_bench_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
+EXTRA_DIST += bench/gateway-bench.sh
+
+BENCH_TARGETS += bench-gateway
+bench-gateway: bench/gateway-bench$(EXEEXT) sc-gateway/sclink-gateway$(EXEEXT)
+	@$(MKDIR_P) bench/results
+	top_builddir='$(top_builddir)' $(SHELL) $(top_srcdir)/bench/gateway-bench.sh \
+		bench/results/gateway.json
+
 bench: $(BENCH_TARGETS)
 .PHONY: bench $(BENCH_TARGETS)

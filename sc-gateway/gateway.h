@@ -175,6 +175,7 @@ private:
     std::function<std::string(uint64_t)> namer_;
     LinkStats stats_;
     FILE *trace_ = nullptr;
+    std::vector<uint8_t> data_buf_; /* handle_request's data, reused */
     bool stats_requested_ = false;
 };
 
