@@ -442,6 +442,8 @@ int sclink_platform_load(const char *path, struct sclink_platform **out,
         return failf(err, errlen, path, cap.line, "%s",
                      cap.problem[0] ? cap.problem : cyaml_strerror(cerr));
     }
+    if (pf == NULL) /* an empty file is a valid, empty YAML document */
+        return failf(err, errlen, path, 0, "empty platform file");
     pf->path = strdup(path);
     if (pf->path == NULL) {
         r = -ENOMEM;

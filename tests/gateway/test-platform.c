@@ -156,6 +156,14 @@ START_TEST(test_yaml_syntax_error)
 }
 END_TEST
 
+/* Regression: an empty file loads as no document at all. */
+START_TEST(test_empty_file)
+{
+    expect_error("", "empty platform file");
+    expect_error("# only a comment\n", "empty platform file");
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
     struct sclink_platform *p;
@@ -181,6 +189,7 @@ int main(void)
     tcase_add_test(tc, test_nested_key_in_sequence);
     tcase_add_test(tc, test_semantic_errors);
     tcase_add_test(tc, test_yaml_syntax_error);
+    tcase_add_test(tc, test_empty_file);
     tcase_add_test(tc, test_missing_file);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
