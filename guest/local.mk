@@ -1,1 +1,16 @@
-# guest/: rules arrive with its issue.
+# guest/: the test guest.  Nothing is built by make here: the kernel, the
+# initramfs and the static test program are made at test time by
+# guest/build-initramfs into $SCLINK_CACHE/guest (never committed).
+# `make guest` builds it (or finds it cached) and prints the two paths.
+
+EXTRA_DIST += \
+	guest/build-initramfs \
+	guest/init \
+	guest/sclink-guest-test.c \
+	guest/demo-platform.yaml \
+	guest/demo.sh
+
+guest:
+	$(top_srcdir)/guest/build-initramfs
+
+.PHONY: guest

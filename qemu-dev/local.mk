@@ -1,1 +1,55 @@
-# qemu-dev/: rules arrive with its issue.
+# qemu-dev/: the sclink-pci QEMU device.  It is not built by make: QEMU is
+# built from Debian's source with the device grafted in, by
+# scripts/build-qemu (cached under $SCLINK_CACHE, default /var/cache/sclink).
+# `make qemu` builds it (or finds the cached binary) and prints its path.
+
+EXTRA_DIST += \
+	scripts/build-qemu \
+	qemu-dev/sclink-pci.c \
+	qemu-dev/sclink-pci.h \
+	qemu-dev/graft.sh \
+	qemu-dev/meson.build.in \
+	qemu-dev/Kconfig.in
+
+qemu:
+	$(top_srcdir)/scripts/build-qemu
+
+.PHONY: qemu
+
+# End-to-end tests (tests/e2e/, doc/qemu-device.md): the test guest in the
+# sclink QEMU against sc-gateway/sclink-gateway.  The first run builds QEMU
+# (scripts/build-qemu) and the guest (guest/build-initramfs) into
+# $SCLINK_CACHE; later runs find them cached.  Each test boots QEMU once or
+# twice (about 5-15 s a boot).
+SCLINK_E2E_TESTS = \
+	tests/e2e/unix.sh \
+	tests/e2e/tcp.sh \
+	tests/e2e/netns-delay.sh \
+	tests/e2e/determinism.sh \
+	tests/e2e/two-devices.sh \
+	tests/e2e/fault-killed.sh \
+	tests/e2e/fault-garbage.sh \
+	tests/e2e/fault-unmapped.sh
+TESTS += \
+	tests/e2e/unix.sh \
+	tests/e2e/tcp.sh \
+	tests/e2e/netns-delay.sh \
+	tests/e2e/determinism.sh \
+	tests/e2e/two-devices.sh \
+	tests/e2e/fault-killed.sh \
+	tests/e2e/fault-garbage.sh \
+	tests/e2e/fault-unmapped.sh
+# Stand-ins the tests run: a delaying TCP relay and a gateway that answers
+# with garbage.
+check_PROGRAMS += tests/e2e/delay-relay tests/e2e/garbage-gateway
+tests_e2e_delay_relay_SOURCES = tests/e2e/delay-relay.c
+tests_e2e_garbage_gateway_SOURCES = tests/e2e/garbage-gateway.c
+EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh
+
+# Every test needs the gateway; the netns and fault tests need the helpers.
+# With these, `make -j check` builds them before any test starts.
+tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
+tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
+tests/e2e/fault-killed.sh.log tests/e2e/fault-garbage.sh.log \
+tests/e2e/fault-unmapped.sh.log: sc-gateway/sclink-gateway$(EXEEXT) \
+	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT)

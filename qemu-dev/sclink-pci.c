@@ -1,0 +1,1326 @@
+/*
+ * sclink-pci: a PCI function served by a SystemC/TLM-2.0 gateway
+ *
+ *   -chardev socket,id=sc0,path=/tmp/gw.sock -device sclink-pci,chardev=sc0
+ *
+ * At realize the device sends Hello over the chardev and builds its PCI
+ * identity, BARs and interrupt (INTx, MSI or MSI-X) from the gateway's
+ * Welcome.  Guest accesses to the BARs become Requests answered by
+ * Responses; the gateway sends Interrupts and DMA Requests back.  With
+ * CAP_SYNC, virtual time advances in windows granted by the gateway.
+ * doc/protocol.md in the sclink tree is the normative specification and
+ * doc/qemu-device.md describes this device.
+ *
+ * Blocking I/O: a wait (for the Welcome, a Response or a GRANT) moves the
+ * chardev's read handler to a private GMainContext and iterates that
+ * context until the awaited message arrives or the timeout expires, the
+ * way vhost-user monitored its backend.  Outside waits the handler runs in
+ * the main loop.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/option.h"
+#include "qemu/config-file.h"
+#include "qemu/bswap.h"
+#include "qemu/host-utils.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "migration/vmstate.h"
+#include "chardev/char.h"
+#if QEMU_VERSION_MAJOR >= 10
+#include "system/cpus.h"
+#include "system/cpu-timers.h"
+#include "system/runstate.h"
+#include "system/system.h"
+#else
+#include "sysemu/cpus.h"
+#include "sysemu/cpu-timers.h"
+#include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
+#endif
+#include "sclink-pci.h"
+
+/*
+ * QEMU 10.0 renamed the sysemu/ headers to system/, made property arrays
+ * const and dropped DEFINE_PROP_END_OF_LIST (doc/qemu-device.md lists the
+ * differences between the versions this file is built against).
+ */
+#if QEMU_VERSION_MAJOR >= 10
+#define SCLINK_PROPS_CONST const
+#else
+#define SCLINK_PROPS_CONST
+#endif
+
+#define SCLINK_CAPS_OFFERED (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES | \
+                             SCLINK__V1__CAPABILITY__CAP_DMA | \
+                             SCLINK__V1__CAPABILITY__CAP_INTX | \
+                             SCLINK__V1__CAPABILITY__CAP_MSI | \
+                             SCLINK__V1__CAPABILITY__CAP_MSIX | \
+                             SCLINK__V1__CAPABILITY__CAP_SYNC)
+
+static bool sclink_has_cap(SclinkPCIState *s, uint64_t cap)
+{
+    return (s->caps & cap) != 0;
+}
+
+static const char *sclink_name(SclinkPCIState *s)
+{
+    DeviceState *dev = DEVICE(s);
+
+    return dev->id ? dev->id : TYPE_SCLINK_PCI;
+}
+
+/* ------------------------------------------------------------ link I/O */
+
+static bool sclink_link_up(SclinkPCIState *s)
+{
+    return s->state != SCLINK_LINK_CLOSED;
+}
+
+/* Encodes and writes one message; false if the link cannot take it. */
+static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
+{
+    sclink_buf b;
+    size_t len;
+    int r;
+
+    if (!sclink_link_up(s)) {
+        return false;
+    }
+    sclink_buf_init(&b);
+    r = sclink_encode_append(m, s->frame_limit, &b);
+    if (r < 0) {
+        error_report("sclink-pci '%s': cannot encode %s: %s",
+                     sclink_name(s), sclink_msg_name(m), sclink_strerror(r));
+        sclink_buf_free(&b);
+        return false;
+    }
+    len = b.len;
+    r = qemu_chr_fe_write_all(&s->chr, b.base, len);
+    sclink_buf_free(&b);
+    return r == (int)len;
+}
+
+static void sclink_send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
+                              const char *text)
+{
+    Sclink__V1__Error e = SCLINK__V1__ERROR__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+
+    e.has_code = true;
+    e.code = code;
+    e.message = (char *)text;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    m.error = &e;
+    sclink_send(s, &m);
+}
+
+static void sclink_send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason)
+{
+    Sclink__V1__Bye bye = SCLINK__V1__BYE__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+
+    if (s->state != SCLINK_LINK_RUNNING) {
+        return;
+    }
+    bye.has_reason = true;
+    bye.reason = reason;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_BYE;
+    m.bye = &bye;
+    sclink_send(s, &m);
+    s->state = SCLINK_LINK_CLOSING;
+}
+
+static void sclink_drop_inbox(SclinkPCIState *s)
+{
+    sclink_msg *m;
+
+    while ((m = g_queue_pop_head(&s->inbox))) {
+        sclink_msg_free(m);
+    }
+}
+
+/*
+ * The link is lost: report it and apply the on-failure policy.  Used for
+ * everything after the handshake; realize reports through errp instead.
+ */
+static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
+                                            const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    if (s->state == SCLINK_LINK_CLOSED) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (s->state != SCLINK_LINK_RUNNING && s->state != SCLINK_LINK_CLOSING) {
+        /* During the handshake: realize reports it through errp. */
+        s->state = SCLINK_LINK_CLOSED;
+        g_free(s->fail_reason);
+        s->fail_reason = g_steal_pointer(&msg);
+        return;
+    }
+    s->state = SCLINK_LINK_CLOSED;
+
+    timer_del(s->window_timer);
+    sclink_drop_inbox(s);
+    error_report("sclink-pci '%s': %s", sclink_name(s), msg);
+    if (s->exit_on_failure) {
+        error_report("sclink-pci '%s': exiting (on-failure=exit)",
+                     sclink_name(s));
+        exit(EXIT_FAILURE);
+    }
+    error_report("sclink-pci '%s': stopping the VM (on-failure=stop); "
+                 "the device now fails every access", sclink_name(s));
+    if (qemu_in_vcpu_thread()) {
+        vm_stop(RUN_STATE_IO_ERROR);
+    } else {
+        qemu_system_vmstop_request_prepare();
+        qemu_system_vmstop_request(RUN_STATE_IO_ERROR);
+    }
+}
+
+/* A protocol violation by the gateway: tell it, then fail. */
+static void G_GNUC_PRINTF(3, 4) sclink_violation(SclinkPCIState *s,
+                                                 Sclink__V1__ErrorCode code,
+                                                 const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    sclink_send_error(s, code, msg);
+    sclink_fail(s, "protocol error: %s", msg);
+}
+
+static int sclink_chr_can_read(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+
+    return sclink_link_up(s) ? 64 * KiB : 0;
+}
+
+static void sclink_process_inbox(SclinkPCIState *s);
+
+static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
+{
+    SclinkPCIState *s = opaque;
+    sclink_msg *m;
+    int r;
+
+    if (!sclink_link_up(s)) {
+        return;
+    }
+    r = sclink_decoder_feed(&s->dec, buf, size);
+    while (r >= 0 && (r = sclink_decoder_next(&s->dec, &m)) == 1) {
+        g_queue_push_tail(&s->inbox, m);
+    }
+    if (r < 0) {
+        /* Garbage on the link: the stream has lost its framing. */
+        sclink_violation(s, sclink_error_code(r), "gateway sent garbage: %s",
+                         sclink_decoder_reason(&s->dec));
+        return;
+    }
+    /*
+     * Rule K: in deterministic mode gateway messages are consumed only
+     * inside waits; free-running, they are consumed as they arrive.
+     */
+    if (!s->in_wait && !s->deterministic &&
+        s->state == SCLINK_LINK_RUNNING) {
+        sclink_process_inbox(s);
+    }
+}
+
+static void sclink_chr_event(void *opaque, QEMUChrEvent event)
+{
+    SclinkPCIState *s = opaque;
+
+    if (event != CHR_EVENT_CLOSED) {
+        return;
+    }
+    switch (s->state) {
+    case SCLINK_LINK_CLOSING:
+        s->state = SCLINK_LINK_CLOSED;
+        break;
+    case SCLINK_LINK_RUNNING:
+        sclink_fail(s, "gateway closed the link without Bye");
+        break;
+    default:
+        /* During the handshake realize reports it. */
+        sclink_fail(s, "the gateway closed the link");
+        break;
+    }
+}
+
+/* ------------------------------------------------- gateway -> QEMU work */
+
+static void sclink_handle_interrupt(SclinkPCIState *s,
+                                    const sclink_interrupt *irq)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+
+    switch (irq->type) {
+    case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE:
+        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_INTX) ||
+            s->irq_kind != SCLINK__V1__INTERRUPT_KIND__IRQ_INTX) {
+            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                             "INTx Interrupt but the device is not INTx");
+            return;
+        }
+        if (irq->index != 0 || !irq->has_level) {
+            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                             "INTx Interrupt index %u (must be 0) or no level",
+                             irq->index);
+            return;
+        }
+        /* The PCI core honours Interrupt Disable and sets Status. */
+        pci_set_irq(pdev, irq->level);
+        break;
+    case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI:
+        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSI) ||
+            s->irq_kind != SCLINK__V1__INTERRUPT_KIND__IRQ_MSI) {
+            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                             "MSI Interrupt but the device is not MSI");
+            return;
+        }
+        if (irq->index >= s->irq_vectors) {
+            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                             "MSI vector %u out of range (%u vectors)",
+                             irq->index, s->irq_vectors);
+            return;
+        }
+        if (!msi_enabled(pdev)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI vector %u "
+                          "dropped: the guest has not enabled MSI\n",
+                          sclink_name(s), irq->index);
+            return;
+        }
+        if (irq->index < msi_nr_vectors_allocated(pdev)) {
+            msi_notify(pdev, irq->index);
+        }
+        break;
+    case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSIX:
+        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSIX) ||
+            s->irq_kind != SCLINK__V1__INTERRUPT_KIND__IRQ_MSIX) {
+            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                             "MSI-X Interrupt but the device is not MSI-X");
+            return;
+        }
+        if (irq->index >= s->irq_vectors) {
+            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                             "MSI-X vector %u out of range (%u vectors)",
+                             irq->index, s->irq_vectors);
+            return;
+        }
+        if (!msix_enabled(pdev)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI-X vector %u "
+                          "dropped: the guest has not enabled MSI-X\n",
+                          sclink_name(s), irq->index);
+            return;
+        }
+        msix_notify(pdev, irq->index);
+        break;
+    default:
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                         "Interrupt of unknown type %d", irq->type);
+        break;
+    }
+}
+
+static Sclink__V1__Status sclink_memtx_status(MemTxResult r)
+{
+    switch (r) {
+    case MEMTX_OK:
+        return SCLINK__V1__STATUS__STATUS_OK;
+    case MEMTX_DECODE_ERROR:
+        return SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
+    default:
+        return SCLINK__V1__STATUS__STATUS_GENERIC_ERROR;
+    }
+}
+
+/* Serves a DMA Request as this function's bus-master access (rule L). */
+static void sclink_handle_dma(SclinkPCIState *s, const sclink_request *req)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    Sclink__V1__Response resp = SCLINK__V1__RESPONSE__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+    g_autofree uint8_t *buf = NULL;
+    bool is_read = req->command == SCLINK__V1__COMMAND__CMD_READ;
+    Sclink__V1__Status status;
+    MemTxResult r;
+
+    if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_DMA)) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                         "DMA Request %" PRIu64 " but CAP_DMA is not agreed",
+                         req->id);
+        return;
+    }
+    if (req->has_bar) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                         "DMA Request %" PRIu64 " carries a bar", req->id);
+        return;
+    }
+    if (req->attributes && req->attributes->has_posted &&
+        req->attributes->posted) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                         "DMA Request %" PRIu64 " is posted", req->id);
+        return;
+    }
+    if (req->command != SCLINK__V1__COMMAND__CMD_READ &&
+        req->command != SCLINK__V1__COMMAND__CMD_WRITE) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                         "DMA Request %" PRIu64 ": debug commands are not "
+                         "agreed", req->id);
+        return;
+    }
+
+    if (req->has_byte_enable) {
+        status = SCLINK__V1__STATUS__STATUS_BYTE_ENABLE_ERROR;
+    } else if (req->has_streaming_width &&
+               req->streaming_width < req->length) {
+        status = SCLINK__V1__STATUS__STATUS_BURST_ERROR;
+    } else {
+        if (is_read) {
+            buf = g_malloc0(req->length);
+            r = pci_dma_read(pdev, req->address, buf, req->length);
+        } else {
+            r = pci_dma_write(pdev, req->address, req->data.data,
+                              req->length);
+        }
+        status = sclink_memtx_status(r);
+        if (r != MEMTX_OK) {
+            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': DMA %s of %u "
+                          "bytes at 0x%" PRIx64 " failed (bus master %s)\n",
+                          sclink_name(s), is_read ? "read" : "write",
+                          req->length, req->address,
+                          pci_get_word(pdev->config + PCI_COMMAND) &
+                          PCI_COMMAND_MASTER ? "on" : "off");
+        }
+    }
+
+    resp.has_id = true;
+    resp.id = req->id;
+    resp.has_status = true;
+    resp.status = status;
+    if (is_read && status == SCLINK__V1__STATUS__STATUS_OK) {
+        resp.has_data = true;
+        resp.data.data = buf;
+        resp.data.len = req->length;
+    }
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_RESPONSE;
+    m.response = &resp;
+    if (!sclink_send(s, &m)) {
+        sclink_fail(s, "cannot send the Response to DMA Request %" PRIu64,
+                    req->id);
+    }
+}
+
+static void sclink_handle_bye(SclinkPCIState *s, const sclink_bye *bye)
+{
+    info_report("sclink-pci '%s': gateway said Bye (%s%s%s); shutting down",
+                sclink_name(s),
+                bye->has_reason && bye->reason == SCLINK__V1__BYE_REASON__BYE_RESET ?
+                "reset" : "done",
+                bye->message ? ": " : "", bye->message ? bye->message : "");
+    s->state = SCLINK_LINK_CLOSING;
+    timer_del(s->window_timer);
+    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT);
+}
+
+/*
+ * Consumes one message that is not the awaited one.  Returns false when
+ * the link went down.
+ */
+static bool sclink_consume(SclinkPCIState *s, sclink_msg *m)
+{
+    if (s->state == SCLINK_LINK_CLOSING) {
+        /* Section 6.3: after Bye everything but Error is discarded. */
+        if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
+            warn_report("sclink-pci '%s': gateway Error after Bye: %s",
+                        sclink_name(s), m->error->message ?: "");
+        }
+        return false;
+    }
+    switch (m->msg_case) {
+    case SCLINK__V1__ENVELOPE__MSG_INTERRUPT:
+        sclink_handle_interrupt(s, m->interrupt);
+        break;
+    case SCLINK__V1__ENVELOPE__MSG_REQUEST:
+        sclink_handle_dma(s, m->request);
+        break;
+    case SCLINK__V1__ENVELOPE__MSG_BYE:
+        sclink_handle_bye(s, m->bye);
+        return false;
+    case SCLINK__V1__ENVELOPE__MSG_ERROR:
+        sclink_fail(s, "gateway sent Error %d: %s", m->error->code,
+                    m->error->message ?: "");
+        return false;
+    default:
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                         "unexpected %s from the gateway",
+                         sclink_msg_name(m));
+        return false;
+    }
+    return sclink_link_up(s);
+}
+
+/* Free-running: messages that arrived outside any wait. */
+static void sclink_process_inbox(SclinkPCIState *s)
+{
+    sclink_msg *m;
+
+    while (s->state == SCLINK_LINK_RUNNING &&
+           (m = g_queue_pop_head(&s->inbox))) {
+        sclink_consume(s, m);
+        sclink_msg_free(m);
+    }
+}
+
+static gboolean sclink_wait_timeout(gpointer opaque)
+{
+    bool *expired = opaque;
+
+    *expired = true;
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Blocks until a message of type @want arrives (and, for a Response, with
+ * id @id), consuming Interrupts and DMA Requests meanwhile (rules K, L).
+ * Returns the message, to be freed by the caller, or NULL when the link
+ * failed, was closed or the timeout expired (all reported).
+ */
+static sclink_msg *sclink_wait(SclinkPCIState *s,
+                               Sclink__V1__Envelope__MsgCase want,
+                               uint64_t id, const char *what)
+{
+    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
+    sclink_msg *m, *found = NULL;
+    bool expired = false;
+    GSource *timeout = NULL;
+
+    assert(!s->in_wait);
+    s->in_wait = true;
+    qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
+    if (s->timeout_ms) {
+        timeout = g_timeout_source_new(s->timeout_ms);
+        g_source_set_callback(timeout, sclink_wait_timeout, &expired, NULL);
+        g_source_attach(timeout, s->wait_ctx);
+    }
+
+    while (!found && sclink_link_up(s)) {
+        while ((m = g_queue_pop_head(&s->inbox))) {
+            if (m->msg_case == want) {
+                found = m;
+                break;
+            }
+            if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR &&
+                s->state == SCLINK_LINK_HELLO_SENT) {
+                found = m;  /* the handshake reports it */
+                break;
+            }
+            if (s->state == SCLINK_LINK_HELLO_SENT) {
+                sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                                 "%s instead of Welcome",
+                                 sclink_msg_name(m));
+                sclink_msg_free(m);
+                break;
+            }
+            if (!sclink_consume(s, m)) {
+                sclink_msg_free(m);
+                goto out;
+            }
+            sclink_msg_free(m);
+        }
+        if (found || !sclink_link_up(s)) {
+            break;
+        }
+        if (expired) {
+            sclink_send_error(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT,
+                              "QEMU timed out waiting");
+            sclink_fail(s, "no %s from the gateway within %u ms",
+                        what, s->timeout_ms);
+            break;
+        }
+        g_main_context_iteration(s->wait_ctx, true);
+    }
+
+out:
+    if (timeout) {
+        g_source_destroy(timeout);
+        g_source_unref(timeout);
+    }
+    qemu_chr_be_update_read_handlers(chr, NULL);
+    s->in_wait = false;
+
+    if (found && found->msg_case == SCLINK__V1__ENVELOPE__MSG_RESPONSE &&
+        found->response->id != id) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                         "Response %" PRIu64 " while Request %" PRIu64
+                         " is the oldest outstanding",
+                         found->response->id, id);
+        sclink_msg_free(found);
+        return NULL;
+    }
+    if (!found && s->state == SCLINK_LINK_HELLO_SENT) {
+        s->state = SCLINK_LINK_CLOSED;
+    }
+    return found;
+}
+
+/* ---------------------------------------------------------------- time */
+
+/* T_Q in ps (section 8.1). */
+static uint64_t sclink_now_ps(SclinkPCIState *s)
+{
+    int64_t ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - s->v0_ns;
+
+    return ns > 0 ? (uint64_t)ns * 1000 : 0;
+}
+
+/* A Request's stamp: T_Q, kept within [last stamp, W] (rules A, C). */
+static uint64_t sclink_stamp(SclinkPCIState *s)
+{
+    uint64_t t = sclink_now_ps(s);
+
+    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
+        t > s->window_end_ps) {
+        /* Only free-running: the window timer fires late. */
+        t = s->window_end_ps;
+    }
+    if (t < s->last_stamp_ps) {
+        t = s->last_stamp_ps;
+    }
+    s->last_stamp_ps = t;
+    return t;
+}
+
+static void sclink_arm_window(SclinkPCIState *s)
+{
+    timer_mod(s->window_timer,
+              s->v0_ns + (int64_t)DIV_ROUND_UP(s->window_end_ps, 1000));
+}
+
+/*
+ * The virtual clock reached W (rule B): send REACHED and block until the
+ * GRANT, consuming Interrupts and DMA meanwhile.  With icount this runs
+ * with the vCPU stopped at W, so the window bound is exact.
+ */
+static void sclink_window_end(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+    sclink_msg *grant;
+    uint64_t w = s->window_end_ps;
+    bool freeze;
+
+    if (s->state != SCLINK_LINK_RUNNING || s->in_wait) {
+        return;
+    }
+    sync.has_kind = true;
+    sync.kind = SCLINK__V1__SYNC_KIND__SYNC_REACHED;
+    sync.has_time_ps = true;
+    sync.time_ps = w;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    m.sync = &sync;
+    if (w > s->last_stamp_ps) {
+        s->last_stamp_ps = w;
+    }
+    if (!sclink_send(s, &m)) {
+        sclink_fail(s, "cannot send Sync REACHED");
+        return;
+    }
+
+    /*
+     * Rule B.  With icount the vCPU already stands at W.  Free-running,
+     * the virtual clock would follow the host through the wait, and with a
+     * round trip longer than Q every window would end before it began,
+     * starving the vCPUs of the BQL: freeze the clock as vm_stop does.
+     */
+    freeze = !icount_enabled() && runstate_is_running();
+    if (freeze) {
+        cpu_disable_ticks();
+    }
+    grant = sclink_wait(s, SCLINK__V1__ENVELOPE__MSG_SYNC, 0, "Sync GRANT");
+    if (freeze && runstate_is_running()) {
+        cpu_enable_ticks();
+    }
+    if (!grant) {
+        return;
+    }
+    if (grant->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT ||
+        grant->sync->time_ps != w || !grant->sync->has_window_end_ps ||
+        grant->sync->window_end_ps <= w ||
+        grant->sync->window_end_ps - w > s->quantum_ps) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                         "bad GRANT (kind %d, time %" PRIu64 ", window end %"
+                         PRIu64 ") for REACHED %" PRIu64 " with Q %" PRIu64,
+                         grant->sync->kind, grant->sync->time_ps,
+                         grant->sync->window_end_ps, w, s->quantum_ps);
+        sclink_msg_free(grant);
+        return;
+    }
+    s->window_end_ps = grant->sync->window_end_ps;
+    sclink_msg_free(grant);
+    sclink_arm_window(s);
+}
+
+/* ---------------------------------------------------------------- MMIO */
+
+/* Sends one MMIO Request; for a non-posted one waits for its Response. */
+static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
+                               uint64_t *val, unsigned size)
+{
+    SclinkPCIState *s = bar->dev;
+    Sclink__V1__Request req = SCLINK__V1__REQUEST__INIT;
+    Sclink__V1__Attributes attrs = SCLINK__V1__ATTRIBUTES__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+    sclink_msg *answer;
+    uint8_t data[8];
+    MemTxResult ret;
+    const char *why;
+
+    if (s->state != SCLINK_LINK_RUNNING) {
+        why = "the gateway link is down";
+        ret = MEMTX_ERROR;
+        goto fail;
+    }
+    if (s->in_wait) {
+        /* e.g. a gateway DMA aimed at this function's own BAR */
+        why = "re-entered while waiting for the gateway";
+        ret = MEMTX_ERROR;
+        goto fail;
+    }
+
+    req.has_id = true;
+    req.id = s->next_id++;
+    req.has_command = true;
+    req.command = is_write ? SCLINK__V1__COMMAND__CMD_WRITE :
+                             SCLINK__V1__COMMAND__CMD_READ;
+    req.has_bar = true;
+    req.bar = bar->index;
+    req.has_address = true;
+    req.address = addr;
+    req.has_length = true;
+    req.length = size;
+    req.has_time_ps = true;
+    req.time_ps = sclink_stamp(s);
+    if (is_write) {
+        stn_le_p(data, size, *val);
+        req.has_data = true;
+        req.data.data = data;
+        req.data.len = size;
+        if (bar->posted) {
+            attrs.has_posted = true;
+            attrs.posted = true;
+            req.attributes = &attrs;
+        }
+    }
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
+    m.request = &req;
+    if (!sclink_send(s, &m)) {
+        sclink_fail(s, "cannot send an MMIO Request");
+        why = "the gateway link is down";
+        ret = MEMTX_ERROR;
+        goto fail;
+    }
+    if (attrs.posted) {
+        return MEMTX_OK;
+    }
+
+    answer = sclink_wait(s, SCLINK__V1__ENVELOPE__MSG_RESPONSE, req.id,
+                         "Response");
+    if (!answer) {
+        why = "no Response from the gateway";
+        ret = MEMTX_ERROR;
+        goto fail;
+    }
+    switch (answer->response->status) {
+    case SCLINK__V1__STATUS__STATUS_OK:
+        if (!is_write) {
+            if (!answer->response->has_data ||
+                answer->response->data.len != size) {
+                sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                                 "Response %" PRIu64 " to a %u-byte read "
+                                 "carries %zu bytes", req.id, size,
+                                 answer->response->has_data ?
+                                 answer->response->data.len : 0);
+                sclink_msg_free(answer);
+                why = "malformed Response";
+                ret = MEMTX_ERROR;
+                goto fail;
+            }
+            *val = ldn_le_p(answer->response->data.data, size);
+        }
+        sclink_msg_free(answer);
+        return MEMTX_OK;
+    case SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR:
+        why = "nothing at this offset (ADDRESS_ERROR)";
+        ret = MEMTX_DECODE_ERROR;
+        break;
+    default:
+        why = "the device refused the access";
+        ret = MEMTX_ERROR;
+        break;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': %s of %u bytes at "
+                  "BAR%u+0x%" HWADDR_PRIx " failed: %s (status %d)\n",
+                  sclink_name(s), is_write ? "write" : "read", size,
+                  bar->index, addr, why, answer->response->status);
+    sclink_msg_free(answer);
+    if (!is_write) {
+        *val = ~0ULL >> (64 - size * 8);
+    }
+    return ret;
+
+fail:
+    qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': %s of %u bytes at "
+                  "BAR%u+0x%" HWADDR_PRIx " failed: %s\n",
+                  sclink_name(s), is_write ? "write" : "read", size,
+                  bar->index, addr, why);
+    if (!is_write) {
+        *val = ~0ULL >> (64 - size * 8);
+    }
+    return ret;
+}
+
+static MemTxResult sclink_bar_read(void *opaque, hwaddr addr, uint64_t *val,
+                                   unsigned size, MemTxAttrs attrs)
+{
+    return sclink_mmio(opaque, false, addr, val, size);
+}
+
+static MemTxResult sclink_bar_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size, MemTxAttrs attrs)
+{
+    return sclink_mmio(opaque, true, addr, &val, size);
+}
+
+/*
+ * Accesses of 1 to 8 bytes reach the gateway as they are; the memory core
+ * splits anything wider or unaligned.
+ */
+static const MemoryRegionOps sclink_bar_ops = {
+    .read_with_attrs = sclink_bar_read,
+    .write_with_attrs = sclink_bar_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = false,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = false,
+    },
+};
+
+/* ------------------------------------------------------------- realize */
+
+/* True when -icount shift=N,sleep=off (no align): section 8.7. */
+static bool sclink_icount_deterministic(void)
+{
+    QemuOptsList *list;
+    QemuOpts *opts;
+
+    if (icount_enabled() != 1) {
+        return false;
+    }
+    list = qemu_find_opts("icount");
+    opts = list ? qemu_opts_find(list, NULL) : NULL;
+    if (!opts) {
+        return false;
+    }
+    return !qemu_opt_get_bool(opts, "sleep", true) &&
+           !qemu_opt_get_bool(opts, "align", false);
+}
+
+static bool sclink_handshake(SclinkPCIState *s, sclink_msg **welcome,
+                             Error **errp)
+{
+    Sclink__V1__Hello hello = SCLINK__V1__HELLO__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+    sclink_msg *answer;
+
+    hello.has_version_major = true;
+    hello.version_major = SCLINK_VERSION_MAJOR;
+    hello.has_version_minor = true;
+    hello.version_minor = SCLINK_VERSION_MINOR;
+    hello.has_role = true;
+    hello.role = SCLINK__V1__ROLE__ROLE_QEMU;
+    hello.name = (char *)sclink_name(s);
+    hello.has_capabilities = true;
+    hello.capabilities = SCLINK_CAPS_OFFERED;
+    if (s->deterministic) {
+        hello.capabilities |= SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC;
+    }
+    hello.has_quantum_ps = true;
+    hello.quantum_ps = s->quantum_ns * 1000;
+    hello.has_max_frame = true;
+    hello.max_frame = s->max_frame;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_HELLO;
+    m.hello = &hello;
+
+    s->state = SCLINK_LINK_CONNECTED;
+    if (!sclink_send(s, &m)) {
+        error_setg(errp, "cannot send Hello to the gateway on chardev '%s'",
+                   qemu_chr_fe_get_driver(&s->chr)->label);
+        return false;
+    }
+    s->state = SCLINK_LINK_HELLO_SENT;
+
+    answer = sclink_wait(s, SCLINK__V1__ENVELOPE__MSG_WELCOME, 0, "Welcome");
+    if (!answer) {
+        error_setg(errp, "no Welcome from the gateway on chardev '%s': %s",
+                   qemu_chr_fe_get_driver(&s->chr)->label,
+                   s->fail_reason ?: "the link failed");
+        return false;
+    }
+    if (answer->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
+        error_setg(errp, "the gateway refused the link: error %d: %s",
+                   answer->error->code, answer->error->message ?: "");
+        sclink_msg_free(answer);
+        s->state = SCLINK_LINK_CLOSED;
+        return false;
+    }
+    *welcome = answer;
+    return true;
+}
+
+/* Refuses the Welcome with ERR_CONFIG (7.5) and fails realize. */
+static void G_GNUC_PRINTF(3, 4) sclink_refuse(SclinkPCIState *s, Error **errp,
+                                              const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    sclink_send_error(s, SCLINK__V1__ERROR_CODE__ERR_CONFIG, msg);
+    s->state = SCLINK_LINK_CLOSED;
+    error_setg(errp, "cannot build the device the gateway describes: %s", msg);
+}
+
+/* Checks the Welcome (7.5) and builds the PCI function from it (7.6). */
+static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
+                         Error **errp)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    const sclink_device_info *d = w->device;
+    uint64_t offered = SCLINK_CAPS_OFFERED;
+    bool used[SCLINK_PCI_NUM_BARS] = { false };
+    uint32_t vendor, device, class_code;
+    Error *local_err = NULL;
+    size_t i;
+
+    if (s->deterministic) {
+        offered |= SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC;
+    }
+    if (w->role != SCLINK__V1__ROLE__ROLE_GATEWAY ||
+        w->version_major != SCLINK_VERSION_MAJOR) {
+        sclink_send_error(s, SCLINK__V1__ERROR_CODE__ERR_VERSION,
+                          "QEMU speaks sclink 1.0 to a gateway");
+        s->state = SCLINK_LINK_CLOSED;
+        error_setg(errp, "the peer is not an sclink %d.x gateway (role %d, "
+                   "version %u.%u)", SCLINK_VERSION_MAJOR, w->role,
+                   w->version_major, w->version_minor);
+        return false;
+    }
+    if (w->capabilities & ~offered) {
+        sclink_refuse(s, errp, "capabilities 0x%" PRIx64 " not offered "
+                      "(offered 0x%" PRIx64 ")", w->capabilities, offered);
+        return false;
+    }
+    if (w->max_frame > s->max_frame) {
+        sclink_refuse(s, errp, "max_frame %u above the proposal %u",
+                      w->max_frame, s->max_frame);
+        return false;
+    }
+    s->caps = w->capabilities;
+    s->frame_limit = w->max_frame;
+    s->quantum_ps = w->quantum_ps;
+    sclink_decoder_set_max_frame(&s->dec, w->max_frame);
+
+    /* Identity, possibly pinned by properties. */
+    vendor = s->pin_vendor_id != SCLINK_PCI_UNSET ? s->pin_vendor_id :
+             d->vendor_id;
+    device = s->pin_device_id != SCLINK_PCI_UNSET ? s->pin_device_id :
+             d->device_id;
+    class_code = s->pin_class_code != SCLINK_PCI_UNSET ? s->pin_class_code :
+                 d->class_code;
+    pci_config_set_vendor_id(pdev->config, vendor);
+    pci_config_set_device_id(pdev->config, device);
+    pci_config_set_revision(pdev->config, d->revision);
+    pci_config_set_prog_interface(pdev->config, class_code & 0xff);
+    pci_config_set_class(pdev->config, class_code >> 8);
+    pci_set_word(pdev->config + PCI_SUBSYSTEM_VENDOR_ID,
+                 d->subsystem_vendor_id);
+    pci_set_word(pdev->config + PCI_SUBSYSTEM_ID, d->subsystem_id);
+
+    /* BARs: the Welcome's, then those only pinned by properties. */
+    for (i = 0; i < d->n_bars; i++) {
+        const sclink_bar *b = d->bars[i];
+        SclinkPCIBar *bar = &s->bars[b->index];
+        uint8_t type = PCI_BASE_ADDRESS_SPACE_MEMORY;
+        g_autofree char *name = g_strdup_printf("sclink-bar%u", b->index);
+
+        bar->size = b->size;
+        if (s->pin_bar_size[b->index]) {
+            if (s->pin_bar_size[b->index] != b->size) {
+                warn_report("sclink-pci '%s': BAR%u size 0x%" PRIx64
+                            " (bar%u-size) overrides the gateway's 0x%"
+                            PRIx64, sclink_name(s), b->index,
+                            s->pin_bar_size[b->index], b->index, b->size);
+            }
+            bar->size = s->pin_bar_size[b->index];
+        }
+        if (b->kind == SCLINK__V1__BAR_KIND__BAR_MEM64) {
+            type |= PCI_BASE_ADDRESS_MEM_TYPE_64;
+            used[b->index + 1] = true;
+        }
+        if (b->prefetchable) {
+            type |= PCI_BASE_ADDRESS_MEM_PREFETCH;
+        }
+        used[b->index] = true;
+        bar->present = true;
+        bar->posted = b->posted_writes &&
+            sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES);
+        memory_region_init_io(&bar->mr, OBJECT(s), &sclink_bar_ops, bar,
+                              name, bar->size);
+        pci_register_bar(pdev, b->index, type, &bar->mr);
+    }
+    for (i = 0; i < SCLINK_PCI_NUM_BARS; i++) {
+        SclinkPCIBar *bar = &s->bars[i];
+        g_autofree char *name = NULL;
+
+        if (used[i] || !s->pin_bar_size[i]) {
+            continue;
+        }
+        if (!is_power_of_2(s->pin_bar_size[i]) || s->pin_bar_size[i] < 16 ||
+            s->pin_bar_size[i] > 2 * GiB) {
+            sclink_refuse(s, errp, "bar%zu-size 0x%" PRIx64 " is not a power "
+                          "of two in 16..2G", i, s->pin_bar_size[i]);
+            return false;
+        }
+        name = g_strdup_printf("sclink-bar%zu", i);
+        used[i] = true;
+        bar->present = true;
+        bar->size = s->pin_bar_size[i];
+        memory_region_init_io(&bar->mr, OBJECT(s), &sclink_bar_ops, bar,
+                              name, bar->size);
+        pci_register_bar(pdev, i, PCI_BASE_ADDRESS_SPACE_MEMORY, &bar->mr);
+    }
+
+    /* Interrupt */
+    s->irq_kind = d->has_interrupt ? d->interrupt :
+                  SCLINK__V1__INTERRUPT_KIND__IRQ_NONE;
+    switch (s->irq_kind) {
+    case SCLINK__V1__INTERRUPT_KIND__IRQ_NONE:
+        break;
+    case SCLINK__V1__INTERRUPT_KIND__IRQ_INTX:
+        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_INTX)) {
+            sclink_refuse(s, errp, "IRQ_INTX without CAP_INTX");
+            return false;
+        }
+        pci_config_set_interrupt_pin(pdev->config,
+                                     d->has_intx_pin ? d->intx_pin : 1);
+        break;
+    case SCLINK__V1__INTERRUPT_KIND__IRQ_MSI:
+        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSI)) {
+            sclink_refuse(s, errp, "IRQ_MSI without CAP_MSI");
+            return false;
+        }
+        s->irq_vectors = d->msi_vectors;
+        if (msi_init(pdev, 0, d->msi_vectors, true, false, &local_err)) {
+            sclink_refuse(s, errp, "MSI: %s",
+                          error_get_pretty(local_err));
+            error_free(local_err);
+            return false;
+        }
+        break;
+    case SCLINK__V1__INTERRUPT_KIND__IRQ_MSIX:
+        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSIX)) {
+            sclink_refuse(s, errp, "IRQ_MSIX without CAP_MSIX");
+            return false;
+        }
+        s->irq_vectors = d->msix_vectors;
+        s->msix_bar_nr = s->msix_bar;
+        if (s->msix_bar_nr < 0) {
+            for (i = 0; i < SCLINK_PCI_NUM_BARS && used[i]; i++) {
+                /* first free slot */
+            }
+            s->msix_bar_nr = i < SCLINK_PCI_NUM_BARS ? i : -1;
+        } else if (s->msix_bar_nr >= SCLINK_PCI_NUM_BARS ||
+                   used[s->msix_bar_nr]) {
+            sclink_refuse(s, errp, "msix-bar=%d is not a free BAR slot",
+                          s->msix_bar);
+            return false;
+        }
+        if (s->msix_bar_nr < 0) {
+            sclink_refuse(s, errp, "no free BAR slot for the MSI-X table");
+            return false;
+        }
+        if (msix_init_exclusive_bar(pdev, d->msix_vectors, s->msix_bar_nr,
+                                    &local_err)) {
+            sclink_refuse(s, errp, "MSI-X: %s",
+                          error_get_pretty(local_err));
+            error_free(local_err);
+            s->msix_bar_nr = -1;
+            return false;
+        }
+#if QEMU_VERSION_MAJOR < 8
+        for (i = 0; i < d->msix_vectors; i++) {
+            msix_vector_use(pdev, i);
+        }
+#endif
+        break;
+    default:
+        sclink_refuse(s, errp, "unknown interrupt kind %d", s->irq_kind);
+        return false;
+    }
+    return true;
+}
+
+/* QEMU shuts down (guest poweroff, quit, signal): say Bye while we can. */
+static void sclink_shutdown_notify(Notifier *n, void *data)
+{
+    SclinkPCIState *s = container_of(n, SclinkPCIState, shutdown_notifier);
+
+    sclink_send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+}
+
+static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
+{
+    SclinkPCIState *s = SCLINK_PCI(pdev);
+    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
+    sclink_msg *welcome = NULL;
+    const char *mode;
+
+    if (!chr) {
+        error_setg(errp, "sclink-pci needs a chardev: "
+                   "-chardev socket,id=ID,path=SOCKET -device "
+                   "sclink-pci,chardev=ID");
+        return;
+    }
+    if (!qemu_chr_has_feature(chr, QEMU_CHAR_FEATURE_GCONTEXT)) {
+        error_setg(errp, "chardev '%s' cannot be used by sclink-pci: it must "
+                   "be a socket chardev (unix or tcp)", chr->label);
+        return;
+    }
+    if (!s->on_failure || !strcmp(s->on_failure, "stop")) {
+        s->exit_on_failure = false;
+    } else if (!strcmp(s->on_failure, "exit")) {
+        s->exit_on_failure = true;
+    } else {
+        error_setg(errp, "on-failure='%s': must be 'stop' or 'exit'",
+                   s->on_failure);
+        return;
+    }
+    if (s->max_frame < SCLINK_MIN_MAX_FRAME ||
+        s->max_frame > SCLINK_LIMIT_MAX_FRAME) {
+        error_setg(errp, "max-frame=%u: must be %u..%u", s->max_frame,
+                   SCLINK_MIN_MAX_FRAME, SCLINK_LIMIT_MAX_FRAME);
+        return;
+    }
+    if (s->pin_vendor_id != SCLINK_PCI_UNSET && s->pin_vendor_id >= 0xffff) {
+        error_setg(errp, "vendor-id=0x%x: must be below 0xffff",
+                   s->pin_vendor_id);
+        return;
+    }
+    if (s->pin_device_id != SCLINK_PCI_UNSET && s->pin_device_id > 0xffff) {
+        error_setg(errp, "device-id=0x%x: must be 16 bits", s->pin_device_id);
+        return;
+    }
+    if (s->pin_class_code != SCLINK_PCI_UNSET &&
+        s->pin_class_code > 0xffffff) {
+        error_setg(errp, "class-code=0x%x: must be 24 bits",
+                   s->pin_class_code);
+        return;
+    }
+
+    s->msix_bar_nr = -1;
+    s->deterministic = sclink_icount_deterministic();
+    s->frame_limit = s->max_frame;
+    sclink_decoder_init(&s->dec, s->max_frame);
+    g_queue_init(&s->inbox);
+    s->wait_ctx = g_main_context_new();
+    s->window_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sclink_window_end, s);
+    qemu_chr_fe_set_handlers(&s->chr, sclink_chr_can_read, sclink_chr_read,
+                             sclink_chr_event, NULL, s, NULL, true);
+
+    if (!sclink_handshake(s, &welcome, errp) ||
+        !sclink_build(s, welcome->welcome, errp)) {
+        goto fail;
+    }
+    sclink_msg_free(welcome);
+    welcome = NULL;
+
+    /* Section 8.1: both sides start at 0 now; the first window is [0, Q]. */
+    s->state = SCLINK_LINK_RUNNING;
+    s->v0_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    s->window_end_ps = s->quantum_ps;
+    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
+        sclink_arm_window(s);
+    }
+    s->shutdown_notifier.notify = sclink_shutdown_notify;
+    qemu_register_shutdown_notifier(&s->shutdown_notifier);
+
+    if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
+        mode = "no time windows (gateway did not agree CAP_SYNC)";
+    } else if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC)) {
+        mode = "deterministic (-icount, sleep=off): gateway messages are "
+               "consumed only in waits";
+    } else {
+        mode = s->deterministic ?
+               "free-running (gateway did not agree CAP_DETERMINISTIC)" :
+               "free-running (no -icount shift=N,sleep=off): drift bounded "
+               "by Q";
+    }
+    info_report("sclink-pci '%s': linked to gateway on chardev '%s': "
+                "%04x:%04x, Q=%" PRIu64 " ps, caps 0x%" PRIx64 ", %s",
+                sclink_name(s), chr->label,
+                pci_get_word(pdev->config + PCI_VENDOR_ID),
+                pci_get_word(pdev->config + PCI_DEVICE_ID),
+                s->quantum_ps, s->caps, mode);
+    if (s->msix_bar_nr >= 0) {
+        info_report("sclink-pci '%s': MSI-X table and PBA in BAR%d",
+                    sclink_name(s), s->msix_bar_nr);
+    }
+    return;
+
+fail:
+    sclink_msg_free(welcome);
+    if (s->msix_bar_nr >= 0) {
+        msix_uninit_exclusive_bar(pdev);
+    }
+    msi_uninit(pdev);
+    qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
+                             true);
+    timer_free(s->window_timer);
+    s->window_timer = NULL;
+    sclink_drop_inbox(s);
+    sclink_decoder_free(&s->dec);
+    g_main_context_unref(s->wait_ctx);
+    s->wait_ctx = NULL;
+    g_free(s->fail_reason);
+    s->fail_reason = NULL;
+}
+
+static void sclink_pci_exit(PCIDevice *pdev)
+{
+    SclinkPCIState *s = SCLINK_PCI(pdev);
+
+    sclink_send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+    s->state = SCLINK_LINK_CLOSED;
+    notifier_remove(&s->shutdown_notifier);
+    qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
+                             true);
+    if (s->msix_bar_nr >= 0) {
+        msix_uninit_exclusive_bar(pdev);
+    }
+    msi_uninit(pdev);
+    timer_free(s->window_timer);
+    sclink_drop_inbox(s);
+    sclink_decoder_free(&s->dec);
+    g_main_context_unref(s->wait_ctx);
+}
+
+static void sclink_pci_instance_init(Object *obj)
+{
+    SclinkPCIState *s = SCLINK_PCI(obj);
+    int i;
+
+    for (i = 0; i < SCLINK_PCI_NUM_BARS; i++) {
+        s->bars[i].dev = s;
+        s->bars[i].index = i;
+    }
+    s->msix_bar_nr = -1;
+    s->state = SCLINK_LINK_CLOSED;
+}
+
+/* The gateway's state cannot travel with the VM. */
+static const VMStateDescription vmstate_sclink_pci = {
+    .name = TYPE_SCLINK_PCI,
+    .unmigratable = 1,
+};
+
+static SCLINK_PROPS_CONST Property sclink_pci_properties[] = {
+    DEFINE_PROP_CHR("chardev", SclinkPCIState, chr),
+    DEFINE_PROP_UINT32("timeout", SclinkPCIState, timeout_ms, 10000),
+    DEFINE_PROP_STRING("on-failure", SclinkPCIState, on_failure),
+    DEFINE_PROP_UINT64("quantum", SclinkPCIState, quantum_ns, 1000000),
+    DEFINE_PROP_UINT32("max-frame", SclinkPCIState, max_frame,
+                       SCLINK_DEFAULT_MAX_FRAME),
+    DEFINE_PROP_INT32("msix-bar", SclinkPCIState, msix_bar, -1),
+    DEFINE_PROP_UINT32("vendor-id", SclinkPCIState, pin_vendor_id,
+                       SCLINK_PCI_UNSET),
+    DEFINE_PROP_UINT32("device-id", SclinkPCIState, pin_device_id,
+                       SCLINK_PCI_UNSET),
+    DEFINE_PROP_UINT32("class-code", SclinkPCIState, pin_class_code,
+                       SCLINK_PCI_UNSET),
+    DEFINE_PROP_SIZE("bar0-size", SclinkPCIState, pin_bar_size[0], 0),
+    DEFINE_PROP_SIZE("bar1-size", SclinkPCIState, pin_bar_size[1], 0),
+    DEFINE_PROP_SIZE("bar2-size", SclinkPCIState, pin_bar_size[2], 0),
+    DEFINE_PROP_SIZE("bar3-size", SclinkPCIState, pin_bar_size[3], 0),
+    DEFINE_PROP_SIZE("bar4-size", SclinkPCIState, pin_bar_size[4], 0),
+    DEFINE_PROP_SIZE("bar5-size", SclinkPCIState, pin_bar_size[5], 0),
+#if QEMU_VERSION_MAJOR < 10
+    DEFINE_PROP_END_OF_LIST(),
+#endif
+};
+
+static void sclink_pci_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = sclink_pci_realize;
+    k->exit = sclink_pci_exit;
+    /* Placeholders: realize writes the gateway's identity. */
+    k->vendor_id = PCI_VENDOR_ID_QEMU;
+    k->device_id = 0x5c11;
+    k->class_id = PCI_CLASS_OTHERS;
+    dc->desc = "PCI function served by an sclink SystemC/TLM-2.0 gateway";
+    dc->vmsd = &vmstate_sclink_pci;
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    device_class_set_props(dc, sclink_pci_properties);
+}
+
+static const TypeInfo sclink_pci_info = {
+    .name = TYPE_SCLINK_PCI,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(SclinkPCIState),
+    .instance_init = sclink_pci_instance_init,
+    .class_init = sclink_pci_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
+};
+
+static void sclink_pci_register_types(void)
+{
+    type_register_static(&sclink_pci_info);
+}
+
+type_init(sclink_pci_register_types)

@@ -1,0 +1,91 @@
+/*
+ * sclink-pci: a PCI function served by a SystemC/TLM-2.0 gateway
+ *
+ * The device forwards guest accesses to its BARs over a chardev to an
+ * sclink gateway (see doc/protocol.md in the sclink tree) and takes back
+ * interrupts, DMA and time grants.  Its identity, BARs and interrupt
+ * mechanism come from the gateway's Welcome at realize time.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_MISC_SCLINK_PCI_H
+#define HW_MISC_SCLINK_PCI_H
+
+#include "hw/pci/pci.h"
+#include "chardev/char-fe.h"
+#include "qemu/timer.h"
+#include "qemu/notify.h"
+#include "sclink.h"
+
+#define TYPE_SCLINK_PCI "sclink-pci"
+OBJECT_DECLARE_SIMPLE_TYPE(SclinkPCIState, SCLINK_PCI)
+
+#define SCLINK_PCI_NUM_BARS 6
+/* Property value meaning "take it from the gateway's Welcome". */
+#define SCLINK_PCI_UNSET UINT32_MAX
+
+typedef enum SclinkLinkState {
+    SCLINK_LINK_CONNECTED,  /* before Hello */
+    SCLINK_LINK_HELLO_SENT,
+    SCLINK_LINK_RUNNING,
+    SCLINK_LINK_CLOSING,    /* Bye sent or received */
+    SCLINK_LINK_CLOSED,     /* after Error, EOF or a failure */
+} SclinkLinkState;
+
+typedef struct SclinkPCIBar {
+    SclinkPCIState *dev;
+    MemoryRegion mr;
+    uint8_t index;
+    bool present;
+    bool posted;        /* writes may be posted (BAR and CAP agreed) */
+    uint64_t size;
+} SclinkPCIBar;
+
+struct SclinkPCIState {
+    /*< private >*/
+    PCIDevice parent_obj;
+    /*< public >*/
+
+    /* Properties */
+    CharBackend chr;
+    uint32_t timeout_ms;        /* answers from the gateway; 0 = forever */
+    char *on_failure;           /* "stop" (default) or "exit" */
+    uint64_t quantum_ns;        /* proposal sent in Hello; 0 = no wish */
+    uint32_t max_frame;         /* proposal sent in Hello */
+    int32_t msix_bar;           /* -1: first BAR slot the gateway leaves free */
+    uint32_t pin_vendor_id;     /* SCLINK_PCI_UNSET: from the Welcome */
+    uint32_t pin_device_id;
+    uint32_t pin_class_code;
+    uint64_t pin_bar_size[SCLINK_PCI_NUM_BARS]; /* 0: from the Welcome */
+
+    /* Link */
+    SclinkLinkState state;
+    bool exit_on_failure;
+    bool deterministic;         /* -icount shift=N,sleep=off: CAP offered */
+    bool in_wait;               /* inside sclink_wait(): no nesting */
+    char *fail_reason;          /* why the handshake failed, for errp */
+    sclink_decoder dec;
+    GQueue inbox;               /* decoded messages not yet consumed */
+    GMainContext *wait_ctx;     /* chardev I/O while blocked in a wait */
+    uint64_t caps;              /* agreed capabilities */
+    uint32_t frame_limit;       /* agreed max_frame */
+    uint64_t next_id;
+    uint64_t last_stamp_ps;     /* rule C: stamps never decrease */
+
+    /* Time windows (CAP_SYNC) */
+    int64_t v0_ns;              /* QEMU_CLOCK_VIRTUAL at the handshake */
+    uint64_t quantum_ps;        /* agreed Q */
+    uint64_t window_end_ps;     /* W */
+    QEMUTimer *window_timer;
+
+    /* PCI function built from the Welcome */
+    SclinkPCIBar bars[SCLINK_PCI_NUM_BARS];
+    Sclink__V1__InterruptKind irq_kind;
+    uint32_t irq_vectors;       /* MSI or MSI-X vectors */
+    int msix_bar_nr;            /* BAR slot holding the MSI-X table, or -1 */
+
+    Notifier shutdown_notifier;
+};
+
+#endif /* HW_MISC_SCLINK_PCI_H */
