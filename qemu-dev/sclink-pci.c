@@ -38,6 +38,9 @@
 #include "hw/qdev-properties-system.h"
 #include "migration/vmstate.h"
 #include "chardev/char.h"
+#ifndef QEMU_VERSION_MAJOR
+#error "QEMU_VERSION_MAJOR (config-host.h, via qemu/osdep.h) is not defined"
+#endif
 #if QEMU_VERSION_MAJOR >= 10
 #include "system/cpus.h"
 #include "system/cpu-timers.h"
@@ -1088,11 +1091,10 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
             s->msix_bar_nr = -1;
             return false;
         }
-#if QEMU_VERSION_MAJOR < 8
+        /* msix_notify() drops vectors not marked used (7.2 and 10.0). */
         for (i = 0; i < d->msix_vectors; i++) {
             msix_vector_use(pdev, i);
         }
-#endif
         break;
     default:
         sclink_refuse(s, errp, "unknown interrupt kind %d", s->irq_kind);
