@@ -7,8 +7,10 @@
  */
 #include "gateway.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -92,6 +94,13 @@ std::string hex_bytes(const uint8_t *p, size_t n)
     return s;
 }
 
+const char *error_name(Sclink__V1__ErrorCode c)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&sclink__v1__error_code__descriptor, c);
+    return v ? v->name : "unknown";
+}
+
 const char *command_name(Sclink__V1__Command c)
 {
     switch (c) {
@@ -142,8 +151,6 @@ Gateway::Gateway(sc_core::sc_module_name name, const GatewayConfig &cfg)
 
     /* Times on the wire are picoseconds; SystemC counts in its resolution. */
     res_ps_ = (uint64_t)std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e12);
-    if (res_ps_ == 0)
-        res_ps_ = 1;
 
     SC_THREAD(pump);
     if (cfg.irq_lines > 0) {
@@ -180,6 +187,19 @@ bool Gateway::listen(std::string &err)
 
     if (server_)
         return true;
+    if (res_ps_ == 0) {
+        err = "SystemC time resolution " + sc_core::sc_get_time_resolution().to_string() +
+              " is finer than the protocol's picoseconds";
+        return false;
+    }
+    /*
+     * libuv writes with write(2): a peer that vanished would kill the whole
+     * simulation with SIGPIPE instead of ending one link with EPIPE.  Ignore
+     * it unless the application installed a handler of its own.
+     */
+    struct sigaction old;
+    if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
+        std::signal(SIGPIPE, SIG_IGN);
     if (!loop_) {
         loop_ = new uv_loop_t;
         uv_loop_init(loop_);
@@ -245,6 +265,11 @@ uint64_t Gateway::now_ps() const
 
 void Gateway::on_link_open()
 {
+    /* A link that came and went within one loop iteration was never
+     * served: what it sent must not reach this one. */
+    for (sclink_msg *m : queue_)
+        sclink_msg_free(m);
+    queue_.clear();
     link_open_ = true;
 }
 
@@ -256,6 +281,10 @@ void Gateway::on_message(sclink_msg *m)
         dma_response(m);
         return;
     }
+    /* A peer that says Bye or Error answers no more DMA: stop waiting. */
+    if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
+        m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR)
+        peer_leaving_ = true;
     queue_.push_back(m);
 }
 
@@ -273,19 +302,25 @@ void Gateway::on_stats_signal()
 
 /* -------------------------------------------------------------- sending */
 
-void Gateway::send(const sclink_msg &m)
+/*
+ * Queues a frame.  A message this gateway cannot encode (a value out of
+ * range) would leave the peer waiting for it: that ends the link.
+ */
+bool Gateway::send(const sclink_msg &m)
 {
     int err = sclink_server_send(server_, &m);
 
     if (err < 0 && err != SCLINK_ECLOSED)
-        log(std::string("cannot send ") + sclink_msg_name(&m) + ": " + sclink_strerror(err));
+        fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
+             std::string("cannot send ") + sclink_msg_name(&m) + ": " + sclink_strerror(err));
+    return err == 0;
 }
 
 /* Sends an Error and closes the link; the "link lost" line logs why. */
-void Gateway::fail(int err, const std::string &why)
+void Gateway::fail(Sclink__V1__ErrorCode code, const std::string &why)
 {
     stats_.errors++;
-    sclink_server_fail_link(server_, err, why.c_str());
+    sclink_server_fail_link(server_, code, -EPROTO, why.c_str());
 }
 
 /* ----------------------------------------------------------------- pump */
@@ -327,6 +362,7 @@ void Gateway::serve_link()
 
     state_ = State::await_hello;
     bye_received_ = false;
+    peer_leaving_ = false;
     link_err_ = 0;
     base_ = sc_core::sc_time_stamp();
     last_ps_ = 0;
@@ -336,7 +372,7 @@ void Gateway::serve_link()
     while (link_open_ || !queue_.empty()) {
         if (queue_.empty()) {
             if (state_ == State::await_hello && now_s() > hello_deadline) {
-                fail(SCLINK_ETIMEDOUT, "no Hello within " +
+                fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no Hello within " +
                      std::to_string(cfg_.timeout_ms) + " ms");
                 hello_deadline = now_s() + 3600;
             }
@@ -370,9 +406,16 @@ void Gateway::handle(sclink_msg *m)
     bool gone = !link_open_;
 
     if (state_ == State::await_hello) {
+        if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
+            /* An Error is never answered with an Error. */
+            link_why_ = std::string("peer refused: ") + error_name(m->error->code) + ": " +
+                        (m->error->message ? m->error->message : "");
+            sclink_server_close_link(server_);
+            return;
+        }
         if (m->msg_case != SCLINK__V1__ENVELOPE__MSG_HELLO) {
             if (!gone)
-                fail(SCLINK_ESTATE, std::string("expected Hello, got ") + sclink_msg_name(m));
+                fail(SCLINK__V1__ERROR_CODE__ERR_STATE, std::string("expected Hello, got ") + sclink_msg_name(m));
             return;
         }
         handle_hello(m->hello);
@@ -392,14 +435,14 @@ void Gateway::handle(sclink_msg *m)
         sclink_server_close_link(server_);
         break;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
-        log(std::string("peer reported error ") + std::to_string(m->error->code) + ": " +
+        log(std::string("peer reported error ") + error_name(m->error->code) + ": " +
             (m->error->message ? m->error->message : ""));
         stats_.errors++;
         sclink_server_close_link(server_);
         break;
     default:
         if (!gone)
-            fail(SCLINK_ESTATE, std::string(sclink_msg_name(m)) + " not allowed from QEMU after the handshake");
+            fail(SCLINK__V1__ERROR_CODE__ERR_STATE, std::string(sclink_msg_name(m)) + " not allowed from QEMU after the handshake");
         break;
     }
 }
@@ -416,12 +459,15 @@ void Gateway::handle_hello(const sclink_hello *h)
 
     err = sclink_hello_check(h, why, sizeof(why));
     if (err) {
-        fail(err, why);
+        fail(sclink_error_code(err), why);
         return;
     }
     caps_ = h->capabilities & kGatewayCaps;
     quantum_ps_ = cfg_.quantum.value() * res_ps_;
-    if (h->quantum_ps > 0 && !cfg_.quantum_fixed)
+    /* A proposal between 1 ns and 1 s is taken; beyond that, window
+     * arithmetic would overflow long before a run ends. */
+    if (h->quantum_ps >= 1000 && h->quantum_ps <= UINT64_C(1000000000000) &&
+        !cfg_.quantum_fixed)
         quantum_ps_ = h->quantum_ps;
     max_frame_ = sclink_agree_max_frame(h->max_frame, cfg_.max_frame);
 
@@ -485,12 +531,20 @@ void Gateway::handle_hello(const sclink_hello *h)
     env.welcome = &w;
     err = sclink_server_send(server_, &env);
     if (err < 0) {
-        fail(err, std::string("cannot send Welcome: ") + sclink_strerror(err));
+        fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL, std::string("cannot send Welcome: ") + sclink_strerror(err));
         return;
     }
     sclink_server_set_max_frame(server_, max_frame_);
     window_end_ps_ = quantum_ps_;
     state_ = State::running;
+    /* QEMU starts with INTx deasserted: tell it if a line is already up. */
+    if (cfg_.irq_kind == IrqKind::intx) {
+        intx_level_ = false;
+        for (unsigned i = 0; i < cfg_.irq_lines; i++)
+            intx_level_ = intx_level_ || irq[i].read();
+        if (intx_level_)
+            send_interrupt(SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE, 0, true);
+    }
     char line[256];
     std::snprintf(line, sizeof(line),
                   "link up with '%s' (protocol %u.%u): quantum %" PRIu64 " ps, %s, max frame %u",
@@ -501,7 +555,10 @@ void Gateway::handle_hello(const sclink_hello *h)
     log(line);
 }
 
-/* Runs SystemC up to the link time t (never beyond what QEMU has sent). */
+/*
+ * Runs SystemC up to the link time t (never beyond what QEMU has sent),
+ * including everything else that happens at t.
+ */
 void Gateway::advance_to(uint64_t t_ps)
 {
     sc_time target = base_ + sc_time::from_value(t_ps / res_ps_);
@@ -513,6 +570,19 @@ void Gateway::advance_to(uint64_t t_ps)
         Stopwatch w(stats_.sim_s);
         sc_core::wait(target - now);
     }
+    settle();
+}
+
+/*
+ * Lets every process with work at the current time run (delta cycles)
+ * before we answer: an interrupt a register write lowers, or a timer that
+ * expires exactly at a window end, must leave before the Response or the
+ * GRANT that follows it.  Bounded, in case a model loops in delta cycles.
+ */
+void Gateway::settle()
+{
+    for (int i = 0; i < 10000 && sc_core::sc_pending_activity_at_current_time(); i++)
+        sc_core::wait(sc_core::SC_ZERO_TIME);
 }
 
 const BarConfig *Gateway::find_bar(unsigned index) const
@@ -545,25 +615,28 @@ void Gateway::handle_request(const sclink_request *r)
 
     data.assign(r->length, 0);
 
-    if (!r->has_bar) {
-        fail(SCLINK_ESTATE, "MMIO Request " + std::to_string(r->id) + " without a bar");
+    if (!r->has_bar || !bar) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+             "MMIO Request " + std::to_string(r->id) +
+                 (r->has_bar ? " to BAR " + std::to_string(r->bar) + ", which the device lacks"
+                             : std::string(" without a bar")));
         return;
     }
     if (!debug) {
         if (r->time_ps < last_ps_) {
-            fail(SCLINK_ESTATE, "Request " + std::to_string(r->id) + " stamped " +
+            fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Request " + std::to_string(r->id) + " stamped " +
                  std::to_string(r->time_ps) + " ps, before " + std::to_string(last_ps_) + " ps");
             return;
         }
         if (sync && r->time_ps > window_end_ps_) {
-            fail(SCLINK_ESTATE, "Request " + std::to_string(r->id) + " stamped " +
+            fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Request " + std::to_string(r->id) + " stamped " +
                  std::to_string(r->time_ps) + " ps, beyond the granted window end " +
                  std::to_string(window_end_ps_) + " ps");
             return;
         }
-        if (posted && (!bar || !bar->posted_writes ||
+        if (posted && (!bar->posted_writes ||
                        !(caps_ & SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES))) {
-            fail(SCLINK_ESTATE, "posted write to BAR " + std::to_string(r->bar) +
+            fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "posted write to BAR " + std::to_string(r->bar) +
                  ", which does not accept posted writes");
             return;
         }
@@ -571,7 +644,7 @@ void Gateway::handle_request(const sclink_request *r)
         advance_to(r->time_ps);
     }
 
-    if (!bar || r->address >= bar->size || r->length > bar->size - r->address) {
+    if (r->address >= bar->size || r->length > bar->size - r->address) {
         status = SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
     } else {
         uint64_t addr = bar->base + r->address;
@@ -595,6 +668,7 @@ void Gateway::handle_request(const sclink_request *r)
         } else {
             Stopwatch w(stats_.sim_s);
             initiator->b_transport(gp, delay);
+            settle();
             status = to_wire(gp.get_response_status());
         }
         if (namer_)
@@ -657,15 +731,15 @@ void Gateway::handle_sync(const sclink_sync *s)
     sclink_sync grant = SCLINK__V1__SYNC__INIT;
 
     if (!(caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC)) {
-        fail(SCLINK_ESTATE, "Sync without the CAP_SYNC capability agreed");
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "Sync without the CAP_SYNC capability agreed");
         return;
     }
     if (s->kind != SCLINK__V1__SYNC_KIND__SYNC_REACHED) {
-        fail(SCLINK_ESTATE, "Sync GRANT is the gateway's to send");
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync GRANT is the gateway's to send");
         return;
     }
     if (s->time_ps < last_ps_ || s->time_ps > window_end_ps_) {
-        fail(SCLINK_ESTATE, "Sync REACHED " + std::to_string(s->time_ps) +
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync REACHED " + std::to_string(s->time_ps) +
              " ps outside [" + std::to_string(last_ps_) + ", " +
              std::to_string(window_end_ps_) + "] ps");
         return;
@@ -673,7 +747,8 @@ void Gateway::handle_sync(const sclink_sync *s)
     /* Everything models raise up to W is sent while SystemC runs to W,
      * so it precedes the grant on the wire. */
     advance_to(s->time_ps);
-    window_end_ps_ = s->time_ps + quantum_ps_;
+    window_end_ps_ = s->time_ps > UINT64_MAX - quantum_ps_ ? UINT64_MAX
+                                                         : s->time_ps + quantum_ps_;
     stats_.windows++;
     grant.has_kind = grant.has_time_ps = grant.has_window_end_ps = 1;
     grant.kind = SCLINK__V1__SYNC_KIND__SYNC_GRANT;
@@ -757,7 +832,7 @@ void Gateway::dma_response(sclink_msg *m)
     auto it = dma_waits_.find(m->response->id);
 
     if (it == dma_waits_.end()) {
-        fail(SCLINK_ESTATE, "Response " + std::to_string(m->response->id) +
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Response " + std::to_string(m->response->id) +
              " answers no outstanding DMA request");
         sclink_msg_free(m);
         return;
@@ -772,7 +847,8 @@ void Gateway::dma_response(sclink_msg *m)
  * stays frozen meanwhile (this thread does not yield), which is exactly the
  * conservative rule: the access happens at this SystemC time.
  */
-bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
+tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64_t addr,
+                                            unsigned char *data, unsigned len, bool debug)
 {
     const bool is_write = gp.is_write();
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
@@ -783,52 +859,38 @@ bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
     tlm::tlm_response_status st = tlm::TLM_GENERIC_ERROR_RESPONSE;
     char line[160];
 
-    if (state_ != State::running || !link_open_ ||
-        !(caps_ & SCLINK__V1__CAPABILITY__CAP_DMA)) {
-        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        return false;
-    }
-    if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
-        gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-        return false;
-    }
-    if (gp.get_data_length() == 0 || gp.get_data_length() > max_frame_ - 128) {
-        gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-        return false;
-    }
     r.has_id = r.has_command = r.has_address = r.has_length = r.has_time_ps = 1;
     r.id = id;
     r.command = debug ? (is_write ? SCLINK__V1__COMMAND__CMD_DEBUG_WRITE
                                   : SCLINK__V1__COMMAND__CMD_DEBUG_READ)
                       : (is_write ? SCLINK__V1__COMMAND__CMD_WRITE : SCLINK__V1__COMMAND__CMD_READ);
-    r.address = gp.get_address();
-    r.length = gp.get_data_length();
+    r.address = addr;
+    r.length = len;
     r.time_ps = now_ps();
     if (is_write) {
         r.has_data = 1;
-        r.data.data = gp.get_data_ptr();
-        r.data.len = gp.get_data_length();
+        r.data.data = data;
+        r.data.len = len;
     }
     if (gp.get_byte_enable_ptr() && gp.get_byte_enable_length()) {
         r.has_byte_enable = 1;
         r.byte_enable.data = gp.get_byte_enable_ptr();
-        r.byte_enable.len = gp.get_byte_enable_length();
+        /* Pieces start at a multiple of the pattern (dma_forward checks). */
+        r.byte_enable.len = std::min(gp.get_byte_enable_length(), len);
     }
-    if (gp.get_streaming_width() && gp.get_streaming_width() < gp.get_data_length()) {
+    if (gp.get_streaming_width() && gp.get_streaming_width() < len) {
         r.has_streaming_width = 1;
         r.streaming_width = gp.get_streaming_width();
     }
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
     env.request = &r;
-    if (sclink_server_send(server_, &env) < 0) {
-        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        return false;
-    }
+    if (sclink_server_send(server_, &env) < 0)
+        return tlm::TLM_GENERIC_ERROR_RESPONSE;
     dma_waits_[id] = &wait;
-    while (!wait.done && link_open_) {
+    while (!wait.done && link_open_ && !peer_leaving_) {
         if (now_s() > deadline) {
-            fail(SCLINK_ETIMEDOUT, "no answer to DMA request " + std::to_string(id) +
-                 " within " + std::to_string(cfg_.timeout_ms) + " ms");
+            fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no answer to DMA request " +
+                 std::to_string(id) + " within " + std::to_string(cfg_.timeout_ms) + " ms");
             break;
         }
         Stopwatch w(stats_.wait_s);
@@ -839,40 +901,76 @@ bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
         const sclink_response *resp = wait.resp->response;
         st = from_wire(resp->status);
         if (st == tlm::TLM_OK_RESPONSE && !is_write) {
-            if (resp->data.len != gp.get_data_length()) {
-                fail(SCLINK_ELENGTH, "DMA Response " + std::to_string(id) + " carries " +
-                     std::to_string(resp->data.len) + " bytes for a read of " +
-                     std::to_string(gp.get_data_length()));
+            if (resp->data.len != len) {
+                fail(SCLINK__V1__ERROR_CODE__ERR_MALFORMED, "DMA Response " + std::to_string(id) +
+                     " carries " + std::to_string(resp->data.len) + " bytes for a read of " +
+                     std::to_string(len));
                 st = tlm::TLM_GENERIC_ERROR_RESPONSE;
             } else {
-                std::memcpy(gp.get_data_ptr(), resp->data.data, resp->data.len);
+                std::memcpy(data, resp->data.data, len);
             }
         }
         sclink_msg_free(wait.resp);
     }
-    gp.set_response_status(st);
     if (is_write)
         stats_.dma_writes++;
     else
         stats_.dma_reads++;
-    stats_.dma_bytes += gp.get_data_length();
+    stats_.dma_bytes += len;
     if (st != tlm::TLM_OK_RESPONSE)
         stats_.errors++;
-    std::snprintf(line, sizeof(line), "t=%" PRIu64 " dma-%s%s 0x%" PRIx64 " len=%u -> %s",
-                  r.time_ps, debug ? "d" : "", is_write ? "write" : "read",
-                  (uint64_t)gp.get_address(), gp.get_data_length(),
-                  status_name(to_wire(st)));
-    trace(line);
+    if (trace_) {
+        std::snprintf(line, sizeof(line), "t=%" PRIu64 " dma-%s%s 0x%" PRIx64 " len=%u -> %s",
+                      r.time_ps, debug ? "d" : "", is_write ? "write" : "read", addr, len,
+                      status_name(to_wire(st)));
+        trace(line);
+    }
+    return st;
+}
+
+/*
+ * A bus master's access to guest memory.  Accesses longer than a frame
+ * can carry are split in address order (doc/protocol.md 5.6), unless
+ * streaming or a byte-enable pattern makes the pieces differ from the whole.
+ */
+bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
+{
+    const unsigned total = gp.get_data_length();
+    const unsigned chunk = max_frame_ - 128;
+    tlm::tlm_response_status st = tlm::TLM_OK_RESPONSE;
+
+    if (state_ != State::running || !link_open_ || peer_leaving_ ||
+        !(caps_ & SCLINK__V1__CAPABILITY__CAP_DMA) ||
+        (debug && !(caps_ & SCLINK__V1__CAPABILITY__CAP_DEBUG))) {
+        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return false;
+    }
+    if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
+        gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+        return false;
+    }
+    if (total == 0 ||
+        (total > chunk && ((gp.get_streaming_width() && gp.get_streaming_width() < total) ||
+                           (gp.get_byte_enable_ptr() && chunk % gp.get_byte_enable_length())))) {
+        gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+        return false;
+    }
+    for (unsigned off = 0; off < total && st == tlm::TLM_OK_RESPONSE; off += chunk) {
+        unsigned len = total - off < chunk ? total - off : chunk;
+        st = dma_chunk(gp, gp.get_address() + off, gp.get_data_ptr() + off, len, debug);
+    }
+    gp.set_response_status(st);
     return st == tlm::TLM_OK_RESPONSE;
 }
 
-void Gateway::dma_b_transport(int, tlm::tlm_generic_payload &gp, sc_time &delay)
+/*
+ * The access is stamped with the current SystemC time; the initiator's
+ * annotated delay stays annotated.  Waiting it out here would let SystemC
+ * run past what QEMU has granted when a target does DMA from inside an
+ * MMIO access (the pump's own thread).
+ */
+void Gateway::dma_b_transport(int, tlm::tlm_generic_payload &gp, sc_time &)
 {
-    /* Bring the initiator's local time in before the access is stamped. */
-    if (delay > sc_core::SC_ZERO_TIME) {
-        sc_core::wait(delay);
-        delay = sc_core::SC_ZERO_TIME;
-    }
     dma_forward(gp, false);
 }
 

@@ -132,8 +132,9 @@ private:
     void handle_sync(const sclink_sync *s);
     void dma_response(sclink_msg *m);
     void advance_to(uint64_t t_ps);
-    void fail(int err, const std::string &why);
-    void send(const sclink_msg &m);
+    void settle();
+    void fail(Sclink__V1__ErrorCode code, const std::string &why);
+    bool send(const sclink_msg &m);
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
     void log(const std::string &line) const;
     void trace(const std::string &line);
@@ -144,6 +145,8 @@ private:
     unsigned dma_transport_dbg(int id, tlm::tlm_generic_payload &gp);
     bool dma_get_dmi(int id, tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi);
     bool dma_forward(tlm::tlm_generic_payload &gp, bool debug);
+    tlm::tlm_response_status dma_chunk(tlm::tlm_generic_payload &gp, uint64_t addr,
+                                       unsigned char *data, unsigned len, bool debug);
 
     GatewayConfig cfg_;
     struct uv_loop_s *loop_ = nullptr;
@@ -152,6 +155,7 @@ private:
     State state_ = State::idle;
     bool link_open_ = false;
     bool bye_received_ = false;
+    bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
     int link_err_ = 0;
     std::string link_why_;
     int exit_status_ = 0;

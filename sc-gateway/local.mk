@@ -54,6 +54,7 @@ GATEWAY_TESTS = \
 	tests/gateway/timer-msi.sh \
 	tests/gateway/timer-msix.sh \
 	tests/gateway/timer-intx.sh \
+	tests/gateway/dma-split.sh \
 	tests/gateway/test-faults
 TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
@@ -61,5 +62,6 @@ EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.s
 # The scripts need both programs built first.
 tests/gateway/models-unix.log tests/gateway/models-tcp.log \
 tests/gateway/timer-msi.log tests/gateway/timer-msix.log \
-tests/gateway/timer-intx.log tests/gateway/test-faults.log: \
+tests/gateway/timer-intx.log tests/gateway/dma-split.log \
+tests/gateway/test-faults.log: \
 	sc-gateway/sclink-gateway tools/sclink-client

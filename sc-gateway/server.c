@@ -108,15 +108,18 @@ static void close_link(sclink_server *s, int err, const char *why)
     uv_close(&s->link.handle, on_link_closed);
 }
 
-void sclink_server_fail_link(sclink_server *s, int err, const char *why)
+void sclink_server_fail_link(sclink_server *s, Sclink__V1__ErrorCode code, int err,
+                             const char *why)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_error e = SCLINK__V1__ERROR__INIT;
 
-    if (s->link_state != LINK_OPEN)
+    /* One Error per link: a second failure while the first is being
+     * written (a stall timer, a late answer) adds nothing. */
+    if (s->link_state != LINK_OPEN || s->closing_after_flush)
         return;
     e.has_code = 1;
-    e.code = sclink_error_code(err);
+    e.code = code;
     e.message = (char *)why;
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
     env.error = &e;
@@ -234,7 +237,7 @@ static void on_stall(uv_timer_t *t)
 
     snprintf(why, sizeof(why), "peer left a frame incomplete for %u ms",
              s->stall_ms);
-    sclink_server_fail_link(s, SCLINK_ETIMEDOUT, why);
+    sclink_server_fail_link(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, SCLINK_ETIMEDOUT, why);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -264,7 +267,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         }
     }
     if (r < 0) {
-        sclink_server_fail_link(s, r, sclink_decoder_reason(&s->dec));
+        sclink_server_fail_link(s, sclink_error_code(r), r, sclink_decoder_reason(&s->dec));
         return;
     }
     if (s->link_state != LINK_OPEN)
@@ -472,8 +475,22 @@ void sclink_server_free(sclink_server *s)
     free(s);
 }
 
+/*
+ * The stall timer measures how long the peer leaves a frame incomplete
+ * while we are listening.  libuv runs timers before it polls, so after a
+ * long stretch of simulation the timer would fire before the rest of the
+ * frame, already waiting in the socket, is read: restart it on the way in.
+ */
+static void rearm_stall(sclink_server *s)
+{
+    if (s->link_state == LINK_OPEN && s->stall_ms > 0 &&
+        sclink_decoder_pending(&s->dec) > 0)
+        uv_timer_start(&s->stall, on_stall, s->stall_ms, 0);
+}
+
 int sclink_server_run_once(sclink_server *s)
 {
+    rearm_stall(s);
     return uv_run(s->loop, UV_RUN_ONCE);
 }
 
@@ -486,6 +503,7 @@ int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms)
 {
     int r;
 
+    rearm_stall(s);
     uv_timer_start(&s->wakeup, on_wakeup, timeout_ms, 0);
     r = uv_run(s->loop, UV_RUN_ONCE);
     uv_timer_stop(&s->wakeup);

@@ -63,8 +63,12 @@ int sclink_server_port(const sclink_server *s);
 
 /* Queues one frame on the active link; written as soon as the socket takes it. */
 int sclink_server_send(sclink_server *s, const sclink_msg *m);
-/* Sends an Error, then closes the link once it is written. */
-void sclink_server_fail_link(sclink_server *s, int err, const char *why);
+/*
+ * Sends an Error with `code`, then closes the link once it is written;
+ * link_closed reports `err` and `why`.  Only the first failure counts.
+ */
+void sclink_server_fail_link(sclink_server *s, Sclink__V1__ErrorCode code, int err,
+                             const char *why);
 /* Closes the link after pending output is written (after a Bye, say). */
 void sclink_server_close_link(sclink_server *s);
 int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame);

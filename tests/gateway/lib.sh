@@ -75,7 +75,7 @@ client() {
     opts=
     while [ $# -gt 0 ]; do
         case "$1" in
-        -f | --quantum | --timeout | --mem | --connect-timeout) opts="$opts $1 $2"; shift 2 ;;
+        -f | --quantum | --timeout | --mem | --max-frame | --connect-timeout) opts="$opts $1 $2"; shift 2 ;;
         -*) opts="$opts $1"; shift ;;
         *) break ;;
         esac

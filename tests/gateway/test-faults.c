@@ -424,6 +424,34 @@ START_TEST(test_client_vanishes_mid_request)
 }
 END_TEST
 
+/*
+ * Links that send Hello and vanish at once: the gateway must survive the
+ * writes to dead sockets (regression: SIGPIPE killed it) and leave nothing
+ * of them for the next link.  Each gets a moment to be noticed; a peer
+ * connecting while the last one is still open would get ERR_BUSY.
+ */
+START_TEST(test_link_dies_in_handshake)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_hello h;
+    sclink_conn c;
+    int i;
+
+    start_gateway("--serve");
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+        hello(&h, SCLINK_VERSION_MAJOR);
+        env.msg_case = SCLINK__V1__ENVELOPE__MSG_HELLO;
+        env.hello = &h;
+        ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
+        sclink_conn_close(&c);
+        usleep(200000);
+    }
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
 START_TEST(test_serve_resets_models)
 {
     Sclink__V1__Status st;
@@ -528,6 +556,7 @@ int main(void)
     tcase_add_test(tc, test_second_link_is_busy);
     tcase_add_test(tc, test_stalled_frame_times_out);
     tcase_add_test(tc, test_client_vanishes_mid_request);
+    tcase_add_test(tc, test_link_dies_in_handshake);
     tcase_add_test(tc, test_serve_resets_models);
     tcase_add_test(tc, test_one_shot_exit_after_bye);
     tcase_add_test(tc, test_one_shot_exit_after_disconnect);
