@@ -18,5 +18,17 @@ bench-gateway: bench/gateway-bench$(EXEEXT) sc-gateway/sclink-gateway$(EXEEXT)
 	top_builddir='$(top_builddir)' $(SHELL) $(top_srcdir)/bench/gateway-bench.sh \
 		bench/results/gateway.json
 
+# Benchmark: the QEMU device (`make bench-qemu`; doc/performance.md, issue
+# 5): guest MMIO reads on sclink-pci vs QEMU's edu device vs raw Unix
+# ping-pong, and the Sync overhead of an idle link on a CPU-bound guest.
+# Needs the sclink QEMU and the test guest (built and cached on first use).
+EXTRA_DIST += bench/qemu-bench.sh guest/sclink-guest-bench.c
+
+BENCH_TARGETS += bench-qemu
+bench-qemu: bench/gateway-bench$(EXEEXT) sc-gateway/sclink-gateway$(EXEEXT)
+	@$(MKDIR_P) bench/results
+	top_builddir='$(top_builddir)' $(SHELL) $(top_srcdir)/bench/qemu-bench.sh \
+		bench/results/qemu.json
+
 bench: $(BENCH_TARGETS)
 .PHONY: bench $(BENCH_TARGETS)

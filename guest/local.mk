@@ -7,7 +7,10 @@ EXTRA_DIST += \
 	guest/build-initramfs \
 	guest/init \
 	guest/sclink-guest-test.c \
+	guest/sclink-guest-msi.c \
 	guest/demo-platform.yaml \
+	guest/msix-platform.yaml \
+	guest/msi-platform.yaml \
 	guest/demo.sh
 
 guest:

@@ -1,0 +1,169 @@
+/*
+ * sclink-guest-bench: the guest half of bench/qemu-bench.sh (issue 5).
+ * Static, runs as the test guest's program when the kernel command line
+ * says sclink.prog=bench (guest/init); arguments come from sclink.args.
+ *
+ *   sclink-guest-bench mmio ROUNDS N_SCLINK N_EDU
+ *       ROUNDS times: N_EDU 32-bit reads of QEMU's edu device (1234:11e8,
+ *       BAR0 offset 0, the ident register), then N_SCLINK 32-bit reads of
+ *       sclink-pci (1234:5c11, BAR0 offset 0, the id model's MAGIC).  A
+ *       missing device is skipped.
+ *   sclink-guest-bench cpu ROUNDS ITERS
+ *       ROUNDS times: a CPU-bound loop of ITERS iterations (no MMIO, no
+ *       system call), to time what an idle link costs.
+ *
+ * Every timed part is framed by two lines on the console,
+ *
+ *   BENCH-BEGIN NAME ROUND
+ *   BENCH-END NAME ROUND COUNT GUEST_NS
+ *
+ * which the host timestamps as they arrive (that is the figure the bench
+ * reports: host wall time, the same latency on both markers).  GUEST_NS is
+ * the guest's own CLOCK_MONOTONIC, shown for comparison only: without
+ * icount it misses the time the device freezes the virtual clock in a Sync
+ * wait, with icount it counts instructions.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static long read_hex(const char *dir, const char *file)
+{
+    char path[512], buf[32];
+    long v = -1;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    if (fgets(buf, sizeof buf, f))
+        v = strtol(buf, NULL, 16);
+    fclose(f);
+    return v;
+}
+
+/* Maps BAR0 of the first device with these IDs (memory decoding on). */
+static volatile uint32_t *map_bar0(unsigned vendor, unsigned device)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    struct dirent *e;
+    volatile uint32_t *bar = NULL;
+
+    while (d && !bar && (e = readdir(d))) {
+        char dir[300], path[400];
+        uint16_t cmd;
+        void *p;
+        int fd;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", e->d_name);
+        if (read_hex(dir, "vendor") != (long)vendor ||
+            read_hex(dir, "device") != (long)device)
+            continue;
+        snprintf(path, sizeof path, "%s/config", dir);
+        fd = open(path, O_RDWR);
+        if (fd >= 0 && pread(fd, &cmd, 2, 4) == 2) {
+            cmd |= 0x2; /* Memory Space */
+            if (pwrite(fd, &cmd, 2, 4) != 2)
+                perror("config");
+        }
+        if (fd >= 0)
+            close(fd);
+        snprintf(path, sizeof path, "%s/resource0", dir);
+        fd = open(path, O_RDWR | O_SYNC);
+        if (fd < 0)
+            continue;
+        p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        if (p != MAP_FAILED)
+            bar = p;
+    }
+    if (d)
+        closedir(d);
+    return bar;
+}
+
+static void read_loop(const char *name, unsigned round, volatile uint32_t *reg,
+                      unsigned long n, uint32_t expect)
+{
+    uint32_t bad = 0;
+    uint64_t t0, t1;
+
+    dprintf(1, "BENCH-BEGIN %s %u\n", name, round);
+    t0 = now_ns();
+    for (unsigned long i = 0; i < n; i++)
+        bad |= *reg ^ expect;
+    t1 = now_ns();
+    dprintf(1, "BENCH-END %s %u %lu %llu\n", name, round, n,
+            (unsigned long long)(t1 - t0));
+    if (bad)
+        dprintf(1, "BENCH-ERROR %s: read 0x%08x, not 0x%08x\n", name,
+                (unsigned)(*reg), (unsigned)expect);
+}
+
+static void cpu_loop(unsigned round, unsigned long iters)
+{
+    volatile uint64_t sink;
+    uint64_t x = 88172645463325252ull, t0, t1;
+
+    dprintf(1, "BENCH-BEGIN cpu %u\n", round);
+    t0 = now_ns();
+    for (unsigned long i = 0; i < iters; i++) {
+        x ^= x << 13; /* xorshift64: no memory traffic, no syscalls */
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    sink = x;
+    t1 = now_ns();
+    (void)sink;
+    dprintf(1, "BENCH-END cpu %u %lu %llu\n", round, iters,
+            (unsigned long long)(t1 - t0));
+}
+
+int main(int argc, char **argv)
+{
+    unsigned rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 1;
+
+    if (argc == 5 && !strcmp(argv[1], "mmio")) {
+        volatile uint32_t *sc = map_bar0(0x1234, 0x5c11);
+        volatile uint32_t *edu = map_bar0(0x1234, 0x11e8);
+        unsigned long n_sc = strtoul(argv[3], NULL, 0);
+        unsigned long n_edu = strtoul(argv[4], NULL, 0);
+
+        dprintf(1, "BENCH: sclink-pci %s, edu %s\n", sc ? "mapped" : "absent",
+                edu ? "mapped" : "absent");
+        for (unsigned r = 0; r < rounds; r++) {
+            if (edu)
+                read_loop("edu", r, edu, n_edu, 0x010000ed);
+            if (sc)
+                read_loop("sclink", r, sc, n_sc, 0x53434c4b);
+        }
+    } else if (argc == 4 && !strcmp(argv[1], "cpu")) {
+        unsigned long iters = strtoul(argv[3], NULL, 0);
+
+        for (unsigned r = 0; r < rounds; r++)
+            cpu_loop(r, iters);
+    } else {
+        dprintf(2, "usage: sclink-guest-bench mmio ROUNDS N_SCLINK N_EDU | "
+                   "cpu ROUNDS ITERS\n");
+        return 2;
+    }
+    dprintf(1, "BENCH-DONE\n");
+    return 0;
+}
