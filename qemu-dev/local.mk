@@ -31,7 +31,8 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/fault-garbage.sh \
 	tests/e2e/fault-unmapped.sh \
 	tests/e2e/msix.sh \
-	tests/e2e/msi.sh
+	tests/e2e/msi.sh \
+	tests/e2e/bad-properties.sh
 TESTS += \
 	tests/e2e/unix.sh \
 	tests/e2e/tcp.sh \
@@ -42,7 +43,8 @@ TESTS += \
 	tests/e2e/fault-garbage.sh \
 	tests/e2e/fault-unmapped.sh \
 	tests/e2e/msix.sh \
-	tests/e2e/msi.sh
+	tests/e2e/msi.sh \
+	tests/e2e/bad-properties.sh
 # Stand-ins the tests run: a delaying TCP relay and a gateway that answers
 # with garbage.
 check_PROGRAMS += tests/e2e/delay-relay tests/e2e/garbage-gateway
@@ -56,5 +58,6 @@ tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-garbage.sh.log \
 tests/e2e/fault-unmapped.sh.log tests/e2e/msix.sh.log \
-tests/e2e/msi.sh.log: sc-gateway/sclink-gateway$(EXEEXT) \
+tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log: \
+	sc-gateway/sclink-gateway$(EXEEXT) \
 	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT)

@@ -91,11 +91,47 @@ static bool sclink_link_up(SclinkPCIState *s)
     return s->state != SCLINK_LINK_CLOSED;
 }
 
+static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
+                                            const char *fmt, ...);
+
+/*
+ * Writes @len bytes, giving up after `timeout` ms without progress, and
+ * returns NULL or why it failed.  qemu_chr_fe_write_all() would retry
+ * EAGAIN forever with the BQL held, so a stopped gateway that no longer
+ * reads would hang QEMU whatever `timeout` says.
+ */
+static const char *sclink_write(SclinkPCIState *s, const uint8_t *buf,
+                                size_t len)
+{
+    int64_t deadline = 0;
+    size_t done = 0;
+    int r;
+
+    while (done < len) {
+        r = qemu_chr_fe_write(&s->chr, buf + done, len - done);
+        if (r > 0) {
+            done += r;
+            deadline = 0;
+            continue;
+        }
+        if (r == 0 || errno != EAGAIN) {
+            return "write error";
+        }
+        if (!deadline) {
+            deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
+        } else if (s->timeout_ms && g_get_monotonic_time() >= deadline) {
+            return "the gateway read nothing within the timeout";
+        }
+        g_usleep(100);
+    }
+    return NULL;
+}
+
 /* Encodes and writes one message; false if the link cannot take it. */
 static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
 {
     sclink_buf b;
-    size_t len;
+    const char *why;
     int r;
 
     if (!sclink_link_up(s)) {
@@ -109,10 +145,16 @@ static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
         sclink_buf_free(&b);
         return false;
     }
-    len = b.len;
-    r = qemu_chr_fe_write_all(&s->chr, b.base, len);
+    why = sclink_write(s, b.base, b.len);
     sclink_buf_free(&b);
-    return r == (int)len;
+    if (why && m->msg_case != SCLINK__V1__ENVELOPE__MSG_ERROR) {
+        /*
+         * A frame may be half written: nothing more can go on the link.
+         * (After an Error the caller fails the link with the real reason.)
+         */
+        sclink_fail(s, "cannot send %s: %s", sclink_msg_name(m), why);
+    }
+    return !why;
 }
 
 static void sclink_send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
@@ -155,6 +197,19 @@ static void sclink_drop_inbox(SclinkPCIState *s)
 }
 
 /*
+ * Closes the chardev once the link is CLOSED (section 11.1: send Error,
+ * close), so the gateway sees end-of-stream instead of a silent peer.  The
+ * CHR_EVENT_CLOSED this raises finds the link CLOSED and does nothing, and
+ * every later access fails at once on the CLOSED state.
+ */
+static void sclink_close(SclinkPCIState *s)
+{
+    if (qemu_chr_fe_backend_open(&s->chr)) {
+        qemu_chr_fe_disconnect(&s->chr);
+    }
+}
+
+/*
  * The link is lost: report it and apply the on-failure policy.  Used for
  * everything after the handshake; realize reports through errp instead.
  */
@@ -175,9 +230,11 @@ static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
         s->state = SCLINK_LINK_CLOSED;
         g_free(s->fail_reason);
         s->fail_reason = g_steal_pointer(&msg);
+        sclink_close(s);
         return;
     }
     s->state = SCLINK_LINK_CLOSED;
+    sclink_close(s);
 
     timer_del(s->window_timer);
     sclink_drop_inbox(s);
@@ -293,6 +350,7 @@ static void sclink_handle_interrupt(SclinkPCIState *s,
             return;
         }
         /* The PCI core honours Interrupt Disable and sets Status. */
+        s->intx_level = irq->level;
         pci_set_irq(pdev, irq->level);
         break;
     case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI:
@@ -314,9 +372,15 @@ static void sclink_handle_interrupt(SclinkPCIState *s,
                           sclink_name(s), irq->index);
             return;
         }
-        if (irq->index < msi_nr_vectors_allocated(pdev)) {
-            msi_notify(pdev, irq->index);
+        if (irq->index >= msi_nr_vectors_allocated(pdev)) {
+            /* msi_notify() asserts on it; log rather than drop silently */
+            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI vector %u "
+                          "dropped: the guest enabled only %u vector(s)\n",
+                          sclink_name(s), irq->index,
+                          msi_nr_vectors_allocated(pdev));
+            return;
         }
+        msi_notify(pdev, irq->index);
         break;
     case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSIX:
         if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSIX) ||
@@ -444,7 +508,11 @@ static void sclink_handle_bye(SclinkPCIState *s, const sclink_bye *bye)
                 bye->message ? ": " : "", bye->message ? bye->message : "");
     s->state = SCLINK_LINK_CLOSING;
     timer_del(s->window_timer);
-    qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_QMP_QUIT);
+    /*
+     * The simulated platform ended its run, as a guest poweroff would:
+     * not a QMP quit, which would misreport the cause in QMP's SHUTDOWN.
+     */
+    qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
 }
 
 /*
@@ -489,11 +557,18 @@ static void sclink_process_inbox(SclinkPCIState *s)
 {
     sclink_msg *m;
 
+    /*
+     * A DMA served here may hit this function's own BAR: sclink_mmio()
+     * must then fail at once, as inside waits, rather than send a Request
+     * and block while the gateway blocks on the DMA Response.
+     */
+    s->in_inbox = true;
     while (s->state == SCLINK_LINK_RUNNING &&
            (m = g_queue_pop_head(&s->inbox))) {
         sclink_consume(s, m);
         sclink_msg_free(m);
     }
+    s->in_inbox = false;
 }
 
 static gboolean sclink_wait_timeout(gpointer opaque)
@@ -502,6 +577,23 @@ static gboolean sclink_wait_timeout(gpointer opaque)
 
     *expired = true;
     return G_SOURCE_REMOVE;
+}
+
+/* (Re)starts the wait's timeout: `timeout` ms from now. */
+static void sclink_wait_arm(SclinkPCIState *s, GSource **timeout,
+                            bool *expired)
+{
+    if (!s->timeout_ms) {
+        return;
+    }
+    if (*timeout) {
+        g_source_destroy(*timeout);
+        g_source_unref(*timeout);
+    }
+    *expired = false;
+    *timeout = g_timeout_source_new(s->timeout_ms);
+    g_source_set_callback(*timeout, sclink_wait_timeout, expired, NULL);
+    g_source_attach(*timeout, s->wait_ctx);
 }
 
 /*
@@ -522,13 +614,16 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
     assert(!s->in_wait);
     s->in_wait = true;
     qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
-    if (s->timeout_ms) {
-        timeout = g_timeout_source_new(s->timeout_ms);
-        g_source_set_callback(timeout, sclink_wait_timeout, &expired, NULL);
-        g_source_attach(timeout, s->wait_ctx);
-    }
+    sclink_wait_arm(s, &timeout, &expired);
 
     while (!found && sclink_link_up(s)) {
+        if (!g_queue_is_empty(&s->inbox)) {
+            /*
+             * The timeout bounds inactivity, not the whole wait: a gateway
+             * streaming DMA through a long GRANT wait is alive.
+             */
+            sclink_wait_arm(s, &timeout, &expired);
+        }
         while ((m = g_queue_pop_head(&s->inbox))) {
             if (m->msg_case == want) {
                 found = m;
@@ -605,7 +700,10 @@ static uint64_t sclink_stamp(SclinkPCIState *s)
 
     if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
         t > s->window_end_ps) {
-        /* Only free-running: the window timer fires late. */
+        /*
+         * Free-running only: the window timer fires late by host latency.
+         * Under icount sclink_arm_window() stops the vCPU by W.
+         */
         t = s->window_end_ps;
     }
     if (t < s->last_stamp_ps) {
@@ -615,16 +713,28 @@ static uint64_t sclink_stamp(SclinkPCIState *s)
     return t;
 }
 
+/*
+ * Arms the window timer so that T_Q never passes W (rule A): at W rounded
+ * down to whole ns and, under icount, one icount step (2^shift ns) earlier
+ * less 1 ns, because the vCPU's instruction budget is rounded up and may
+ * run that far past the deadline.  The timer then fires at a T_Q in
+ * [W - 2^shift + 1, W]; with shift=0 exactly at W.
+ */
 static void sclink_arm_window(SclinkPCIState *s)
 {
-    timer_mod(s->window_timer,
-              s->v0_ns + (int64_t)DIV_ROUND_UP(s->window_end_ps, 1000));
+    int64_t end = s->v0_ns + (int64_t)(s->window_end_ps / 1000);
+
+    if (icount_enabled()) {
+        end -= icount_to_ns(1) - 1;
+    }
+    timer_mod(s->window_timer, end);
 }
 
 /*
  * The virtual clock reached W (rule B): send REACHED and block until the
  * GRANT, consuming Interrupts and DMA meanwhile.  With icount this runs
- * with the vCPU stopped at W, so the window bound is exact.
+ * with the vCPU stopped at most one icount step before W (never past it:
+ * sclink_arm_window()).
  */
 static void sclink_window_end(void *opaque)
 {
@@ -706,9 +816,9 @@ static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
         ret = MEMTX_ERROR;
         goto fail;
     }
-    if (s->in_wait) {
+    if (s->in_wait || s->in_inbox) {
         /* e.g. a gateway DMA aimed at this function's own BAR */
-        why = "re-entered while waiting for the gateway";
+        why = "re-entered while serving the gateway";
         ret = MEMTX_ERROR;
         goto fail;
     }
@@ -818,8 +928,12 @@ static MemTxResult sclink_bar_write(void *opaque, hwaddr addr, uint64_t val,
 }
 
 /*
- * Accesses of 1 to 8 bytes reach the gateway as they are; the memory core
- * splits anything wider or unaligned.
+ * Naturally aligned accesses of 1 to 8 bytes reach the gateway as they
+ * are.  The region takes no unaligned access (.valid.unaligned = false):
+ * TCG splits a guest's unaligned access before it gets here (7.2: a load
+ * into the two aligned loads of its size around it, a store into bytes;
+ * 10.0: into aligned pieces), address_space_rw() splits by alignment, and
+ * anything unaligned that still arrives fails in the memory core.
  */
 static const MemoryRegionOps sclink_bar_ops = {
     .read_with_attrs = sclink_bar_read,
@@ -907,6 +1021,48 @@ static bool sclink_handshake(SclinkPCIState *s, sclink_msg **welcome,
     }
     *welcome = answer;
     return true;
+}
+
+/*
+ * Checks a bar<i>-size property: pci_register_bar() asserts on a size that
+ * is not a power of two, so a bad value must fail realize instead.  A
+ * 32-bit BAR holds at most 2 GiB; whether a BAR is 64-bit is only known
+ * from the Welcome (@is64 is true before it).
+ */
+static bool sclink_check_bar_size(SclinkPCIState *s, int i, bool is64,
+                                  Error **errp)
+{
+    uint64_t size = s->pin_bar_size[i];
+
+    if (size && (!is_power_of_2(size) || size < 16)) {
+        error_setg(errp, "bar%d-size=0x%" PRIx64 ": must be a power of two "
+                   "of at least 16 bytes", i, size);
+        return false;
+    }
+    if (size > 2 * GiB && !is64) {
+        error_setg(errp, "bar%d-size=0x%" PRIx64 ": BAR%d is a 32-bit BAR, "
+                   "at most 2 GiB", i, size, i);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * A bar<i>-size that does not fit the BAR the Welcome describes: the
+ * user's configuration mistake, reported as such through errp; the
+ * gateway is told the link ends on a local failure (ERR_INTERNAL), not
+ * that its description cannot be built (ERR_CONFIG).
+ */
+static bool sclink_check_pinned_bar(SclinkPCIState *s, int i, bool is64,
+                                    Error **errp)
+{
+    if (sclink_check_bar_size(s, i, is64, errp)) {
+        return true;
+    }
+    sclink_send_error(s, SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
+                      "QEMU configuration error (a bar-size property)");
+    s->state = SCLINK_LINK_CLOSED;
+    return false;
 }
 
 /* Refuses the Welcome with ERR_CONFIG (7.5) and fails realize. */
@@ -997,6 +1153,11 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
             }
             bar->size = s->pin_bar_size[b->index];
         }
+        if (!sclink_check_pinned_bar(s, b->index,
+                                     b->kind == SCLINK__V1__BAR_KIND__BAR_MEM64,
+                                     errp)) {
+            return false;
+        }
         if (b->kind == SCLINK__V1__BAR_KIND__BAR_MEM64) {
             type |= PCI_BASE_ADDRESS_MEM_TYPE_64;
             used[b->index + 1] = true;
@@ -1019,10 +1180,8 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
         if (used[i] || !s->pin_bar_size[i]) {
             continue;
         }
-        if (!is_power_of_2(s->pin_bar_size[i]) || s->pin_bar_size[i] < 16 ||
-            s->pin_bar_size[i] > 2 * GiB) {
-            sclink_refuse(s, errp, "bar%zu-size 0x%" PRIx64 " is not a power "
-                          "of two in 16..2G", i, s->pin_bar_size[i]);
+        /* The BAR added here is 32-bit. */
+        if (!sclink_check_pinned_bar(s, i, false, errp)) {
             return false;
         }
         name = g_strdup_printf("sclink-bar%zu", i);
@@ -1117,6 +1276,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
     sclink_msg *welcome = NULL;
     const char *mode;
+    int i;
 
     if (!chr) {
         error_setg(errp, "sclink-pci needs a chardev: "
@@ -1159,11 +1319,18 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
                    s->pin_class_code);
         return;
     }
+    for (i = 0; i < SCLINK_PCI_NUM_BARS; i++) {
+        /* Before Hello; the 32-bit limit is checked after the Welcome. */
+        if (!sclink_check_bar_size(s, i, true, errp)) {
+            return;
+        }
+    }
 
     s->msix_bar_nr = -1;
     s->deterministic = sclink_icount_deterministic();
-    s->frame_limit = s->max_frame;
-    sclink_decoder_init(&s->dec, s->max_frame);
+    /* Section 3.2: Hello and Welcome travel under the default 1 MiB. */
+    s->frame_limit = SCLINK_DEFAULT_MAX_FRAME;
+    sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
     g_queue_init(&s->inbox);
     s->wait_ctx = g_main_context_new();
     s->window_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sclink_window_end, s);
@@ -1212,6 +1379,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
 
 fail:
     sclink_msg_free(welcome);
+    sclink_close(s);
     if (s->msix_bar_nr >= 0) {
         msix_uninit_exclusive_bar(pdev);
     }
@@ -1245,6 +1413,45 @@ static void sclink_pci_exit(PCIDevice *pdev)
     sclink_drop_inbox(s);
     sclink_decoder_free(&s->dec);
     g_main_context_unref(s->wait_ctx);
+}
+
+static ResettablePhases sclink_pci_parent_phases;
+
+/*
+ * Device reset (system_reset, a bus reset).  sclink has no reset message
+ * short of ending the link (Bye{BYE_RESET}), so the link stays up and the
+ * gateway's models keep their state.  The PCI core deasserted INTx in the
+ * hold phase and the gateway will not resend a level it believes
+ * unchanged: re-assert the last level it sent.  Runs in the exit phase,
+ * after the bus's hold phase has reset the function.
+ */
+#if QEMU_VERSION_MAJOR >= 10
+static void sclink_pci_reset_exit(Object *obj, ResetType type)
+#else
+static void sclink_pci_reset_exit(Object *obj)
+#endif
+{
+    SclinkPCIState *s = SCLINK_PCI(obj);
+
+    if (sclink_pci_parent_phases.exit) {
+#if QEMU_VERSION_MAJOR >= 10
+        sclink_pci_parent_phases.exit(obj, type);
+#else
+        sclink_pci_parent_phases.exit(obj);
+#endif
+    }
+    if (s->state != SCLINK_LINK_RUNNING) {
+        return;
+    }
+    if (!runstate_check(RUN_STATE_PRELAUNCH)) {
+        /* Not the machine's reset at start-up, before the guest ran. */
+        warn_report("sclink-pci '%s': device reset; the gateway link stays "
+                    "up and its models keep their state%s", sclink_name(s),
+                    s->intx_level ? " (INTx re-asserted)" : "");
+    }
+    if (s->irq_kind == SCLINK__V1__INTERRUPT_KIND__IRQ_INTX) {
+        pci_set_irq(PCI_DEVICE(s), s->intx_level);
+    }
 }
 
 static void sclink_pci_instance_init(Object *obj)
@@ -1295,6 +1502,7 @@ static void sclink_pci_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
 
     k->realize = sclink_pci_realize;
     k->exit = sclink_pci_exit;
@@ -1306,6 +1514,8 @@ static void sclink_pci_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &vmstate_sclink_pci;
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     device_class_set_props(dc, sclink_pci_properties);
+    resettable_class_set_parent_phases(rc, NULL, NULL, sclink_pci_reset_exit,
+                                       &sclink_pci_parent_phases);
 }
 
 static const TypeInfo sclink_pci_info = {

@@ -64,6 +64,7 @@ struct SclinkPCIState {
     bool exit_on_failure;
     bool deterministic;         /* -icount shift=N,sleep=off: CAP offered */
     bool in_wait;               /* inside sclink_wait(): no nesting */
+    bool in_inbox;              /* inside sclink_process_inbox() */
     char *fail_reason;          /* why the handshake failed, for errp */
     sclink_decoder dec;
     GQueue inbox;               /* decoded messages not yet consumed */
@@ -84,6 +85,7 @@ struct SclinkPCIState {
     Sclink__V1__InterruptKind irq_kind;
     uint32_t irq_vectors;       /* MSI or MSI-X vectors */
     int msix_bar_nr;            /* BAR slot holding the MSI-X table, or -1 */
+    bool intx_level;            /* last INTx level the gateway sent */
 
     Notifier shutdown_notifier;
 };

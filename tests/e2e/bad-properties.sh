@@ -1,0 +1,37 @@
+#!/bin/sh
+# Bad barN-size properties fail realize with a message naming the property
+# and QEMU exits 1: no assertion in pci_register_bar() (an abort would exit
+# 134).  Sizes that are not a power of two >= 16 are refused before Hello
+# (no gateway needed); a size above 2 GiB on a 32-bit BAR after the Welcome
+# (the demo platform's BAR0 is 32-bit; BAR3 is a slot the Welcome leaves
+# empty, which the property would add as a 32-bit BAR).
+. "$(dirname "$0")/lib.sh"
+
+# expect_refused NAME CHARDEV PROPS PATTERN
+expect_refused() {
+    run_qemu "$tmp/$1.log" -chardev "$2" \
+        -device "sclink-pci,id=sclink0,chardev=sc0,timeout=3000,$3"
+    rc=$?
+    [ "$rc" -eq 1 ] ||
+        { tail -n 5 "$tmp/$1.log"; fail "$1: QEMU exited $rc, not 1 ($3)"; }
+    grep -q "$4" "$tmp/$1.log" ||
+        { tail -n 5 "$tmp/$1.log"; fail "$1: no message matching '$4'"; }
+    echo "ok: $1: $(grep -m1 "$4" "$tmp/$1.log")"
+}
+
+# Before Hello: a listening chardev nobody connects to is enough.
+none="socket,id=sc0,path=$tmp/none.sock,server=on,wait=off"
+expect_refused not-pow2 "$none" bar0-size=3000 \
+    "bar0-size=0xbb8: must be a power of two of at least 16 bytes"
+expect_refused too-small "$none" bar2-size=8 \
+    "bar2-size=0x8: must be a power of two of at least 16 bytes"
+
+# After the Welcome: 4 GiB on 32-bit BARs (a gateway for each run, since
+# a gateway may end when its link does).
+start_gateway "unix:$tmp/gw1.sock" gw1
+expect_refused welcome-bar-4g "socket,id=sc0,path=$tmp/gw1.sock" bar0-size=4G \
+    "bar0-size=0x100000000: BAR0 is a 32-bit BAR, at most 2 GiB"
+start_gateway "unix:$tmp/gw2.sock" gw2
+expect_refused added-bar-4g "socket,id=sc0,path=$tmp/gw2.sock" bar3-size=4G \
+    "bar3-size=0x100000000: BAR3 is a 32-bit BAR, at most 2 GiB"
+pass "4 bad bar sizes refused with exit status 1"
