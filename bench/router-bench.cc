@@ -8,7 +8,7 @@
 // Regions are 4 KiB windows on an 8 KiB stride (so holes sit between them,
 // as on a real bus) all mapped onto one 64 KiB memory.  "random" picks a
 // region and an aligned word with a seeded xorshift; "same region" walks
-// one region word by word, the case the router's last-hit cache is for.
+// one region word by word.
 // Each figure is the best of seven runs, direct and routed alternating, to
 // shed noise from other load.  For reference it also times a hop that only
 // forwards (the floor under any interconnect) and the map lookup alone.

@@ -29,59 +29,50 @@ struct sclink_map {
 };
 
 /*
- * Branch-free binary search for the last start <= addr among the n starts
- * from s[lo] on, knowing s[lo] <= addr.  The conditional move keeps random
- * lookups free of mispredicted branches, which cost more than the search.
+ * The slot of addr in the index: its bucket, or nbuckets above the
+ * buckets, nbuckets + 1 below them.  Branch-free (a minimum and an add).
+ * (addr - base) wraps for an address below base to at least 2^64 - base,
+ * whose bucket number is at least nbuckets because the buckets end at or
+ * below 2^64.
  */
-static inline size_t sclink__map_search(const uint64_t *s, size_t lo, size_t n,
-                                        uint64_t addr)
+static inline size_t sclink__index_slot(const sclink__index *x, uint64_t addr)
 {
-    while (n > 1) {
-        size_t half = n / 2;
-        lo = s[lo + half] <= addr ? lo + half : lo;
-        n -= half;
-    }
-    return lo;
+    uint64_t b = (addr - x->base) >> x->shift;
+
+    b = b < x->nbuckets ? b : x->nbuckets;
+    return (size_t)b + (addr < x->base);
 }
 
 /*
- * The index of the segment holding addr when the bucket index settles it
- * with at most one compare, as it does wherever segments are spread
- * evenly.  Otherwise SIZE_MAX, leaving the n candidates from *lo on for
- * sclink__map_search (the router tries its last answer first).  Segment
- * i's start is starts[i * stride]: the map passes its starts array, the
- * router its own table of 4-word routes, so that the compare touches the
- * line the caller reads next anyway.
+ * The index of the segment holding addr, where segment i starts at
+ * starts[i * stride]: the map passes its starts array, the router its own
+ * table of 4-word routes.
  */
-static inline size_t sclink__index_quick(const sclink__index *x,
-                                         const uint64_t *starts, size_t stride,
-                                         uint64_t addr, size_t *lo, size_t *n)
+static inline size_t sclink__index_find(const sclink__index *x,
+                                        const uint64_t *starts, size_t stride,
+                                        uint64_t addr)
 {
-    const uint64_t d = addr - x->lo; /* wraps below lo */
-    size_t b, i, j;
+    const size_t b = sclink__index_slot(x, addr);
+    size_t i = x->bucket[b], j, n;
 
-    if (__builtin_expect(d >= x->span, 0))
-        return addr < x->lo ? 0 : x->last;
-    b = (size_t)(d >> x->shift);
-    i = x->bucket[b];
-    j = x->bucket[b + 1];
-    /* At most one segment starts inside the bucket: one compare.  If none
-     * does, segment i + 1 starts beyond the bucket (it exists: only the
-     * last segment holds addresses past lo + span). */
-    if (__builtin_expect(j - i <= 1, 1))
-        return i + (starts[(i + 1) * stride] <= addr);
-    *lo = i;
-    *n = j - i + 1;
-    return SIZE_MAX;
+    if (__builtin_expect(!(i & SCLINK__MIXED), 1))
+        return i;
+    /* Only buckets are mixed, so b + 1 <= nbuckets holds a segment at or
+     * after the one holding the bucket's last address. */
+    i &= ~(size_t)SCLINK__MIXED;
+    j = x->bucket[b + 1] & ~SCLINK__MIXED;
+    for (n = j - i + 1; n > 1;) {
+        size_t half = n / 2;
+        i = starts[(i + half) * stride] <= addr ? i + half : i;
+        n -= half;
+    }
+    return i;
 }
 
 /* The index of the segment holding addr. */
 static inline size_t sclink__map_index(const struct sclink_map *m, uint64_t addr)
 {
-    size_t lo = 0, n = 1;
-    size_t i = sclink__index_quick(&m->index, m->starts, 1, addr, &lo, &n);
-
-    return i != SIZE_MAX ? i : sclink__map_search(m->starts, lo, n, addr);
+    return sclink__index_find(&m->index, m->starts, 1, addr);
 }
 
 static inline const sclink_map_seg *sclink__map_find(const struct sclink_map *m,

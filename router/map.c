@@ -336,45 +336,98 @@ out:
 
 /* ----------------------------------------------------------------- index */
 
+/* The buckets of 2^shift bytes from the second segment start (aligned
+ * down) to the last segment start: how many, and how many are mixed (a
+ * segment starts inside them, not at their first address). */
+static void sclink__index_count(const uint64_t *s, size_t n, unsigned shift,
+                                uint64_t *base, uint64_t *nb, uint64_t *mixed)
+{
+    const uint64_t mask = (UINT64_C(1) << shift) - 1;
+    uint64_t prev = UINT64_MAX;
+    size_t i;
+
+    *base = s[1] & ~mask;
+    *nb = s[n - 1] > *base ? ((s[n - 1] - 1 - *base) >> shift) + 1 : 0;
+    *mixed = 0;
+    for (i = 1; i < n; i++) {
+        uint64_t b = (s[i] - *base) >> shift;
+
+        if ((s[i] & mask) != 0 && b != prev) {
+            (*mixed)++;
+            prev = b;
+        }
+    }
+}
+
+/* The share of mixed buckets; none if there are no buckets. */
+static double sclink__share(uint64_t mixed, uint64_t nb)
+{
+    return nb > 0 ? (double)mixed / (double)nb : 0;
+}
+
 /*
- * Builds the bucket index described in sclink_router.h: two to four buckets
- * per segment (at most 2^30 in all), a power of two bytes wide, over the
- * stretch from the second segment start to the last.  One pass over
+ * Builds the bucket index described in sclink_router.h.  The finest
+ * allowed bucket size gives at most `want` buckets (four per segment, at
+ * least 64, at most 2^30); the chosen one is the largest whose share of
+ * mixed buckets is at most 1/16 above that.  O(64 n), then one pass over
  * buckets and segments together.
  */
 static int sclink__index_build(sclink_map *m)
 {
     sclink__index *x = &m->index;
     const uint64_t *s = m->starts;
-    size_t n = m->nsegs, nbuckets, want = 2, b, i;
+    const size_t n = m->nsegs;
+    uint64_t want = 64, base, nb, mixed, fine_nb = 0, fine_mixed = 0;
+    unsigned shift, fine = 64;
+    size_t b, i;
 
-    x->last = n - 1;
+    if (n > SCLINK__MIXED)
+        return -ENOMEM; /* 2^31 segments: unreachable in memory anyway */
+    x->base = 0;
+    x->nbuckets = 0;
     x->shift = 0;
-    if (n < 3) {
-        /* No stretch: addr < starts[1] is segment 0, the rest segment 1
-         * (or, with one segment, every address is segment 0). */
-        x->lo = n > 1 ? s[1] : UINT64_MAX;
-        x->span = 0;
-        return 0;
+    if (n >= 2) {
+        if (want < 4 * (uint64_t)n)
+            want = 4 * (uint64_t)n;
+        if (want > (UINT64_C(1) << 30))
+            want = UINT64_C(1) << 30;
+        for (shift = 0; shift < 64; shift++) {
+            sclink__index_count(s, n, shift, &base, &nb, &mixed);
+            if (nb <= want) {
+                fine = shift;
+                fine_nb = nb;
+                fine_mixed = mixed;
+                break;
+            }
+        }
+        /* Mixed share at shift <= fine share + 1/16, with no buckets at
+         * all counting as none mixed.  Met at fine, if nowhere above. */
+        for (shift = 63; shift >= fine; shift--) {
+            sclink__index_count(s, n, shift, &base, &nb, &mixed);
+            if (sclink__share(mixed, nb) <=
+                sclink__share(fine_mixed, fine_nb) + 1.0 / 16) {
+                x->base = base;
+                x->nbuckets = (size_t)nb;
+                x->shift = shift;
+                break;
+            }
+        }
     }
-    x->lo = s[1];
-    x->span = s[n - 1] - s[1];
-    while (want < 2 * n && want < ((size_t)1 << 30))
-        want *= 2;
-    while (((x->span - 1) >> x->shift) >= want)
-        x->shift++;
-    nbuckets = (size_t)((x->span - 1) >> x->shift) + 1;
-    m->bucket = malloc((nbuckets + 1) * sizeof(*m->bucket));
+    m->bucket = malloc((x->nbuckets + 2) * sizeof(*m->bucket));
     if (m->bucket == NULL)
         return -ENOMEM;
-    for (b = 0, i = 1; b < nbuckets; b++) {
-        uint64_t a = s[1] + ((uint64_t)b << x->shift);
+    for (b = 0, i = 0; b < x->nbuckets; b++) {
+        uint64_t a = x->base + ((uint64_t)b << x->shift);
+        uint64_t end = a + (((uint64_t)1 << x->shift) - 1); /* no wrap */
 
-        while (s[i + 1] <= a)
+        while (i + 1 < n && s[i + 1] <= a)
             i++;
         m->bucket[b] = (uint32_t)i;
+        if (i + 1 < n && s[i + 1] <= end)
+            m->bucket[b] |= SCLINK__MIXED;
     }
-    m->bucket[nbuckets] = (uint32_t)(n - 1);
+    m->bucket[x->nbuckets] = (uint32_t)(n - 1);
+    m->bucket[x->nbuckets + 1] = 0;
     x->bucket = m->bucket;
     return 0;
 }

@@ -16,6 +16,7 @@ Router::Router(const sc_core::sc_module_name &name,
     in.bind(*this);
     out.register_invalidate_direct_mem_ptr(this,
                                            &Router::invalidate_direct_mem_ptr);
+    unprepare();
 }
 
 Router::~Router()
@@ -28,7 +29,7 @@ void Router::map(unsigned index, uint64_t base, uint64_t size, uint64_t offset,
 {
     m_windows.push_back(Window{name, base, size, offset, priority, index});
     m_dirty = true;
-    m_ready = false;
+    unprepare();
 }
 
 void Router::map_default(unsigned index, const std::string &name)
@@ -36,7 +37,7 @@ void Router::map_default(unsigned index, const std::string &name)
     m_default = index;
     m_default_name = name;
     m_dirty = true;
-    m_ready = false;
+    unprepare();
 }
 
 // What the user sees for a window without a name: the target's socket.
@@ -101,7 +102,7 @@ int Router::build(std::string *error)
     std::swap(map, m_map);
     sclink_map_free(map);
     m_dirty = false;
-    m_ready = false;
+    unprepare();
 
     // DMI pointers handed out under the old map may now be wrong.  The
     // sockets can only be walked once elaboration has connected them.
@@ -156,7 +157,7 @@ bool Router::ensure_built()
     return false;
 }
 
-// Makes m_routes match the map and the bound targets: builds the map if it
+// Makes m_routes and m_table match the map and the bound targets: builds the map if it
 // changed, then takes each segment's target interface from `out`, which
 // knows them from before_end_of_elaboration on.  Out of line so decode()
 // stays small enough to inline into every transport path.
@@ -185,31 +186,39 @@ bool Router::prepare()
         m_fw[i] = fw;
     }
     m_index = m_map->index;
-    m_last = &m_routes[0];
+    const size_t nslots = m_index.nbuckets + 2;
+    const uint64_t mask = (uint64_t(1) << m_index.shift) - 1;
+    m_table.resize(nslots);
+    for (size_t b = 0; b < nslots; b++) {
+        const uint32_t i = m_index.bucket[b];
+        if (i & SCLINK__MIXED) {
+            const uint64_t a = m_index.base + (uint64_t(b) << m_index.shift);
+            m_table[b] = Route{a, a + mask, 0, &m_decode};
+        } else
+            m_table[b] = m_routes[i];
+    }
     m_ready = true;
     return true;
 }
 
-// The route of the segment holding `addr` (the router must be prepared).
-// Consecutive accesses mostly hit one device, so the last answer is tried
-// first; then the bucket index, which answers most addresses in one step,
-// and a search where segments crowd into one bucket.
+// Sends every b_transport to the full decode, which prepares the router
+// before anything else: an index of no buckets whose two slots (above and
+// below) lead to m_decode.
+void Router::unprepare()
+{
+    m_ready = false;
+    m_index = sclink__index{0, 0, nullptr, 0};
+    m_table.assign(2, Route{0, UINT64_MAX, 0, &m_decode});
+}
+
+// The route of the segment holding `addr` (the router must be prepared):
+// the bucket index, which answers most addresses with one load, and a
+// search where segments start inside a bucket.
 inline const Router::Route *Router::lookup(uint64_t addr)
 {
-    const Route *r = m_last;
-
-    if (__builtin_expect(addr - r->start <= r->last - r->start, 1))
-        return r;
     const Route *routes = m_routes.data();
-    size_t lo = 0, n = 1;
-    size_t i = sclink__index_quick(&m_index, &routes[0].start,
-                                   sizeof(Route) / sizeof(uint64_t), addr,
-                                   &lo, &n);
-    if (__builtin_expect(i == SIZE_MAX, 0))
-        i = sclink__map_search(m_map->starts, lo, n, addr);
-    r = &routes[i];
-    m_last = r;
-    return r;
+    return &routes[sclink__index_find(&m_index, &routes[0].start,
+                                      sizeof(Route) / sizeof(uint64_t), addr)];
 }
 
 // True if a route forwards `len` bytes at `addr` (which it holds): it
@@ -249,7 +258,9 @@ void Router::Hole::b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &)
     tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
-// Translates, forwards and restores: the end of every b_transport.
+// Translates, forwards and restores: the end of every b_transport.  r is
+// not used after the call, which may have prepared the router anew (a
+// route to m_decode) and so replaced the table r points into.
 inline void Router::forward(const Route *r, tlm::tlm_generic_payload &tx,
                             sc_core::sc_time &t, uint64_t addr)
 {
@@ -259,23 +270,30 @@ inline void Router::forward(const Route *r, tlm::tlm_generic_payload &tx,
 }
 
 // The hot path has no call but the target's, so that the compiler saves
-// no more registers than that one call needs, and one compare decides
-// whether to forward: a hole's route leads to m_hole, and a length of 0
-// (which always fits) fails the compare and takes the slow path like a
-// crossing access.  Building and the errors are in b_transport_slow().
+// no more registers than that one call needs, and no test but one.  One
+// load from the slot table finds the route (a mixed bucket's, or any
+// before the router is prepared, leads to m_decode; a hole's to m_hole),
+// and one compare decides whether to forward: a length of 0 (which always
+// fits) fails it and takes the slow path like an access crossing the
+// route's end.  Building and the errors are in b_transport_slow().
 void Router::b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &t)
 {
     const sc_dt::uint64 addr = tx.get_address();
+    const Route *r = &m_table.data()[sclink__index_slot(&m_index, addr)];
 
     t += m_latency;
-    if (__builtin_expect(m_ready, 1)) {
-        const Route *r = lookup(addr);
-        if (__builtin_expect(span(tx) - 1 <= r->last - addr, 1)) {
-            forward(r, tx, t, addr);
-            return;
-        }
-    }
-    b_transport_slow(tx, t);
+    if (__builtin_expect(span(tx) - 1 <= r->last - addr, 1))
+        forward(r, tx, t, addr);
+    else
+        b_transport_slow(tx, t);
+}
+
+// The target of m_decode's routes: the address is untranslated (their
+// delta is 0) and the latency added; decode it in full.
+void Router::Decode::b_transport(tlm::tlm_generic_payload &tx,
+                                 sc_core::sc_time &t)
+{
+    router->b_transport_slow(tx, t);
 }
 
 // b_transport once the latency is added: after a change to the map, for a

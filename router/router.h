@@ -110,6 +110,7 @@ class Router : public sc_core::sc_module,
     void end_of_elaboration() override;
     bool ensure_built();
     bool prepare();
+    void unprepare();
 
     // What b_transport needs of one segment, in 32 bytes: its range,
     // translation and the target's interface (m_hole for a hole), already
@@ -146,13 +147,26 @@ class Router : public sc_core::sc_module,
     sclink__index m_index;
     std::vector<Route> m_routes;
     std::vector<tlm::tlm_fw_transport_if<> *> m_fw; // nullptr for a hole
+    // One per slot of m_index: the route of the segment a bucket lies in
+    // (or of segment 0 and the last one for the two slots beyond the
+    // buckets), so that b_transport decodes with one load; for a mixed
+    // bucket, a route spanning the bucket to m_decode.  Until prepared,
+    // two slots that send every address to m_decode (unprepare()).
+    std::vector<Route> m_table;
     // The target of every hole's route: answers an address error.
     struct Hole : tlm::tlm_blocking_transport_if<> {
         void b_transport(tlm::tlm_generic_payload &tx,
                          sc_core::sc_time &t) override;
     } m_hole;
-    // The last lookup's answer: consecutive accesses mostly hit one device.
-    const Route *m_last = nullptr;
+    // The target of a mixed bucket's route, and of every address while
+    // the router is not prepared: decodes in full, preparing first if
+    // need be, and forwards (b_transport_slow).
+    struct Decode : tlm::tlm_blocking_transport_if<> {
+        Router *router;
+        explicit Decode(Router *r) : router(r) {}
+        void b_transport(tlm::tlm_generic_payload &tx,
+                         sc_core::sc_time &t) override;
+    } m_decode{this};
     sc_core::sc_time m_latency;
 };
 

@@ -12,9 +12,10 @@
  * Building resolves the entries into segments that partition the whole
  * 64-bit space: each address belongs to exactly one segment, which is a
  * visible piece of one entry, a piece of the default target, or a hole.
- * Lookup goes through a bucket index over the segment starts: O(1) where
- * segments are spread evenly, a binary search (O(log n)) within a bucket
- * where they crowd.
+ * Lookup goes through a direct-mapped bucket index over the address space:
+ * one load where a bucket lies inside one segment, a binary search
+ * (O(log n)) over the segments that start inside a bucket where they
+ * crowd.
  *
  * Conventions (libuv's, as in sclink.h): functions return 0 or a positive
  * count on success and a negative code on failure; a failed call changed
@@ -127,25 +128,32 @@ int sclink_map_print(const sclink_map *map, FILE *f);
 /*
  * Internal, not API: the lookup structure inside a map.  It is declared
  * here only so that sclink::Router (router.h) can embed a copy beside its
- * own per-segment table and reach it without chasing a pointer.
+ * own per-slot table and reach it without chasing a pointer.
  *
- * A bucket index over [lo, lo + span), the stretch between the second and
- * the last segment start (below it lies segment 0, above it segment
- * `last`).  The stretch is cut into equal buckets of 2^shift bytes, at
- * most four per segment; bucket[b] is the segment holding the first
- * address of bucket b (bucket[nbuckets] is the last segment), so an
- * address in bucket b lies in one of the segments bucket[b] ..
- * bucket[b + 1].  Where segments are spread evenly that is one or two of
- * them; where many crowd into one bucket, a binary search over just those.
+ * A direct-mapped bucket index.  From `base` on, the space is cut into
+ * `nbuckets` equal buckets of 2^shift bytes, aligned to their size, the
+ * last holding the last segment's start.  An address maps to a slot:
+ * its bucket, or slot nbuckets at or above the buckets (the last segment)
+ * or nbuckets + 1 below them (segment 0).  bucket[slot] is the segment
+ * holding the slot's first address; in a bucket that another segment
+ * starts inside (a "mixed" bucket) it carries SCLINK__MIXED, and the
+ * segments bucket[b] .. bucket[b + 1] are searched.  Every other bucket
+ * lies inside one segment: one load decodes it.
+ *
+ * The bucket size is the largest that keeps the share of mixed buckets
+ * within 1/16 of what the finest allowed size (at most four buckets per
+ * segment, at least 64 buckets) gives, so that a map whose windows are
+ * aligned gets buckets as large as its alignment and hardly any mixed.
  * Built by sclink__index_build() in map.c.
  */
 typedef struct sclink__index {
-    uint64_t lo;
-    uint64_t span;
-    const uint32_t *bucket;
-    size_t last;
+    uint64_t base;
+    size_t nbuckets;
+    const uint32_t *bucket; /* nbuckets + 2 entries */
     unsigned shift;
 } sclink__index;
+
+#define SCLINK__MIXED UINT32_C(0x80000000)
 
 #ifdef __cplusplus
 }

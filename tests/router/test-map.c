@@ -4,10 +4,79 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sclink_router.h"
+#include "map-internal.h"
 
 #define E(name, base, size, offset, prio, target) \
     { (name), (base), (size), (offset), (prio), (target) }
+
+/* The segment holding addr, by a plain binary search over the segments
+ * (independent of the map's index). */
+static size_t seg_of(const sclink_map_seg *s, size_t n, uint64_t addr)
+{
+    size_t lo = 0, hi = n - 1;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        if (s[mid].start <= addr)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+/* The bucket index's invariants (sclink_router.h): buckets aligned to
+ * their size from base <= the second segment start to past the last
+ * segment start; each names the segment holding its first address and is
+ * flagged mixed exactly when another segment starts inside it; the slots
+ * past the buckets are the last segment and segment 0.  Every bucket's
+ * first, middle and last address, and the addresses just outside the
+ * buckets, decode to the segment holding them. */
+static void expect_index(const sclink_map *m)
+{
+    const sclink__index *x = &m->index;
+    size_t n, b;
+    const sclink_map_seg *s = sclink_map_segments(m, &n);
+    const uint64_t mask = (UINT64_C(1) << x->shift) - 1;
+    size_t mixed = 0;
+
+    ck_assert_uint_lt(x->shift, 64);
+    ck_assert_uint_le(x->nbuckets, 4 * n + 64);
+    ck_assert_uint_eq(x->bucket[x->nbuckets], n - 1);
+    ck_assert_uint_eq(x->bucket[x->nbuckets + 1], 0);
+    ck_assert_uint_eq(x->base & mask, 0);
+    if (n >= 2) {
+        ck_assert_uint_le(x->base, s[1].start);
+        if (x->nbuckets == 0)
+            ck_assert_uint_ge(x->base, s[n - 1].start);
+        else /* the last bucket reaches the last segment's start */
+            ck_assert_uint_ge(x->base + ((uint64_t)(x->nbuckets - 1) << x->shift) +
+                                  mask, s[n - 1].start - 1);
+    }
+    for (b = 0; b < x->nbuckets; b++) {
+        const uint64_t a = x->base + ((uint64_t)b << x->shift), end = a + mask;
+        const size_t i = seg_of(s, n, a);
+        const int is_mixed = i + 1 < n && s[i + 1].start <= end;
+
+        ck_assert_uint_eq(x->bucket[b] & ~SCLINK__MIXED, i);
+        ck_assert_int_eq(!!(x->bucket[b] & SCLINK__MIXED), is_mixed);
+        mixed += is_mixed;
+        ck_assert_ptr_eq(sclink_map_find(m, a), &s[i]);
+        ck_assert_ptr_eq(sclink_map_find(m, end), &s[seg_of(s, n, end)]);
+        ck_assert_ptr_eq(sclink_map_find(m, a + mask / 2),
+                         &s[seg_of(s, n, a + mask / 2)]);
+    }
+    ck_assert_uint_le(mixed, n); /* each mixed bucket holds a start */
+    if (x->base > 0)
+        ck_assert_ptr_eq(sclink_map_find(m, x->base - 1), &s[0]);
+    if (x->nbuckets > 0 &&
+        x->base + ((uint64_t)(x->nbuckets - 1) << x->shift) + mask < UINT64_MAX)
+        ck_assert_ptr_eq(sclink_map_find(m, x->base + ((uint64_t)x->nbuckets
+                                                        << x->shift)),
+                         &s[n - 1]);
+    ck_assert_ptr_eq(sclink_map_find(m, 0), &s[0]);
+    ck_assert_ptr_eq(sclink_map_find(m, UINT64_MAX), &s[n - 1]);
+}
 
 static sclink_map *build_ok(const sclink_map_entry *e, size_t n,
                             const sclink_map_entry *dflt)
@@ -371,6 +440,11 @@ START_TEST(ten_thousand_entries)
         expect_miss(m, i * 0x2000 + 0xffe, 4, SCLINK_MAP_ECROSS);
     }
     expect_partition(m);
+    expect_index(m);
+    /* Windows and holes are 4 KiB aligned: 4 KiB buckets, none mixed. */
+    ck_assert_uint_eq(m->index.shift, 12);
+    for (i = 0; i < m->index.nbuckets; i++)
+        ck_assert_uint_eq(m->index.bucket[i] & SCLINK__MIXED, 0);
     sclink_map_free(m);
     free(e);
 }
@@ -421,6 +495,7 @@ START_TEST(random_maps_match_brute_force)
         }
         m = build_ok(e, N, NULL);
         expect_partition(m);
+        expect_index(m);
         for (p = 0; p < PROBES; p++) {
             uint64_t a;
             int best = -1;
@@ -457,11 +532,12 @@ static const sclink_map_seg *linear_find(const sclink_map *m, uint64_t addr)
     return NULL;
 }
 
-/* Lookup's bucket index cuts the space between the second and the last
- * segment start into about two buckets per segment.  Here 300 small
- * windows crowd into the first bucket (the map reaches near the top of the
- * space), so lookup must search within a bucket; every edge of every
- * segment, and both ends of the space, must still find the right one. */
+/* Lookup's bucket index cuts the space from the second segment start to
+ * the last into at most four buckets per segment.  Here 300 small windows
+ * crowd into the first bucket (the map reaches near the top of the
+ * space), so lookup must search within a mixed bucket; every edge of
+ * every segment, and both ends of the space, must still find the right
+ * one. */
 START_TEST(crowded_segments_are_found_at_every_edge)
 {
     enum { N = 300 };
@@ -479,6 +555,7 @@ START_TEST(crowded_segments_are_found_at_every_edge)
                                    N + 1);
     m = build_ok(e, N + 2, NULL);
     expect_partition(m);
+    expect_index(m);
     segs = sclink_map_segments(m, &n);
     for (i = 0; i < n; i++) {
         uint64_t probes[4] = {segs[i].start, segs[i].last, segs[i].start - 1,
@@ -506,22 +583,108 @@ START_TEST(tiny_maps_find_every_segment)
     sclink_map *m;
 
     m = build_ok(&all, 1, NULL); /* two segments: all, and the last byte */
+    expect_index(m);
     expect_hit(m, 0, 1, 0, 0);
     expect_hit(m, UINT64_MAX - 1, 1, 0, UINT64_MAX - 1);
     expect_miss(m, UINT64_MAX, 1, SCLINK_MAP_EUNMAPPED);
     sclink_map_free(m);
 
     m = build_ok(&low, 1, NULL);
+    expect_index(m);
     expect_hit(m, 0xff, 1, 0, 0xff);
     expect_miss(m, 0x100, 1, SCLINK_MAP_EUNMAPPED);
     expect_miss(m, UINT64_MAX, 1, SCLINK_MAP_EUNMAPPED);
     sclink_map_free(m);
 
     m = build_ok(&mid, 1, NULL); /* three segments */
+    expect_index(m);
     expect_miss(m, 0xff, 1, SCLINK_MAP_EUNMAPPED);
     expect_hit(m, 0x100, 1, 0, 0);
     expect_hit(m, 0x1ff, 1, 0, 0xff);
     expect_miss(m, 0x200, 1, SCLINK_MAP_EUNMAPPED);
+    sclink_map_free(m);
+}
+END_TEST
+
+/* Random maps whose windows are aligned to random powers of two, some
+ * unaligned, some reaching the top of the space: the index must hold its
+ * invariants, pick buckets no finer than needed, and every segment edge
+ * must decode right. */
+START_TEST(random_alignments_keep_the_index_exact)
+{
+    enum { N = 64 };
+    sclink_map_entry e[N + 1];
+    uint64_t x = 0x2545f4914f6cdd1du;
+    int round;
+
+    for (round = 0; round < 200; round++) {
+        const unsigned align = 3 + (unsigned)(round % 20); /* 8 B .. 4 MiB */
+        const int unaligned = round % 3 == 0, top = round % 4 == 1;
+        uint64_t stride = UINT64_C(4) << align, base0;
+        const sclink_map_seg *segs;
+        sclink_map *m;
+        size_t i, n;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        base0 = top ? UINT64_MAX - N * stride - (stride - 1) : (x % 0x1000) << align;
+        for (i = 0; i < N; i++) {
+            uint64_t b = base0 + i * stride, size;
+
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size = ((x % 3) + 1) << align;
+            if (unaligned && i % 5 == 0)
+                b += 1 + x % 7; /* still inside the stride */
+            e[i] = (sclink_map_entry)E(NULL, b, size, i << align, 0,
+                                       (uint32_t)i);
+        }
+        n = N;
+        if (top)
+            e[n++] = (sclink_map_entry)E("top", UINT64_MAX - 0xf, 0x10, 0, 0, N);
+        m = build_ok(e, n, NULL);
+        expect_partition(m);
+        expect_index(m);
+        if (!unaligned && !top)
+            ck_assert_uint_ge(m->index.shift, align);
+        segs = sclink_map_segments(m, &n);
+        for (i = 0; i < n; i++) {
+            uint64_t probes[4] = {segs[i].start, segs[i].last,
+                                  segs[i].start - 1, segs[i].last + 1};
+            size_t p;
+
+            for (p = 0; p < 4; p++)
+                ck_assert_ptr_eq(sclink_map_find(m, probes[p]),
+                                 linear_find(m, probes[p]));
+        }
+        if (top) {
+            expect_hit(m, UINT64_MAX, 1, N, 0xf);
+            expect_miss(m, UINT64_MAX - 1, 4, SCLINK_MAP_ECROSS);
+        }
+        sclink_map_free(m);
+    }
+}
+END_TEST
+
+/* Buckets that reach 2^64 exactly: the slot past them cannot exist, and
+ * an address below them must still find segment 0. */
+START_TEST(buckets_up_to_the_top_of_the_space)
+{
+    sclink_map_entry e[] = {
+        E("a", UINT64_C(0x8000000000000000), 0x1000, 0, 0, 0),
+        E("b", UINT64_C(0xc000000000000000), 0x1000, 0, 0, 1),
+        E("c", UINT64_MAX - 0x7ff, 0x800, 0, 0, 2),
+    };
+    sclink_map *m = build_ok(e, 3, NULL);
+
+    expect_partition(m);
+    expect_index(m);
+    expect_miss(m, 0, 1, SCLINK_MAP_EUNMAPPED);
+    expect_miss(m, UINT64_C(0x7fffffffffffffff), 1, SCLINK_MAP_EUNMAPPED);
+    expect_hit(m, UINT64_C(0x8000000000000fff), 1, 0, 0xfff);
+    expect_hit(m, UINT64_C(0xc000000000000000), 4, 1, 0);
+    expect_miss(m, UINT64_MAX - 0x800, 1, SCLINK_MAP_EUNMAPPED);
+    expect_hit(m, UINT64_MAX - 0x7ff, 1, 2, 0);
+    expect_hit(m, UINT64_MAX - 3, 4, 2, 0x7fc);
+    expect_miss(m, UINT64_MAX - 2, 4, SCLINK_MAP_ECROSS);
     sclink_map_free(m);
 }
 END_TEST
@@ -598,6 +761,8 @@ static Suite *map_suite(void)
     tcase_add_test(tc, random_maps_match_brute_force);
     tcase_add_test(tc, crowded_segments_are_found_at_every_edge);
     tcase_add_test(tc, tiny_maps_find_every_segment);
+    tcase_add_test(tc, random_alignments_keep_the_index_exact);
+    tcase_add_test(tc, buckets_up_to_the_top_of_the_space);
     tcase_add_test(tc, format_lists_segments);
     tcase_add_test(tc, print_writes_the_formatted_map);
     suite_add_tcase(s, tc);

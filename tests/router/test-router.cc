@@ -195,6 +195,16 @@ struct Top : sc_module {
     sclink::Router router3;
     Mem many, far;
 
+    // 300 windows, aligned and not, large and small: pure and mixed
+    // buckets of b_transport's slot table.  And a window at the top of the
+    // space.
+    Init cpu4;
+    sclink::Router router4;
+    Mem tbl;
+    Init cpu5;
+    sclink::Router router5;
+    Mem top;
+
     Init badcpu;
     sclink::Router bad;
     Mem bad0;
@@ -212,6 +222,8 @@ struct Top : sc_module {
           dev("dev", 0x1000, false), bus("bus", 0x100000, false),
           cpu3("cpu3"), router3("router3", sc_time(1, SC_NS)),
           many("many", 0x1000, false), far("far", 0x100, false),
+          cpu4("cpu4"), router4("router4"), tbl("tbl", 0x100000, false),
+          cpu5("cpu5"), router5("router5"), top("top", 0x1000, false),
           badcpu("badcpu"), bad("bad"),
           bad0("bad0", 0x100, false)
     {
@@ -233,6 +245,14 @@ struct Top : sc_module {
             router3.map(m, 0x1000 + i * 0x20, 0x10, i * 0x10);
         router3.bind(far.socket, 0xf000000000000000ull, 0x100);
 
+        cpu4.socket.bind(router4.in);
+        unsigned t4 = router4.bind(tbl.socket, table_base(0), table_size(0),
+                                   table_offset(0));
+        for (unsigned i = 1; i < kTableWindows; i++)
+            router4.map(t4, table_base(i), table_size(i), table_offset(i));
+        cpu5.socket.bind(router5.in);
+        router5.bind(top.socket, ~0ull - 0xfff, 0x1000, 0, 0, "top");
+
         // Two equal-priority windows overlapping on [0x80, 0xff].
         badcpu.socket.bind(bad.in);
         unsigned b = bad.bind(bad0.socket, 0x0, 0x100, 0, 0, "first");
@@ -253,7 +273,19 @@ struct Top : sc_module {
     void test_rebuild();
     void test_zero_length();
     void test_crowded();
+    void test_table();
     void test_nb_transport();
+
+    static const unsigned kTableWindows = 300;
+    static uint64_t table_base(unsigned i)
+    {
+        return 0x10000 + i * 0x4000ull + (i % 4 == 0 ? 0 : (i * 0x17) % 0x800);
+    }
+    static uint64_t table_size(unsigned i)
+    {
+        return i % 5 == 0 ? 0x3000 : 0x10 + (i * 13) % 0x200;
+    }
+    static uint64_t table_offset(unsigned i) { return (i * 0x1000ull) % 0xfc000; }
 
     void run()
     {
@@ -268,6 +300,7 @@ struct Top : sc_module {
         test_rebuild();
         test_zero_length();
         test_crowded();
+        test_table();
         test_nb_transport();
         finished = true;
     }
@@ -623,6 +656,64 @@ void Top::test_crowded()
     cpu3.socket->b_transport(tx, t);
     CHECK(tx.is_response_ok());
     CHECK_EQ(far.last_addr, 0xfc);
+}
+
+// Every window's first and last byte reach the right target address, the
+// bytes around it are holes, and an access over its end is an error, by
+// b_transport and by debug transport.
+void Top::test_table()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[4] = {0};
+    sc_time t = SC_ZERO_TIME;
+    unsigned bad_hits = 0, bad_errors = 0, bad_dbg = 0;
+
+    auto hit = [&](uint64_t addr, unsigned len, uint64_t taddr) {
+        setup(tx, tlm::TLM_READ_COMMAND, addr, buf, len);
+        cpu4.socket->b_transport(tx, t);
+        if (!tx.is_response_ok() || tbl.last_addr != taddr ||
+            tx.get_address() != addr)
+            bad_hits++;
+    };
+    auto error = [&](uint64_t addr, unsigned len) {
+        setup(tx, tlm::TLM_WRITE_COMMAND, addr, buf, len);
+        cpu4.socket->b_transport(tx, t);
+        if (tx.get_response_status() != tlm::TLM_ADDRESS_ERROR_RESPONSE ||
+            tx.get_address() != addr)
+            bad_errors++;
+    };
+    for (unsigned i = 0; i < kTableWindows; i++) {
+        const uint64_t b = table_base(i), l = b + table_size(i) - 1;
+        const uint64_t o = table_offset(i);
+        hit(b, 1, o);
+        hit(b, 4, o);
+        hit(l, 1, o + table_size(i) - 1);
+        hit(l - 3, 4, o + table_size(i) - 4);
+        hit(b + table_size(i) / 2, 1, o + table_size(i) / 2);
+        error(b - 1, 1);
+        error(l + 1, 1);
+        error(l - 1, 4);
+        error(b - 2, 4);
+        setup(tx, tlm::TLM_READ_COMMAND, l, buf, 1);
+        if (cpu4.socket->transport_dbg(tx) != 1 ||
+            tbl.last_addr != o + table_size(i) - 1)
+            bad_dbg++;
+    }
+    CHECK_EQ(bad_hits, 0);
+    CHECK_EQ(bad_errors, 0);
+    CHECK_EQ(bad_dbg, 0);
+    setup(tx, tlm::TLM_READ_COMMAND, ~0ull, buf, 1);
+    cpu5.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(top.last_addr, 0xfff);
+    // Over the top of the space: wraps, so crosses.
+    setup(tx, tlm::TLM_READ_COMMAND, ~0ull - 1, buf, 4);
+    cpu5.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK_EQ(tx.get_address(), ~0ull - 1);
+    setup(tx, tlm::TLM_READ_COMMAND, 0, buf, 4);
+    cpu5.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
 // The router is loosely timed: nb_transport_fw is an error that no target
