@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include <uv.h>
@@ -374,7 +375,8 @@ void Gateway::serve_link()
             if (state_ == State::await_hello && now_s() > hello_deadline) {
                 fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no Hello within " +
                      std::to_string(cfg_.timeout_ms) + " ms");
-                hello_deadline = now_s() + 3600;
+                /* Once: the link closes as soon as the Error is written. */
+                hello_deadline = std::numeric_limits<double>::infinity();
             }
             Stopwatch w(stats_.wait_s);
             if (state_ == State::await_hello)

@@ -408,6 +408,20 @@ START_TEST(test_stalled_frame_times_out)
 }
 END_TEST
 
+START_TEST(test_silent_peer_gets_no_hello_timeout)
+{
+    sclink_conn c;
+
+    start_gateway("--serve");
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    /* platform timeout_ms is 2000; say nothing */
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no Hello within 2000 ms");
+    sclink_conn_close(&c);
+    still_serving();
+    stop_gateway();
+}
+END_TEST
+
 START_TEST(test_client_vanishes_mid_request)
 {
     sclink_conn c;
@@ -555,6 +569,7 @@ int main(void)
     tcase_add_test(tc, test_access_past_bar_end);
     tcase_add_test(tc, test_second_link_is_busy);
     tcase_add_test(tc, test_stalled_frame_times_out);
+    tcase_add_test(tc, test_silent_peer_gets_no_hello_timeout);
     tcase_add_test(tc, test_client_vanishes_mid_request);
     tcase_add_test(tc, test_link_dies_in_handshake);
     tcase_add_test(tc, test_serve_resets_models);
