@@ -157,10 +157,10 @@ bool Router::ensure_built()
     return false;
 }
 
-// Makes m_routes and m_table match the map and the bound targets: builds the map if it
-// changed, then takes each segment's target interface from `out`, which
-// knows them from before_end_of_elaboration on.  Out of line so decode()
-// stays small enough to inline into every transport path.
+// Makes m_routes, m_table and m_last match the map and the bound targets:
+// builds the map if it changed, then takes each segment's target interface
+// from `out`, which knows them from before_end_of_elaboration on.  Out of
+// line so decode() stays small enough to inline into every transport path.
 bool Router::prepare()
 {
     if (sc_core::sc_get_status() < sc_core::SC_END_OF_ELABORATION) {
@@ -189,13 +189,17 @@ bool Router::prepare()
     const size_t nslots = m_index.nbuckets + 2;
     const uint64_t mask = (uint64_t(1) << m_index.shift) - 1;
     m_table.resize(nslots);
+    m_last.resize(nslots);
     for (size_t b = 0; b < nslots; b++) {
         const uint32_t i = m_index.bucket[b];
         if (i & SCLINK__MIXED) {
             const uint64_t a = m_index.base + (uint64_t(b) << m_index.shift);
-            m_table[b] = Route{a, a + mask, 0, &m_decode};
-        } else
-            m_table[b] = m_routes[i];
+            m_table[b] = Hop{0, &m_decode};
+            m_last[b] = static_cast<uint32_t>(a + mask);
+        } else {
+            m_table[b] = Hop{m_routes[i].delta, m_routes[i].bt};
+            m_last[b] = static_cast<uint32_t>(m_routes[i].last);
+        }
     }
     m_ready = true;
     return true;
@@ -208,7 +212,8 @@ void Router::unprepare()
 {
     m_ready = false;
     m_index = sclink__index{0, 0, nullptr, 0};
-    m_table.assign(2, Route{0, UINT64_MAX, 0, &m_decode});
+    m_table.assign(2, Hop{0, &m_decode});
+    m_last.assign(2, UINT32_MAX);
 }
 
 // The route of the segment holding `addr` (the router must be prepared):
@@ -258,7 +263,8 @@ void Router::Hole::b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &)
     tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
-// Translates, forwards and restores: the end of every b_transport.  r is
+// Translates, forwards and restores: the end of every decoded transport
+// (b_transport's fast path does the same with its hop).  r is
 // not used after the call, which may have prepared the router anew (a
 // route to m_decode) and so replaced the table r points into.
 inline void Router::forward(const Route *r, tlm::tlm_generic_payload &tx,
@@ -271,20 +277,25 @@ inline void Router::forward(const Route *r, tlm::tlm_generic_payload &tx,
 
 // The hot path has no call but the target's, so that the compiler saves
 // no more registers than that one call needs, and no test but one.  One
-// load from the slot table finds the route (a mixed bucket's, or any
+// load from the slot table finds the hop (a mixed bucket's, or any
 // before the router is prepared, leads to m_decode; a hole's to m_hole),
 // and one compare decides whether to forward: a length of 0 (which always
 // fits) fails it and takes the slow path like an access crossing the
-// route's end.  Building and the errors are in b_transport_slow().
+// segment's end, or one that m_last's 32 bits turn away.  Building and the
+// errors are in b_transport_slow().
 void Router::b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &t)
 {
     const sc_dt::uint64 addr = tx.get_address();
-    const Route *r = &m_table.data()[sclink__index_slot(&m_index, addr)];
+    const size_t i = sclink__index_slot(&m_index, addr);
+    const Hop *h = &m_table.data()[i];
+    const uint32_t room = m_last.data()[i] - static_cast<uint32_t>(addr);
 
     t += m_latency;
-    if (__builtin_expect(span(tx) - 1 <= r->last - addr, 1))
-        forward(r, tx, t, addr);
-    else
+    if (__builtin_expect(span(tx) - 1 <= room, 1)) {
+        tx.set_address(addr + h->delta);
+        h->bt->b_transport(tx, t);
+        tx.set_address(addr);
+    } else
         b_transport_slow(tx, t);
 }
 

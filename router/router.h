@@ -112,10 +112,11 @@ class Router : public sc_core::sc_module,
     bool prepare();
     void unprepare();
 
-    // What b_transport needs of one segment, in 32 bytes: its range,
+    // What decoding needs of one segment, in 32 bytes: its range,
     // translation and the target's interface (m_hole for a hole), already
     // cast to the virtual base that declares b_transport, so forwarding is
-    // a single virtual call.
+    // a single virtual call.  b_transport's fast path uses the smaller
+    // Hop and m_last below instead.
     struct alignas(32) Route {
         uint64_t start, last, delta;
         tlm::tlm_blocking_transport_if<> *bt;
@@ -147,12 +148,27 @@ class Router : public sc_core::sc_module,
     sclink__index m_index;
     std::vector<Route> m_routes;
     std::vector<tlm::tlm_fw_transport_if<> *> m_fw; // nullptr for a hole
-    // One per slot of m_index: the route of the segment a bucket lies in
+    // What b_transport forwards with, per slot of m_index: a Route less
+    // its bounds, so that a large map's table takes half the cache lines.
+    struct alignas(16) Hop {
+        uint64_t delta;
+        tlm::tlm_blocking_transport_if<> *bt;
+    };
+    // One per slot of m_index: the hop of the segment a bucket lies in
     // (or of segment 0 and the last one for the two slots beyond the
     // buckets), so that b_transport decodes with one load; for a mixed
-    // bucket, a route spanning the bucket to m_decode.  Until prepared,
-    // two slots that send every address to m_decode (unprepare()).
-    std::vector<Route> m_table;
+    // bucket, one to m_decode.  Until prepared, two slots that send every
+    // address to m_decode (unprepare()).
+    std::vector<Hop> m_table;
+    // Beside each hop, the low 32 bits of its segment's last address (of
+    // the bucket's for a mixed bucket).  (last - addr) mod 2^32 is never
+    // more than last - addr, and equal to it within 4 GiB of the end, so an
+    // access that fits by it fits; one it turns away (longer than 4 GiB,
+    // or crossing a 4 GiB boundary counted from the segment's end) takes
+    // the slow path's full decode.  Apart from the hops because the test
+    // is predicted and so off the path to the target: only the hop's
+    // load delays the call.
+    std::vector<uint32_t> m_last;
     // The target of every hole's route: answers an address error.
     struct Hole : tlm::tlm_blocking_transport_if<> {
         void b_transport(tlm::tlm_generic_payload &tx,

@@ -252,6 +252,8 @@ struct Top : sc_module {
             router4.map(t4, table_base(i), table_size(i), table_offset(i));
         cpu5.socket.bind(router5.in);
         router5.bind(top.socket, ~0ull - 0xfff, 0x1000, 0, 0, "top");
+        // Over 4 GiB, ending 0x800 into a 4 GiB block: see test_wide().
+        router5.map(0, kWideBase, kWideSize, 0, 0, "wide");
 
         // Two equal-priority windows overlapping on [0x80, 0xff].
         badcpu.socket.bind(bad.in);
@@ -275,6 +277,9 @@ struct Top : sc_module {
     void test_crowded();
     void test_table();
     void test_nb_transport();
+    void test_wide();
+    static const uint64_t kWideBase = 0x4fffff000ull;
+    static const uint64_t kWideSize = 0x100000800ull; // last 0x5fffff7ff
 
     static const unsigned kTableWindows = 300;
     static uint64_t table_base(unsigned i)
@@ -302,6 +307,7 @@ struct Top : sc_module {
         test_crowded();
         test_table();
         test_nb_transport();
+        test_wide();
         finished = true;
     }
 };
@@ -732,6 +738,41 @@ void Top::test_nb_transport()
     CHECK(tx.get_response_status() == tlm::TLM_COMMAND_ERROR_RESPONSE);
     CHECK_EQ(win.calls, calls);
     CHECK_EQ(sc_report_handler::get_count("sclink/router"), reports + 1);
+}
+
+// b_transport's fast path judges the fit on the low 32 bits of a
+// segment's last address; where those alone would call a fitting access
+// crossing (the segment ends 4 GiB + 1 byte after it), it must still
+// reach the target, and an access over the real end must not.
+void Top::test_wide()
+{
+    tlm_generic_payload tx;
+    unsigned char buf[8] = {0};
+    sc_time t = SC_ZERO_TIME;
+    const uint64_t last = kWideBase + kWideSize - 1;
+    unsigned calls = top.calls;
+
+    setup(tx, tlm::TLM_READ_COMMAND, last - 0x100000001ull, buf, 4);
+    cpu5.socket->b_transport(tx, t);
+    CHECK(tx.is_response_ok());
+    CHECK_EQ(top.calls, calls + 1);
+    CHECK_EQ(top.last_addr, 0x7fe);
+    CHECK_EQ(tx.get_address(), last - 0x100000001ull);
+    // Across the 4 GiB boundary inside the window.
+    setup(tx, tlm::TLM_WRITE_COMMAND, kWideBase + 0xffc, buf, 8);
+    cpu5.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK_EQ(top.calls, calls + 2); // the target's own error: past its 4 KiB
+    CHECK_EQ(top.last_addr, 0xffc);
+    // Over the window's real end: the router's error, no target call.
+    setup(tx, tlm::TLM_READ_COMMAND, last - 1, buf, 4);
+    cpu5.socket->b_transport(tx, t);
+    CHECK(tx.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    CHECK_EQ(top.calls, calls + 2);
+    setup(tx, tlm::TLM_READ_COMMAND, last - 3, buf, 4);
+    cpu5.socket->b_transport(tx, t);
+    CHECK_EQ(top.calls, calls + 3);
+    CHECK_EQ(top.last_addr, kWideSize - 4);
 }
 
 int sc_main(int argc, char **argv)
