@@ -11,11 +11,12 @@
  * doc/protocol.md in the sclink tree is the normative specification and
  * doc/qemu-device.md describes this device.
  *
- * Blocking I/O: a wait (for the Welcome, a Response or a GRANT) moves the
- * chardev's read handler to a private GMainContext and iterates that
- * context until the awaited message arrives or the timeout expires, the
- * way vhost-user monitored its backend.  Outside waits the handler runs in
- * the main loop.
+ * Blocking I/O: a wait (for the Welcome, a Response or a GRANT) on a plain
+ * unix/tcp socket chardev polls the socket and reads it directly into the
+ * decoder; on EOF or error, and for TLS, websocket or telnet sockets, it
+ * moves the chardev's read handler to a private GMainContext and iterates
+ * that context until the awaited message arrives or the timeout expires
+ * (see sclink_wait).  Outside waits the handler runs in the main loop.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -38,6 +39,7 @@
 #include "hw/qdev-properties-system.h"
 #include "migration/vmstate.h"
 #include "chardev/char.h"
+#include "chardev/char-socket.h"
 #ifndef QEMU_VERSION_MAJOR
 #error "QEMU_VERSION_MAJOR (config-host.h, via qemu/osdep.h) is not defined"
 #endif
@@ -579,21 +581,71 @@ static gboolean sclink_wait_timeout(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-/* (Re)starts the wait's timeout: `timeout` ms from now. */
-static void sclink_wait_arm(SclinkPCIState *s, GSource **timeout,
-                            bool *expired)
+/*
+ * The fd of the chardev's socket when a wait may poll and read it directly:
+ * a connected plain unix/tcp socket chardev, whose read handler
+ * (tcp_chr_read) only passes the bytes it receives to sclink_chr_read.
+ * -1 for TLS or websocket (s->ioc wraps the socket and holds its own
+ * buffered data), telnet/tn3270 (the handler strips IAC sequences), or a
+ * chardev that is not a connected socket: those take the GMainContext path.
+ */
+static int sclink_direct_fd(SclinkPCIState *s)
 {
-    if (!s->timeout_ms) {
-        return;
+    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
+    SocketChardev *sc;
+
+    if (!chr || !object_dynamic_cast(OBJECT(chr), TYPE_CHARDEV_SOCKET)) {
+        return -1;
     }
-    if (*timeout) {
-        g_source_destroy(*timeout);
-        g_source_unref(*timeout);
+    sc = SOCKET_CHARDEV(chr);
+    if (sc->state != TCP_CHARDEV_STATE_CONNECTED || !sc->sioc ||
+        sc->ioc != QIO_CHANNEL(sc->sioc) || sc->do_telnetopt ||
+        sc->is_websock || sc->tls_creds) {
+        return -1;
     }
-    *expired = false;
-    *timeout = g_timeout_source_new(s->timeout_ms);
-    g_source_set_callback(*timeout, sclink_wait_timeout, expired, NULL);
-    g_source_attach(*timeout, s->wait_ctx);
+    return sc->sioc->fd;
+}
+
+/*
+ * One step of a direct wait: polls @fd until it is readable or @deadline
+ * (g_get_monotonic_time() us, 0 = none) passes, and feeds what one recv()
+ * returns to the decoder, as the chardev's read handler would.  Returns 1
+ * after feeding, 0 when nothing came (timeout, EINTR, EAGAIN), -1 on EOF or
+ * a socket error: the caller then lets the chardev read the socket itself
+ * so that it sees the close and raises CHR_EVENT_CLOSED.
+ *
+ * The read handler stays in the main loop meanwhile: the main loop thread
+ * may wake on the same readability, but it needs the BQL (held here) to
+ * dispatch, and by then the bytes are gone: tcp_chr_read takes EAGAIN as
+ * "nothing to read".
+ */
+static int sclink_read_direct(SclinkPCIState *s, int fd, int64_t deadline)
+{
+    GPollFD pfd = { .fd = fd, .events = G_IO_IN | G_IO_HUP | G_IO_ERR };
+    int64_t timeout_ns = -1;
+    uint8_t buf[8 * KiB];
+    ssize_t n;
+    int r;
+
+    if (deadline) {
+        timeout_ns = MAX(deadline - g_get_monotonic_time(), 0) * SCALE_US;
+    }
+    r = qemu_poll_ns(&pfd, 1, timeout_ns);
+    if (r < 0) {
+        return errno == EINTR ? 0 : -1;
+    }
+    if (r == 0) {
+        return 0;
+    }
+    n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) {
+        sclink_chr_read(s, buf, n);
+        return 1;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return 0;
+    }
+    return -1;
 }
 
 /*
@@ -601,6 +653,12 @@ static void sclink_wait_arm(SclinkPCIState *s, GSource **timeout,
  * id @id), consuming Interrupts and DMA Requests meanwhile (rules K, L).
  * Returns the message, to be freed by the caller, or NULL when the link
  * failed, was closed or the timeout expired (all reported).
+ *
+ * Fast path (plain socket chardev, see sclink_direct_fd): poll the socket
+ * and read it here, with no GSource, no handler move and no wake-up of the
+ * main loop's context.  Otherwise, or once the socket reports EOF or an
+ * error, the chardev's read handler is moved to s->wait_ctx and that
+ * context iterated until the end of the wait.
  */
 static sclink_msg *sclink_wait(SclinkPCIState *s,
                                Sclink__V1__Envelope__MsgCase want,
@@ -609,21 +667,18 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
     Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
     sclink_msg *m, *found = NULL;
     bool expired = false;
+    bool moved = false;
     GSource *timeout = NULL;
+    int64_t deadline = 0;
+    int fd;
 
     assert(!s->in_wait);
     s->in_wait = true;
-    qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
-    sclink_wait_arm(s, &timeout, &expired);
+    if (s->timeout_ms) {
+        deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
+    }
 
     while (!found && sclink_link_up(s)) {
-        if (!g_queue_is_empty(&s->inbox)) {
-            /*
-             * The timeout bounds inactivity, not the whole wait: a gateway
-             * streaming DMA through a long GRANT wait is alive.
-             */
-            sclink_wait_arm(s, &timeout, &expired);
-        }
         while ((m = g_queue_pop_head(&s->inbox))) {
             if (m->msg_case == want) {
                 found = m;
@@ -650,12 +705,28 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
         if (found || !sclink_link_up(s)) {
             break;
         }
-        if (expired) {
+        if (expired || (deadline && g_get_monotonic_time() >= deadline)) {
             sclink_send_error(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT,
                               "QEMU timed out waiting");
             sclink_fail(s, "no %s from the gateway within %u ms",
                         what, s->timeout_ms);
             break;
+        }
+        if (!moved) {
+            fd = sclink_direct_fd(s);
+            if (fd >= 0 && sclink_read_direct(s, fd, deadline) >= 0) {
+                continue;
+            }
+            /* Not a plain socket, or EOF/error: the chardev takes over. */
+            qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
+            moved = true;
+            if (deadline) {
+                timeout = g_timeout_source_new(
+                    MAX(deadline - g_get_monotonic_time(), 0) / 1000);
+                g_source_set_callback(timeout, sclink_wait_timeout,
+                                      &expired, NULL);
+                g_source_attach(timeout, s->wait_ctx);
+            }
         }
         g_main_context_iteration(s->wait_ctx, true);
     }
@@ -665,7 +736,9 @@ out:
         g_source_destroy(timeout);
         g_source_unref(timeout);
     }
-    qemu_chr_be_update_read_handlers(chr, NULL);
+    if (moved) {
+        qemu_chr_be_update_read_handlers(chr, NULL);
+    }
     s->in_wait = false;
 
     if (found && found->msg_case == SCLINK__V1__ENVELOPE__MSG_RESPONSE &&
