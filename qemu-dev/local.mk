@@ -33,18 +33,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/msix.sh \
 	tests/e2e/msi.sh \
 	tests/e2e/bad-properties.sh
-TESTS += \
-	tests/e2e/unix.sh \
-	tests/e2e/tcp.sh \
-	tests/e2e/netns-delay.sh \
-	tests/e2e/determinism.sh \
-	tests/e2e/two-devices.sh \
-	tests/e2e/fault-killed.sh \
-	tests/e2e/fault-garbage.sh \
-	tests/e2e/fault-unmapped.sh \
-	tests/e2e/msix.sh \
-	tests/e2e/msi.sh \
-	tests/e2e/bad-properties.sh
+TESTS += $(SCLINK_E2E_TESTS)
 # Stand-ins the tests run: a delaying TCP relay and a gateway that answers
 # with garbage.
 check_PROGRAMS += tests/e2e/delay-relay tests/e2e/garbage-gateway
