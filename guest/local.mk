@@ -6,6 +6,7 @@
 EXTRA_DIST += \
 	guest/build-initramfs \
 	guest/init \
+	guest/pci-sysfs.h \
 	guest/sclink-guest-test.c \
 	guest/sclink-guest-msi.c \
 	guest/demo-platform.yaml \

@@ -23,7 +23,6 @@
  * icount it misses the time the device freezes the virtual clock in a Sync
  * wait, with icount it counts instructions.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pci-sysfs.h"
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -41,62 +42,32 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
-static long read_hex(const char *dir, const char *file)
-{
-    char path[512], buf[32];
-    long v = -1;
-    FILE *f;
-
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    f = fopen(path, "r");
-    if (!f)
-        return -1;
-    if (fgets(buf, sizeof buf, f))
-        v = strtol(buf, NULL, 16);
-    fclose(f);
-    return v;
-}
-
 /* Maps BAR0 of the first device with these IDs (memory decoding on). */
 static volatile uint32_t *map_bar0(unsigned vendor, unsigned device)
 {
-    DIR *d = opendir("/sys/bus/pci/devices");
-    struct dirent *e;
-    volatile uint32_t *bar = NULL;
+    char dir[300], path[400];
+    uint16_t cmd;
+    void *p;
+    int fd;
 
-    while (d && !bar && (e = readdir(d))) {
-        char dir[300], path[400];
-        uint16_t cmd;
-        void *p;
-        int fd;
-
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", e->d_name);
-        if (read_hex(dir, "vendor") != (long)vendor ||
-            read_hex(dir, "device") != (long)device)
-            continue;
-        snprintf(path, sizeof path, "%s/config", dir);
-        fd = open(path, O_RDWR);
-        if (fd >= 0 && pread(fd, &cmd, 2, 4) == 2) {
-            cmd |= 0x2; /* Memory Space */
-            if (pwrite(fd, &cmd, 2, 4) != 2)
-                perror("config");
-        }
-        if (fd >= 0)
-            close(fd);
-        snprintf(path, sizeof path, "%s/resource0", dir);
-        fd = open(path, O_RDWR | O_SYNC);
-        if (fd < 0)
-            continue;
-        p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        close(fd);
-        if (p != MAP_FAILED)
-            bar = p;
+    if (pci_find(vendor, device, 0, dir, sizeof dir) < 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s/config", dir);
+    fd = open(path, O_RDWR);
+    if (fd >= 0 && pread(fd, &cmd, 2, 4) == 2) {
+        cmd |= 0x2; /* Memory Space */
+        if (pwrite(fd, &cmd, 2, 4) != 2)
+            perror("config");
     }
-    if (d)
-        closedir(d);
-    return bar;
+    if (fd >= 0)
+        close(fd);
+    snprintf(path, sizeof path, "%s/resource0", dir);
+    fd = open(path, O_RDWR | O_SYNC);
+    if (fd < 0)
+        return NULL;
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 static void read_loop(const char *name, unsigned round, volatile uint32_t *reg,

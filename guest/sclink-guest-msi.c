@@ -35,7 +35,6 @@
  * "SCLINK-GUEST: PASS (N checks)" or "SCLINK-GUEST: FAIL (K of N failed)".
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,6 +50,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "pci-sysfs.h"
 
 #define UART_BASE 0x1000
 #define TIMER_BASE 0x2000
@@ -123,22 +124,6 @@ static void wr64(uint32_t off, uint64_t v)
     *(volatile uint64_t *)(bar0 + off) = v;
 }
 
-static long read_hex_file(const char *dir, const char *name)
-{
-    char path[400], buf[32];
-    FILE *f;
-    long v = -1;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "r");
-    if (!f)
-        return -1;
-    if (fgets(buf, sizeof buf, f))
-        v = strtol(buf, NULL, 16);
-    fclose(f);
-    return v;
-}
-
 static int write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -148,30 +133,6 @@ static int write_file(const char *path, const char *text)
         return -1;
     ok = fputs(text, f) >= 0;
     return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static int find_device(unsigned vendor, unsigned device)
-{
-    struct dirent **names;
-    int n = scandir("/sys/bus/pci/devices", &names, NULL, alphasort);
-    int found = -1;
-
-    for (int i = 0; i < n; i++) {
-        char dir[300];
-
-        snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", names[i]->d_name);
-        if (found < 0 && names[i]->d_name[0] != '.' &&
-            read_hex_file(dir, "vendor") == (long)vendor &&
-            read_hex_file(dir, "device") == (long)device) {
-            snprintf(devdir, sizeof devdir, "%s", dir);
-            snprintf(devname, sizeof devname, "%s", names[i]->d_name);
-            found = 0;
-        }
-        free(names[i]);
-    }
-    if (n >= 0)
-        free(names);
-    return found;
 }
 
 /* Config space through the VFIO config region. */
@@ -564,9 +525,10 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("sclink-guest-msi: looking for %04x:%04x\n", vendor, device);
 
-    if (find_device(vendor, device) < 0) {
+    if (pci_find(vendor, device, 0, devdir, sizeof devdir) < 0) {
         check(0, "pci: device %04x:%04x found", vendor, device);
     } else {
+        snprintf(devname, sizeof devname, "%s", strrchr(devdir, '/') + 1);
         check(1, "pci: device %04x:%04x found at %s", vendor, device, devdir);
         if (open_vfio() == 0) {
             check(enable_device() == 0, "pci: memory and bus master enabled "

@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pci-sysfs.h"
+
 #define ID_BASE 0x0000
 #define UART_BASE 0x1000
 #define TIMER_BASE 0x2000
@@ -140,47 +142,6 @@ static void wr32(uint32_t off, uint32_t v)
 static void wr64(uint32_t off, uint64_t v)
 {
     *(volatile uint64_t *)(bar0 + off) = v;
-}
-
-static long read_hex_file(const char *dir, const char *name)
-{
-    char path[400], buf[32];
-    FILE *f;
-    long v = -1;
-
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "r");
-    if (!f)
-        return -1;
-    if (fgets(buf, sizeof buf, f))
-        v = strtol(buf, NULL, 16);
-    fclose(f);
-    return v;
-}
-
-/* Finds the nth (from 0) device with these IDs, in sysfs name order. */
-static int find_device(unsigned vendor, unsigned device, int nth)
-{
-    struct dirent **names;
-    int n = scandir("/sys/bus/pci/devices", &names, NULL, alphasort);
-    int found = -1;
-
-    devdir[0] = 0;
-    for (int i = 0; i < n; i++) {
-        char dir[300];
-
-        snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", names[i]->d_name);
-        if (found < 0 && names[i]->d_name[0] != '.' &&
-            read_hex_file(dir, "vendor") == (long)vendor &&
-            read_hex_file(dir, "device") == (long)device && nth-- == 0) {
-            snprintf(devdir, sizeof devdir, "%s", dir);
-            found = 0;
-        }
-        free(names[i]);
-    }
-    if (n >= 0)
-        free(names);
-    return found;
 }
 
 /* Sets Memory Space and Bus Master in the command register. */
@@ -700,7 +661,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("sclink-guest-test: looking for %04x:%04x\n", vendor, device);
 
-    for (n = 0; find_device(vendor, device, n) == 0; n++) {
+    for (n = 0; pci_find(vendor, device, n, devdir, sizeof devdir) == 0; n++) {
         check(1, "pci: device %04x:%04x found at %s", vendor, device, devdir);
         test_device(vendor, device, skip_dma, skip_irq);
         if (!all) {
