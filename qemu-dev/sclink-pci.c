@@ -72,7 +72,8 @@
                              SCLINK__V1__CAPABILITY__CAP_INTX | \
                              SCLINK__V1__CAPABILITY__CAP_MSI | \
                              SCLINK__V1__CAPABILITY__CAP_MSIX | \
-                             SCLINK__V1__CAPABILITY__CAP_SYNC)
+                             SCLINK__V1__CAPABILITY__CAP_SYNC | \
+                             SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD)
 
 static bool sclink_has_cap(SclinkPCIState *s, uint64_t cap)
 {
@@ -855,7 +856,8 @@ static void sclink_window_end(void *opaque)
     if (grant->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT ||
         grant->sync->time_ps != w || !grant->sync->has_window_end_ps ||
         grant->sync->window_end_ps <= w ||
-        grant->sync->window_end_ps - w > s->quantum_ps) {
+        (grant->sync->window_end_ps - w > s->quantum_ps &&
+         !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD))) {
         sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
                          "bad GRANT (kind %d, time %" PRIu64 ", window end %"
                          PRIu64 ") for REACHED %" PRIu64 " with Q %" PRIu64,
@@ -867,6 +869,24 @@ static void sclink_window_end(void *opaque)
     s->window_end_ps = grant->sync->window_end_ps;
     sclink_msg_free(grant);
     sclink_arm_window(s);
+}
+
+/*
+ * Rule N: a GRANT with lookahead may reach far beyond one quantum, to the
+ * gateway's next scheduled event; what a Request stamped @t sets off in
+ * SystemC must still reach the guest within Q, so the window ends by t + Q.
+ */
+static void sclink_cut_window(SclinkPCIState *s, uint64_t t)
+{
+    uint64_t cut = t > UINT64_MAX - s->quantum_ps ? UINT64_MAX :
+                                                    t + s->quantum_ps;
+
+    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
+        sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD) &&
+        cut < s->window_end_ps) {
+        s->window_end_ps = cut;
+        sclink_arm_window(s);
+    }
 }
 
 /* ---------------------------------------------------------------- MMIO */
@@ -928,6 +948,7 @@ static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
         ret = MEMTX_ERROR;
         goto fail;
     }
+    sclink_cut_window(s, req.time_ps);
     if (attrs.posted) {
         return MEMTX_OK;
     }

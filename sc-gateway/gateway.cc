@@ -118,7 +118,22 @@ const uint64_t kGatewayCaps =
     SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES | SCLINK__V1__CAPABILITY__CAP_DMA |
     SCLINK__V1__CAPABILITY__CAP_INTX | SCLINK__V1__CAPABILITY__CAP_MSI |
     SCLINK__V1__CAPABILITY__CAP_MSIX | SCLINK__V1__CAPABILITY__CAP_SYNC |
-    SCLINK__V1__CAPABILITY__CAP_DEBUG | SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC;
+    SCLINK__V1__CAPABILITY__CAP_DEBUG | SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC |
+    SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
+
+/*
+ * How far past the REACHED a lookahead GRANT may reach when SystemC has
+ * nothing scheduled sooner: 1 s, the longest quantum QEMU may propose.
+ * Unbounded grants would let link time approach 2^64 ps, where the window
+ * arithmetic has no room left, and would leave an idle guest with no
+ * window end at which to notice a peer that went quiet.
+ */
+const uint64_t kMaxLookaheadPs = UINT64_C(1000000000000);
+
+uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 /* C trampolines for the libuv side. */
 extern "C" void gw_link_open(void *ctx)
@@ -465,6 +480,8 @@ void Gateway::handle_hello(const sclink_hello *h)
         return;
     }
     caps_ = h->capabilities & kGatewayCaps;
+    if (!cfg_.lookahead)
+        caps_ &= ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
     quantum_ps_ = cfg_.quantum.value() * res_ps_;
     /* A proposal between 1 ns and 1 s is taken; beyond that, window
      * arithmetic would overflow long before a run ends. */
@@ -576,6 +593,25 @@ void Gateway::advance_to(uint64_t t_ps)
 }
 
 /*
+ * The link time of the earliest event SystemC has scheduled, UINT64_MAX if
+ * none.  With nothing from QEMU, no model acts before it: the lookahead a
+ * GRANT may extend to (rule G).  Called after settle(), so nothing is left
+ * at the current time.
+ */
+uint64_t Gateway::next_activity_ps() const
+{
+    sc_time now = sc_core::sc_time_stamp();
+    sc_time left = sc_core::sc_time_to_pending_activity(sc_core::sc_get_curr_simcontext());
+
+    if (left >= sc_core::sc_max_time() - now)
+        return UINT64_MAX;
+    sc_time t = now + left - base_;
+    if (t.value() > UINT64_MAX / res_ps_)
+        return UINT64_MAX;
+    return t.value() * res_ps_;
+}
+
+/*
  * Lets every process with work at the current time run (delta cycles)
  * before we answer: an interrupt a register write lowers, or a timer that
  * expires exactly at a window end, must leave before the Response or the
@@ -644,6 +680,10 @@ void Gateway::handle_request(const sclink_request *r)
         }
         /* A request stamped t executes at exactly sc_time_stamp() == t. */
         advance_to(r->time_ps);
+        /* Rule N: what the request starts may be due before a window
+         * granted up to the next event; QEMU shortens W the same way. */
+        if (sync)
+            window_end_ps_ = std::min(window_end_ps_, add_sat(r->time_ps, quantum_ps_));
     }
 
     if (r->address >= bar->size || r->length > bar->size - r->address) {
@@ -749,8 +789,11 @@ void Gateway::handle_sync(const sclink_sync *s)
     /* Everything models raise up to W is sent while SystemC runs to W,
      * so it precedes the grant on the wire. */
     advance_to(s->time_ps);
-    window_end_ps_ = s->time_ps > UINT64_MAX - quantum_ps_ ? UINT64_MAX
-                                                         : s->time_ps + quantum_ps_;
+    window_end_ps_ = add_sat(s->time_ps, quantum_ps_);
+    if (caps_ & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD)
+        window_end_ps_ = std::max(window_end_ps_,
+                                  std::min(next_activity_ps(),
+                                           add_sat(s->time_ps, kMaxLookaheadPs)));
     stats_.windows++;
     grant.has_kind = grant.has_time_ps = grant.has_window_end_ps = 1;
     grant.kind = SCLINK__V1__SYNC_KIND__SYNC_GRANT;

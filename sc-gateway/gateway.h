@@ -53,6 +53,7 @@ struct GatewayConfig {
     std::string listen = "unix:/tmp/sclink.sock";
     sc_core::sc_time quantum = sc_core::sc_time(100, sc_core::SC_US);
     bool quantum_fixed = false;  /* refuse QEMU's proposal */
+    bool lookahead = true;       /* grant up to the next SystemC event */
     uint32_t max_frame = SCLINK_DEFAULT_MAX_FRAME;
     uint32_t vendor_id = 0x1234;
     uint32_t device_id = 0x5c1c;
@@ -133,6 +134,7 @@ private:
     void dma_response(sclink_msg *m);
     void advance_to(uint64_t t_ps);
     void settle();
+    uint64_t next_activity_ps() const;
     void fail(Sclink__V1__ErrorCode code, const std::string &why);
     bool send(const sclink_msg &m);
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);

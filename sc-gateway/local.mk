@@ -55,6 +55,7 @@ GATEWAY_TESTS = \
 	tests/gateway/timer-msix.sh \
 	tests/gateway/timer-intx.sh \
 	tests/gateway/dma-split.sh \
+	tests/gateway/lookahead.sh \
 	tests/gateway/test-faults
 TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
@@ -62,6 +63,6 @@ EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.s
 # The scripts need both programs built first.
 tests/gateway/models-unix.log tests/gateway/models-tcp.log \
 tests/gateway/timer-msi.log tests/gateway/timer-msix.log \
-tests/gateway/timer-intx.log tests/gateway/dma-split.log \
+tests/gateway/timer-intx.log tests/gateway/dma-split.log tests/gateway/lookahead.log \
 tests/gateway/test-faults.log: \
 	sc-gateway/sclink-gateway tools/sclink-client

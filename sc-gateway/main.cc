@@ -116,6 +116,7 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     c.listen = o.listen.empty() ? pf.listen : o.listen;
     c.quantum = sc_core::sc_time((double)pf.quantum_ns, sc_core::SC_NS);
     c.quantum_fixed = pf.quantum_fixed;
+    c.lookahead = !pf.lookahead || *pf.lookahead;
     if (pf.max_frame)
         c.max_frame = pf.max_frame;
     c.timeout_ms = pf.timeout_ms;

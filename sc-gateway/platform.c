@@ -80,6 +80,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("listen", CYAML_FLAG_POINTER | OPT, struct sclink_platform, listen, 6, 300),
     CYAML_FIELD_UINT("quantum_ns", OPT, struct sclink_platform, quantum_ns),
     CYAML_FIELD_BOOL("quantum_fixed", OPT, struct sclink_platform, quantum_fixed),
+    CYAML_FIELD_BOOL_PTR("lookahead", CYAML_FLAG_POINTER | OPT, struct sclink_platform, lookahead),
     CYAML_FIELD_UINT("routing_latency_ns", OPT, struct sclink_platform, routing_latency_ns),
     CYAML_FIELD_UINT("max_frame", OPT, struct sclink_platform, max_frame),
     CYAML_FIELD_UINT("timeout_ms", OPT, struct sclink_platform, timeout_ms),

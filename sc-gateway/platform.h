@@ -68,6 +68,7 @@ struct sclink_platform {
     char *listen;
     uint64_t quantum_ns;
     bool quantum_fixed;
+    bool *lookahead;              /* NULL: absent, which means true */
     uint64_t routing_latency_ns;
     uint32_t max_frame;
     uint32_t timeout_ms;

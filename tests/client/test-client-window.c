@@ -17,7 +17,7 @@ START_TEST(test_first_window_is_one_quantum)
     struct client_window w;
     uint64_t at = 0;
 
-    client_window_init(&w, 1, Q);
+    client_window_init(&w, 1, 0, Q);
     ck_assert_uint_eq(w.now_ps, 0);
     ck_assert_int_eq(client_window_step(&w, 0, &at), 0);
     /* The window end itself is inside the window. */
@@ -53,7 +53,7 @@ START_TEST(test_advance_syncs_at_each_window_end)
     struct client_window w;
     uint64_t reached[8];
 
-    client_window_init(&w, 1, Q);
+    client_window_init(&w, 1, 0, Q);
     ck_assert_uint_eq(advance(&w, 2500, reached, 8), 2);
     ck_assert_uint_eq(reached[0], 1000);
     ck_assert_uint_eq(reached[1], 2000);
@@ -71,7 +71,7 @@ START_TEST(test_without_sync_time_is_unbounded)
     struct client_window w;
     uint64_t at;
 
-    client_window_init(&w, 0, Q);
+    client_window_init(&w, 0, 0, Q);
     ck_assert_int_eq(client_window_step(&w, UINT64_MAX, &at), 0);
 }
 END_TEST
@@ -81,7 +81,7 @@ START_TEST(test_grant_must_answer_the_reached)
     struct client_window w;
     char why[128];
 
-    client_window_init(&w, 1, Q);
+    client_window_init(&w, 1, 0, Q);
     ck_assert_int_eq(client_window_grant(&w, 0, Q, why, sizeof(why)),
                      SCLINK_ESTATE);
     ck_assert_str_eq(why, "Sync GRANT(0 ps) without a REACHED");
@@ -102,7 +102,7 @@ START_TEST(test_event_stamps)
     struct client_window w;
     char why[128];
 
-    client_window_init(&w, 1, Q);
+    client_window_init(&w, 1, 0, Q);
     w.now_ps = 500;
     ck_assert_int_eq(client_window_check_event(&w, 0, why, sizeof(why)), 0);
     ck_assert_int_eq(client_window_check_event(&w, 500, why, sizeof(why)), 0);
@@ -121,6 +121,33 @@ START_TEST(test_event_stamps)
     /* No contract without CAP_SYNC. */
     w.enabled = 0;
     ck_assert_int_eq(client_window_check_event(&w, 5, why, sizeof(why)), 0);
+}
+END_TEST
+
+/* Rule N: with lookahead a Request stamped t ends the window by t + Q. */
+START_TEST(test_lookahead_cut)
+{
+    struct client_window w;
+    char why[128];
+
+    client_window_init(&w, 1, 1, Q);
+    client_window_reached(&w, Q);
+    /* A GRANT up to the gateway's next event, far beyond one quantum. */
+    ck_assert_int_eq(client_window_grant(&w, Q, 100 * Q, why, sizeof(why)), 0);
+    w.now_ps = 3 * Q;
+    client_window_request(&w, w.now_ps);
+    ck_assert_uint_eq(w.end_ps, 4 * Q);
+    /* A later Request never extends the window again. */
+    client_window_request(&w, 3 * Q + 10);
+    ck_assert_uint_eq(w.end_ps, 4 * Q);
+    /* Without CAP_LOOKAHEAD a Request leaves the window alone. */
+    client_window_init(&w, 1, 0, Q);
+    client_window_request(&w, 0);
+    ck_assert_uint_eq(w.end_ps, Q);
+    client_window_reached(&w, Q);
+    ck_assert_int_eq(client_window_grant(&w, Q, 2 * Q, why, sizeof(why)), 0);
+    client_window_request(&w, Q);
+    ck_assert_uint_eq(w.end_ps, 2 * Q);
 }
 END_TEST
 
@@ -214,6 +241,7 @@ static Suite *window_suite(void)
     tcase_add_test(tw, test_first_window_is_one_quantum);
     tcase_add_test(tw, test_advance_syncs_at_each_window_end);
     tcase_add_test(tw, test_without_sync_time_is_unbounded);
+    tcase_add_test(tw, test_lookahead_cut);
     tcase_add_test(tw, test_grant_must_answer_the_reached);
     tcase_add_test(tw, test_event_stamps);
     tcase_add_test(tm, test_mem_serves_reads_and_writes);

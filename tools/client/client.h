@@ -121,6 +121,8 @@ void client_cmd_free(struct client_cmd *cmd);
  */
 struct client_window {
     int enabled;          /* CAP_SYNC agreed; otherwise time is unbounded */
+    int lookahead;        /* CAP_LOOKAHEAD agreed: Requests cut windows */
+    uint64_t quantum_ps;
     uint64_t now_ps;      /* the client's time: stamps Requests */
     uint64_t end_ps;      /* granted window end (inclusive) */
     int granted;          /* at least one GRANT arrived */
@@ -130,7 +132,7 @@ struct client_window {
 };
 
 /* Before the first GRANT the client may run one quantum from 0. */
-void client_window_init(struct client_window *w, int enabled,
+void client_window_init(struct client_window *w, int enabled, int lookahead,
                         uint64_t quantum_ps);
 /*
  * Whether the client may move its time to `target` now (returns 0) or must
@@ -138,6 +140,11 @@ void client_window_init(struct client_window *w, int enabled,
  */
 int client_window_step(const struct client_window *w, uint64_t target,
                        uint64_t *sync_at);
+/*
+ * Records a non-debug Request stamped t: with CAP_LOOKAHEAD the window then
+ * ends by t + Q (protocol rule N).
+ */
+void client_window_request(struct client_window *w, uint64_t t);
 /* Records a REACHED(t) sent; the client's time is t from now on. */
 void client_window_reached(struct client_window *w, uint64_t t);
 /* Checks a GRANT against the REACHED it answers and applies it. */
@@ -202,6 +209,7 @@ struct client_opts {
     int connect_timeout_ms; /* retry connecting this long */
     uint64_t quantum_ps;    /* proposed, 0 for none */
     int no_sync;
+    int lookahead;        /* offer CAP_LOOKAHEAD */
     uint32_t max_frame;
     uint64_t mem_base;
     uint64_t mem_size;

@@ -20,7 +20,8 @@
 
 #include "client.h"
 
-/* Capabilities the client implements; CAP_SYNC unless --no-sync. */
+/* Capabilities the client implements; CAP_SYNC unless --no-sync, and
+ * CAP_LOOKAHEAD only with --lookahead. */
 #define CLIENT_CAPS                                                        \
     (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
      SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
@@ -356,6 +357,8 @@ static void build_hello(const struct client_opts *o, sclink_hello *h)
     h->capabilities = CLIENT_CAPS;
     if (o->no_sync)
         h->capabilities &= ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_SYNC;
+    if (o->lookahead)
+        h->capabilities |= SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
     h->has_quantum_ps = o->quantum_ps != 0;
     h->quantum_ps = o->quantum_ps;
     h->has_max_frame = 1;
@@ -462,6 +465,7 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
         return CLIENT_EXIT_FAIL;
     client_print_welcome(l->welcome->welcome);
     client_window_init(&l->win, (l->caps & SCLINK__V1__CAPABILITY__CAP_SYNC) != 0,
+                       (l->caps & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD) != 0,
                        l->welcome->welcome->quantum_ps);
     return CLIENT_EXIT_OK;
 }
@@ -512,6 +516,9 @@ static void build_request(struct client_link *l, sclink_request *r,
     /* The window rule: every stamp lies inside the granted window. */
     r->has_time_ps = 1;
     r->time_ps = l->win.now_ps;
+    if (cmd != SCLINK__V1__COMMAND__CMD_DEBUG_READ &&
+        cmd != SCLINK__V1__COMMAND__CMD_DEBUG_WRITE)
+        client_window_request(&l->win, r->time_ps);
 }
 
 int client_link_access(struct client_link *l, Sclink__V1__Command cmd,

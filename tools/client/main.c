@@ -28,6 +28,8 @@ static const char usage_text[] =
     "  -n, --name NAME          name sent in Hello (default sclink-client)\n"
     "      --quantum TIME       quantum to propose, e.g. 10us (default none)\n"
     "      --no-sync            do not offer CAP_SYNC: no time windows\n"
+    "      --lookahead          offer CAP_LOOKAHEAD: windows may reach the\n"
+    "                           gateway's next scheduled event\n"
     "      --mem SIZE           simulated guest memory serving DMA (default 1M)\n"
     "      --mem-base ADDR      its bus address (default 0)\n"
     "      --max-frame BYTES    frame limit to propose (default 1M)\n"
@@ -170,6 +172,7 @@ static int parse_ms(const char *opt, const char *arg, int *out)
 enum {
     OPT_QUANTUM = 256,
     OPT_NO_SYNC,
+    OPT_LOOKAHEAD,
     OPT_MEM,
     OPT_MEM_BASE,
     OPT_MAX_FRAME,
@@ -183,6 +186,7 @@ static const struct option long_opts[] = {
     { "name", required_argument, NULL, 'n' },
     { "quantum", required_argument, NULL, OPT_QUANTUM },
     { "no-sync", no_argument, NULL, OPT_NO_SYNC },
+    { "lookahead", no_argument, NULL, OPT_LOOKAHEAD },
     { "mem", required_argument, NULL, OPT_MEM },
     { "mem-base", required_argument, NULL, OPT_MEM_BASE },
     { "max-frame", required_argument, NULL, OPT_MAX_FRAME },
@@ -226,6 +230,9 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
             break;
         case OPT_NO_SYNC:
             o->no_sync = 1;
+            break;
+        case OPT_LOOKAHEAD:
+            o->lookahead = 1;
             break;
         case OPT_MEM:
         case OPT_MEM_BASE:

@@ -69,6 +69,7 @@ static const struct name caps[] = {
     { SCLINK__V1__CAPABILITY__CAP_SYNC, "sync" },
     { SCLINK__V1__CAPABILITY__CAP_DEBUG, "debug" },
     { SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC, "deterministic" },
+    { SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD, "lookahead" },
     { 0, NULL },
 };
 

@@ -13,10 +13,12 @@
 
 #include "client.h"
 
-void client_window_init(struct client_window *w, int enabled,
+void client_window_init(struct client_window *w, int enabled, int lookahead,
                         uint64_t quantum_ps)
 {
     w->enabled = enabled;
+    w->lookahead = enabled && lookahead;
+    w->quantum_ps = quantum_ps;
     w->now_ps = 0;
     w->end_ps = quantum_ps;
     w->granted = 0;
@@ -33,6 +35,15 @@ int client_window_step(const struct client_window *w, uint64_t target,
     /* Stop at the window end: never further, so no stamp passes it. */
     *sync_at = w->end_ps;
     return 1;
+}
+
+void client_window_request(struct client_window *w, uint64_t t)
+{
+    uint64_t cut = t > UINT64_MAX - w->quantum_ps ? UINT64_MAX
+                                                  : t + w->quantum_ps;
+
+    if (w->lookahead && cut < w->end_ps)
+        w->end_ps = cut;
 }
 
 void client_window_reached(struct client_window *w, uint64_t t)
