@@ -14,7 +14,10 @@
 #  2. Sync overhead.  A CPU-bound guest loop (no MMIO) in QEMU without
 #     sclink-pci and with sclink-pci + gateway (idle link) at quantum
 #     10 us, 100 us, 1 ms, without icount (free-running) and with
-#     -icount shift=0,sleep=off (deterministic).
+#     -icount shift=0,sleep=off (deterministic).  The gateway grants
+#     windows up to its next scheduled event (CAP_LOOKAHEAD, the default);
+#     the same runs with `lookahead: false` show the cost of one Sync
+#     round trip per quantum.
 #     Goal: at most +2% at 1 ms and +25% at 10 us.
 #
 # Times are host wall time between two marker lines the guest prints on
@@ -23,7 +26,7 @@
 # wait, and with icount it counts instructions).
 #
 # Environment: top_builddir (gateway and gateway-bench), SCLINK_QEMU,
-# QEMU_BENCH_ROUNDS (3), QEMU_BENCH_ITERS (guest loop iterations,
+# QEMU_BENCH_ROUNDS (3), QEMU_BENCH_ONLY (mmio or sync), QEMU_BENCH_ITERS (guest loop iterations,
 # 400000000), QEMU_BENCH_READS (sclink reads per round, 20000).
 # `make bench-qemu` runs it; it is never part of `make check`.
 set -u
@@ -40,6 +43,7 @@ N_SC=${QEMU_BENCH_READS:-20000}
 N_EDU=$((N_SC * 50))
 TIMEOUT=${QEMU_BENCH_TIMEOUT:-120}   # s per boot; a slower one counts as DNF
 QUANTA="10000 100000 1000000"   # ns
+ONLY=${QEMU_BENCH_ONLY:-}         # mmio or sync: that part alone, no JSON
 
 die() { echo "qemu-bench: $*" >&2; exit 1; }
 [ -x "$GATEWAY" ] || die "no gateway at $GATEWAY"
@@ -86,6 +90,8 @@ bars:
 devices:
   - {name: ram, type: memory, base: 0x0, size: 0x10000}
 EOF
+# The demo platform with every GRANT exactly one quantum.
+{ cat "$top_srcdir/guest/demo-platform.yaml"; echo "lookahead: false"; } > "$tmp/nola.yaml"
 mkdir -p "$tmp/gw"
 echo "qemu-bench" > "$tmp/gw/uart-in.txt"
 
@@ -148,7 +154,8 @@ check_q() {
 }
 
 echo "qemu-bench: $ROUNDS rounds; $N_SC sclink / $N_EDU edu reads; guest loop $ITERS iterations" >&2
-for round in $(seq "$ROUNDS"); do
+# One round of part 1 (MMIO) and of part 2 (Sync overhead).
+bench_mmio() {
     # 1. raw Unix ping-pong and the plain-process gateway read
     start_gateway "$tmp/gwbench.yaml" "$tmp/pp.sock" --serve
     "$GWBENCH" --n 20000 --rounds 1 --posted 1000 --json "$tmp/pp.json" \
@@ -170,25 +177,29 @@ for round in $(seq "$ROUNDS"); do
     set -- $(best "$tmp/mmio.log" edu); record mmio edu "$1"
     set -- $(best "$tmp/mmio.log" sclink); record mmio sclink "$1"
     echo "qemu-bench: round $round: MMIO done" >&2
+}
 
+bench_sync() {
     # 2. the CPU-bound loop, every configuration
     for mode in free icount; do
         icount=
         [ $mode = icount ] && icount="-icount shift=0,sleep=off"
-        for q in none $QUANTA; do
+        for q in none $QUANTA $(printf '%s-off ' $QUANTA); do
+            qn=${q%-off} plat=$top_srcdir/guest/demo-platform.yaml
+            [ "$qn" != "$q" ] && plat=$tmp/nola.yaml
             if [ $q = none ]; then
                 # shellcheck disable=SC2086
                 boot "$tmp/cpu.log" "cpu,2,$ITERS" $icount ||
                     die "guest did not finish: $(tail -n 5 "$tmp/cpu.log")"
             else
-                start_gateway "$top_srcdir/guest/demo-platform.yaml" "$tmp/gw.sock"
+                start_gateway "$plat" "$tmp/gw.sock"
                 # shellcheck disable=SC2086
                 boot "$tmp/cpu.log" "cpu,2,$ITERS" $icount \
                     -chardev "socket,id=sc0,path=$tmp/gw.sock" \
-                    -device "sclink-pci,chardev=sc0,quantum=$q"
+                    -device "sclink-pci,chardev=sc0,quantum=$qn"
                 ok=$?
                 stop_gateway
-                check_q "$tmp/cpu.log" "$q"
+                check_q "$tmp/cpu.log" "$qn"
                 if [ $ok -ne 0 ]; then
                     # Did not finish within $TIMEOUT s (see doc/performance.md)
                     record cpu "$mode-$q" 1e18
@@ -202,59 +213,77 @@ for round in $(seq "$ROUNDS"); do
         done
     done
     echo "qemu-bench: round $round: CPU loop done" >&2
+}
+
+for round in $(seq "$ROUNDS"); do
+    [ "$ONLY" = sync ] || bench_mmio
+    [ "$ONLY" = mmio ] || bench_sync
 done
 
-pp=$(min_of mmio pingpong)
-gwr=$(min_of mmio gwread)
-edu=$(min_of mmio edu)
-sc=$(min_of mmio sclink)
-echo
-echo "MMIO read cost, best of $ROUNDS rounds (x2 in the guest) of $N_SC sclink / $N_EDU edu reads:"
-echo
-awk -v pp="$pp" -v gwr="$gwr" -v edu="$edu" -v sc="$sc" 'BEGIN {
-    printf "| edu read | sclink read | sclink - edu | raw unix ping-pong | gateway read (plain process) | (sclink - edu) / ping-pong | goal |\n"
-    printf "|---------:|------------:|-------------:|-------------------:|-----------------------------:|---------------------------:|-----:|\n"
-    r = (sc - edu) / pp
-    printf "| %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.2fx | <= 2x: %s |\n",
-        edu, sc, sc - edu, pp, gwr, r, r <= 2 ? "met" : "NOT met"
-}'
-echo
-echo "Sync overhead: CPU-bound guest loop ($ITERS iterations), host wall time, best of $ROUNDS x 2:"
-echo
-echo "| mode | no device | Q = 10 us | Q = 100 us | Q = 1 ms |"
-echo "|------|----------:|----------:|-----------:|---------:|"
-for mode in free icount; do
-    base=$(min_of cpu "$mode-none")
-    line="| $([ $mode = free ] && echo "free-running (no icount)" || echo "icount shift=0,sleep=off") | $(echo "$base" | awk '{printf "%.0f ms", $1 / 1e6}')"
-    for q in $QUANTA; do
-        v=$(min_of cpu "$mode-$q")
-        line="$line | $(awk -v v="$v" -v b="$base" 'BEGIN { if (v + 0 >= 1e18) printf "DNF"; else printf "%.0f ms (%+.1f%%)", v / 1e6, (v / b - 1) * 100 }')"
-    done
-    echo "$line |"
-done
-echo
-echo "Goals: +2% at 1 ms, +25% at 10 us.  DNF: the guest did not finish within $TIMEOUT s."
+report_mmio() {
+    pp=$(min_of mmio pingpong)
+    gwr=$(min_of mmio gwread)
+    edu=$(min_of mmio edu)
+    sc=$(min_of mmio sclink)
+    echo
+    echo "MMIO read cost, best of $ROUNDS rounds (x2 in the guest) of $N_SC sclink / $N_EDU edu reads:"
+    echo
+    awk -v pp="$pp" -v gwr="$gwr" -v edu="$edu" -v sc="$sc" 'BEGIN {
+        printf "| edu read | sclink read | sclink - edu | raw unix ping-pong | gateway read (plain process) | (sclink - edu) / ping-pong | goal |\n"
+        printf "|---------:|------------:|-------------:|-------------------:|-----------------------------:|---------------------------:|-----:|\n"
+        r = (sc - edu) / pp
+        printf "| %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.2fx | <= 2x: %s |\n",
+            edu, sc, sc - edu, pp, gwr, r, r <= 2 ? "met" : "NOT met"
+    }'
+}
 
-mkdir -p "$(dirname "$json")"
-{
-    printf '{\n  "benchmark": "qemu",\n  "rounds": %s,\n' "$ROUNDS"
-    printf '  "mmio": {"sclink_reads": %s, "edu_reads": %s, "edu_read_ns": %s, "sclink_read_ns": %s,\n' \
-        "$N_SC" "$N_EDU" "$edu" "$sc"
-    printf '           "unix_pingpong_ns": %s, "gateway_read_ns": %s, "ratio": %s, "goal": 2},\n' \
-        "$pp" "$gwr" "$(awk -v a="$sc" -v b="$edu" -v p="$pp" 'BEGIN { printf "%.3f", (a - b) / p }')"
-    printf '  "sync": {"iterations": %s, "goal_pct": {"10000": 25, "1000000": 2}, "results": [\n' "$ITERS"
-    sep=
-    for mode in free icount; do
+report_sync() {
+    echo
+    echo "Sync overhead: CPU-bound guest loop ($ITERS iterations), host wall time, best of $ROUNDS x 2:"
+    echo
+    echo "| mode | grants | no device | Q = 10 us | Q = 100 us | Q = 1 ms |"
+    echo "|------|--------|----------:|----------:|-----------:|---------:|"
+    for row in free icount free-off icount-off; do
+        mode=${row%-off} off=${row#$mode}
         base=$(min_of cpu "$mode-none")
+        line="| $([ $mode = free ] && echo "free-running (no icount)" || echo "icount shift=0,sleep=off") | $([ -n "$off" ] && echo "one quantum (lookahead: false)" || echo "to the next event (lookahead)") | $(echo "$base" | awk '{printf "%.0f ms", $1 / 1e6}')"
         for q in $QUANTA; do
-            v=$(min_of cpu "$mode-$q")
-            printf '%s    {"mode": "%s", "quantum_ns": %s, "no_device_ns": %.0f, "with_device_ns": %.0f, "guest_clock_ns": %.0f, "overhead_pct": %s}' \
-                "$sep" "$mode" "$q" "$base" "$v" "$(min_of cpu "guest-$mode-$q")" \
-                "$(awk -v v="$v" -v b="$base" 'BEGIN { if (v + 0 >= 1e18) printf "null"; else printf "%.2f", (v / b - 1) * 100 }')"
-            sep=",
-"
+            v=$(min_of cpu "$mode-$q$off")
+            line="$line | $(awk -v v="$v" -v b="$base" 'BEGIN { if (v + 0 >= 1e18) printf "DNF"; else printf "%.0f ms (%+.1f%%)", v / 1e6, (v / b - 1) * 100 }')"
         done
+        echo "$line |"
     done
-    printf '\n  ]}\n}\n'
-} > "$json"
-echo "JSON: $json"
+    echo
+    echo "Goals: +2% at 1 ms, +25% at 10 us.  DNF: the guest did not finish within $TIMEOUT s."
+}
+
+write_json() {
+    mkdir -p "$(dirname "$json")"
+    {
+        printf '{\n  "benchmark": "qemu",\n  "rounds": %s,\n' "$ROUNDS"
+        printf '  "mmio": {"sclink_reads": %s, "edu_reads": %s, "edu_read_ns": %s, "sclink_read_ns": %s,\n' \
+            "$N_SC" "$N_EDU" "$edu" "$sc"
+        printf '           "unix_pingpong_ns": %s, "gateway_read_ns": %s, "ratio": %s, "goal": 2},\n' \
+            "$pp" "$gwr" "$(awk -v a="$sc" -v b="$edu" -v p="$pp" 'BEGIN { printf "%.3f", (a - b) / p }')"
+        printf '  "sync": {"iterations": %s, "goal_pct": {"10000": 25, "1000000": 2}, "results": [\n' "$ITERS"
+        sep=
+        for row in free icount free-off icount-off; do
+            mode=${row%-off} off=${row#$mode}
+            base=$(min_of cpu "$mode-none")
+            for q in $QUANTA; do
+                v=$(min_of cpu "$mode-$q$off")
+                printf '%s    {"mode": "%s", "lookahead": %s, "quantum_ns": %s, "no_device_ns": %.0f, "with_device_ns": %.0f, "guest_clock_ns": %.0f, "overhead_pct": %s}' \
+                    "$sep" "$mode" "$([ -n "$off" ] && echo false || echo true)" "$q" "$base" "$v" "$(min_of cpu "guest-$mode-$q$off")" \
+                    "$(awk -v v="$v" -v b="$base" 'BEGIN { if (v + 0 >= 1e18) printf "null"; else printf "%.2f", (v / b - 1) * 100 }')"
+                sep=",
+    "
+            done
+        done
+        printf '\n  ]}\n}\n'
+    } > "$json"
+    echo "JSON: $json"
+}
+
+[ "$ONLY" = sync ] || report_mmio
+[ "$ONLY" = mmio ] || report_sync
+[ -n "$ONLY" ] || write_json

@@ -40,6 +40,8 @@
 #include "migration/vmstate.h"
 #include "chardev/char.h"
 #include "chardev/char-socket.h"
+#include <glib-unix.h>
+#include <poll.h>               /* POLLRDHUP */
 #ifndef QEMU_VERSION_MAJOR
 #error "QEMU_VERSION_MAJOR (config-host.h, via qemu/osdep.h) is not defined"
 #endif
@@ -205,8 +207,11 @@ static void sclink_drop_inbox(SclinkPCIState *s)
  * CHR_EVENT_CLOSED this raises finds the link CLOSED and does nothing, and
  * every later access fails at once on the CLOSED state.
  */
+static void sclink_watch_stop(SclinkPCIState *s);
+
 static void sclink_close(SclinkPCIState *s)
 {
+    sclink_watch_stop(s);
     if (qemu_chr_fe_backend_open(&s->chr)) {
         qemu_chr_fe_disconnect(&s->chr);
     }
@@ -276,7 +281,7 @@ static int sclink_chr_can_read(void *opaque)
 {
     SclinkPCIState *s = opaque;
 
-    return sclink_link_up(s) ? 64 * KiB : 0;
+    return sclink_link_up(s) && !s->waits_only ? 64 * KiB : 0;
 }
 
 static void sclink_process_inbox(SclinkPCIState *s);
@@ -316,6 +321,14 @@ static void sclink_chr_event(void *opaque, QEMUChrEvent event)
 
     if (event != CHR_EVENT_CLOSED) {
         return;
+    }
+    sclink_watch_stop(s);
+    /*
+     * What the gateway sent before closing, a Bye say, may still wait in
+     * the inbox (deterministic mode consumes only in waits).
+     */
+    if (s->state == SCLINK_LINK_RUNNING && !s->in_wait) {
+        sclink_process_inbox(s);
     }
     switch (s->state) {
     case SCLINK_LINK_CLOSING:
@@ -615,10 +628,10 @@ static int sclink_direct_fd(SclinkPCIState *s)
  * a socket error: the caller then lets the chardev read the socket itself
  * so that it sees the close and raises CHR_EVENT_CLOSED.
  *
- * The read handler stays in the main loop meanwhile: the main loop thread
- * may wake on the same readability, but it needs the BQL (held here) to
+ * Where the main loop still polls the socket (no CAP_SYNC), its thread may
+ * wake on the same readability, but it needs the BQL (held here) to
  * dispatch, and by then the bytes are gone: tcp_chr_read takes EAGAIN as
- * "nothing to read".
+ * "nothing to read".  With CAP_SYNC it does not poll (sclink_watch_start).
  */
 static int sclink_read_direct(SclinkPCIState *s, int fd, int64_t deadline)
 {
@@ -647,6 +660,61 @@ static int sclink_read_direct(SclinkPCIState *s, int fd, int64_t deadline)
         return 0;
     }
     return -1;
+}
+
+/*
+ * Once the link runs with time windows, the gateway speaks only in answer
+ * to a Request or a REACHED (rule J), and every message is consumed inside
+ * a wait, or queued until one in deterministic mode.  For a plain socket
+ * (sclink_direct_fd) the waits read it themselves, so the main loop need
+ * not: if it polled the socket too, every Response would also wake the
+ * main loop thread, which would then queue on the BQL behind the vCPU and
+ * hand it back late, costing each MMIO access more than the round trip
+ * itself.  sclink_chr_can_read() then says 0, the chardev stops polling,
+ * and the main loop only watches for hang-up, error or the peer's
+ * half-close (POLLRDHUP: a TCP peer's FIN raises no POLLHUP), so a gateway
+ * that leaves between waits is still noticed at once.  Free-running, an
+ * Interrupt that follows a posted write is then consumed at the next
+ * window end rather than on arrival, within Q as rule M asks.
+ */
+static gboolean sclink_peer_event(gint fd, GIOCondition cond, gpointer opaque)
+{
+    SclinkPCIState *s = opaque;
+
+    /* Take what came before the hang-up (a Bye, say) ... */
+    while (sclink_link_up(s) &&
+           sclink_read_direct(s, fd, g_get_monotonic_time()) > 0) {
+        /* fed to the decoder */
+    }
+    /* ... then the chardev reads the end of stream and reports CLOSED. */
+    sclink_watch_stop(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void sclink_watch_start(SclinkPCIState *s)
+{
+    int fd = sclink_direct_fd(s);
+
+    if (fd < 0 || !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
+        return;
+    }
+    s->peer_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
+    g_source_set_priority(s->peer_watch, G_PRIORITY_HIGH);
+    g_source_set_callback(s->peer_watch, (GSourceFunc)(void (*)(void))sclink_peer_event, s,
+                          NULL);
+    g_source_attach(s->peer_watch, NULL);
+    s->waits_only = true;
+}
+
+/* The chardev reads the socket again, in whichever context has it. */
+static void sclink_watch_stop(SclinkPCIState *s)
+{
+    if (s->peer_watch) {
+        g_source_destroy(s->peer_watch);
+        g_source_unref(s->peer_watch);
+        s->peer_watch = NULL;
+    }
+    s->waits_only = false;
 }
 
 /*
@@ -719,6 +787,7 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
                 continue;
             }
             /* Not a plain socket, or EOF/error: the chardev takes over. */
+            sclink_watch_stop(s);
             qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
             moved = true;
             if (deadline) {
@@ -1445,6 +1514,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
         sclink_arm_window(s);
     }
+    sclink_watch_start(s);
     s->shutdown_notifier.notify = sclink_shutdown_notify;
     qemu_register_shutdown_notifier(&s->shutdown_notifier);
 
@@ -1496,6 +1566,7 @@ static void sclink_pci_exit(PCIDevice *pdev)
 
     sclink_send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
     s->state = SCLINK_LINK_CLOSED;
+    sclink_watch_stop(s);
     notifier_remove(&s->shutdown_notifier);
     qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
                              true);

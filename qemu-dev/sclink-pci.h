@@ -69,6 +69,8 @@ struct SclinkPCIState {
     sclink_decoder dec;
     GQueue inbox;               /* decoded messages not yet consumed */
     GMainContext *wait_ctx;     /* chardev I/O while blocked in a wait */
+    bool waits_only;            /* only waits read the socket: the main */
+    GSource *peer_watch;        /*   loop watches it for hang-up alone */
     uint64_t caps;              /* agreed capabilities */
     uint32_t frame_limit;       /* agreed max_frame */
     uint64_t next_id;

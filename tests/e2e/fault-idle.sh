@@ -1,0 +1,39 @@
+#!/bin/sh
+# The gateway dies while the guest leaves the device alone (a CPU-bound
+# loop that never touches the BAR, so QEMU is in no wait): QEMU notices on
+# the socket itself, over Unix (hang-up) and TCP (the peer's FIN), reports
+# it and, with on-failure=exit, ends long before the loop would.
+. "$(dirname "$0")/lib.sh"
+
+# About 10 minutes of guest loop: the guest never finishes it here.
+BUSY="console=ttyS0 quiet panic=-1 sclink.prog=bench sclink.args=cpu,1,200000000000"
+
+for addr in "unix:$tmp/gw.sock" tcp:127.0.0.1:0; do
+    name=gw-${addr%%:*}
+    log=$tmp/qemu-$name.log
+    start_gateway "$addr" "$name"
+    (
+        for _ in $(seq 600); do
+            grep -q "BENCH-BEGIN cpu" "$log" 2>/dev/null && break
+            sleep 0.1
+        done
+        sleep 1 # well inside the loop
+        date +%s%N > "$tmp/$name.killed"
+        kill -KILL "$gw_pid"
+    ) &
+    pids="$pids $!"
+    run_qemu "$log" -append "$BUSY" -chardev "$(chardev_for "$gw_addr" sc0)" \
+        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000
+    rc=$?
+    ended=$(date +%s%N)
+    [ -f "$tmp/$name.killed" ] || { show_failure "$log"; fail "$name: the guest loop never started"; }
+    grep -q "BENCH-END" "$log" && fail "$name: the guest loop finished: the gateway was never killed in it"
+    [ "$rc" -eq 1 ] || { show_failure "$log"; fail "$name: QEMU exited with $rc, want 1"; }
+    grep -q "closed the link without Bye" "$log" || { show_failure "$log"; fail "$name: no report of the lost gateway"; }
+    grep -q "exiting (on-failure=exit)" "$log" || fail "$name: no on-failure line"
+    ms=$(( (ended - $(cat "$tmp/$name.killed")) / 1000000 ))
+    # The device timeout (60 s) is not what ended it: the socket did.
+    [ "$ms" -lt 30000 ] || fail "$name: QEMU took $ms ms to notice"
+    echo "$name: QEMU ended $ms ms after the kill"
+done
+pass
