@@ -161,8 +161,9 @@ bench_mmio() {
     "$GWBENCH" --n 20000 --rounds 1 --posted 1000 --json "$tmp/pp.json" \
         "unix:$tmp/pp.sock" > /dev/null || die "gateway-bench failed"
     stop_gateway
-    record mmio pingpong "$(tr -d ' \n' < "$tmp/pp.json" |
-        sed 's/.*"length":4,[^}]*"pingpong_ns":\([0-9.]*\).*/\1/')"
+    pp1=$(tr -d ' \n' < "$tmp/pp.json" |
+        sed 's/.*"length":4,[^}]*"pingpong_ns":\([0-9.]*\).*/\1/')
+    record mmio pingpong "$pp1"
     record mmio gwread "$(tr -d ' \n' < "$tmp/pp.json" |
         sed 's/.*"length":4,[^}]*"read_ns":\([0-9.]*\).*/\1/')"
 
@@ -174,9 +175,9 @@ bench_mmio() {
         die "MMIO guest did not finish: $(tail -n 5 "$tmp/mmio.log")"
     stop_gateway
     check_q "$tmp/mmio.log" 1000000000
-    set -- $(best "$tmp/mmio.log" edu); record mmio edu "$1"
-    set -- $(best "$tmp/mmio.log" sclink); record mmio sclink "$1"
-    echo "qemu-bench: round $round: MMIO done" >&2
+    edu1=$(best "$tmp/mmio.log" edu | cut -d' ' -f1); record mmio edu "$edu1"
+    sc1=$(best "$tmp/mmio.log" sclink | cut -d' ' -f1); record mmio sclink "$sc1"
+    echo "qemu-bench: round $round: MMIO: ping-pong $pp1 ns, sclink - edu $(awk -v a="$sc1" -v b="$edu1" -v p="$pp1" 'BEGIN { printf "%.0f ns, ratio %.2fx", a - b, (a - b) / p }')" >&2
 }
 
 bench_sync() {
