@@ -700,8 +700,9 @@ static void sclink_watch_start(SclinkPCIState *s)
     }
     s->peer_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
     g_source_set_priority(s->peer_watch, G_PRIORITY_HIGH);
-    g_source_set_callback(s->peer_watch, (GSourceFunc)(void (*)(void))sclink_peer_event, s,
-                          NULL);
+    g_source_set_callback(s->peer_watch,
+                          (GSourceFunc)(void (*)(void))sclink_peer_event,
+                          s, NULL);
     g_source_attach(s->peer_watch, NULL);
     s->waits_only = true;
 }

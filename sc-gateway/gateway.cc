@@ -152,6 +152,10 @@ extern "C" void gw_usr1(uv_signal_t *h, int)
 {
     static_cast<Gateway *>(h->data)->on_stats_signal();
 }
+extern "C" void gw_stop_signal(uv_signal_t *h, int signum)
+{
+    static_cast<Gateway *>(h->data)->on_stop_signal(signum);
+}
 
 const struct sclink_server_ops kServerOps = {gw_link_open, gw_message, gw_link_closed};
 
@@ -183,11 +187,16 @@ Gateway::~Gateway()
         sclink_msg_free(m);
     if (server_)
         sclink_server_free(server_);
+    for (uv_signal_t *h : stop_signals_)
+        if (h)
+            uv_close(reinterpret_cast<uv_handle_t *>(h), nullptr);
     if (usr1_) {
         uv_close(reinterpret_cast<uv_handle_t *>(usr1_), nullptr);
         uv_run(loop_, UV_RUN_DEFAULT);
         delete usr1_;
     }
+    for (uv_signal_t *h : stop_signals_)
+        delete h;
     if (loop_) {
         uv_loop_close(loop_);
         delete loop_;
@@ -225,6 +234,16 @@ bool Gateway::listen(std::string &err)
         uv_signal_start(usr1_, gw_usr1, SIGUSR1);
         /* Statistics on demand must not keep the loop alive. */
         uv_unref(reinterpret_cast<uv_handle_t *>(usr1_));
+        if (cfg_.stop_on_signals) {
+            const int signums[2] = {SIGINT, SIGTERM};
+            for (int i = 0; i < 2; i++) {
+                stop_signals_[i] = new uv_signal_t;
+                uv_signal_init(loop_, stop_signals_[i]);
+                stop_signals_[i]->data = this;
+                uv_signal_start(stop_signals_[i], gw_stop_signal, signums[i]);
+                uv_unref(reinterpret_cast<uv_handle_t *>(stop_signals_[i]));
+            }
+        }
     }
     opts.listen = cfg_.listen.c_str();
     opts.max_frame = cfg_.max_frame;
@@ -316,6 +335,17 @@ void Gateway::on_stats_signal()
     print_stats(std::cerr);
 }
 
+void Gateway::on_stop_signal(int signum)
+{
+    log(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") + ": stopping");
+    stop();
+}
+
+void Gateway::stop()
+{
+    stop_requested_ = true;
+}
+
 /* -------------------------------------------------------------- sending */
 
 /*
@@ -330,6 +360,19 @@ bool Gateway::send(const sclink_msg &m)
         fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
              std::string("cannot send ") + sclink_msg_name(&m) + ": " + sclink_strerror(err));
     return err == 0;
+}
+
+void Gateway::send_bye(Sclink__V1__ByeReason reason, const char *message)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_bye bye = SCLINK__V1__BYE__INIT;
+
+    bye.has_reason = 1;
+    bye.reason = reason;
+    bye.message = const_cast<char *>(message);
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_BYE;
+    env.bye = &bye;
+    send(env);
 }
 
 /* Sends an Error and closes the link; the "link lost" line logs why. */
@@ -355,13 +398,15 @@ void Gateway::pump()
         (port() ? " (port " + std::to_string(port()) + ")" : std::string()));
     for (;;) {
         sclink_server_accept_next(server_);
-        while (!link_open_) {
+        while (!link_open_ && !stop_requested_) {
             Stopwatch w(stats_.wait_s);
             sclink_server_run_once(server_);
         }
+        if (!link_open_)
+            break;
         serve_link();
         print_stats(std::cerr);
-        if (!cfg_.serve)
+        if (!cfg_.serve || stop_requested_)
             break;
         for (auto &fn : reset_fns_)
             fn();
@@ -378,6 +423,7 @@ void Gateway::serve_link()
 
     state_ = State::await_hello;
     bye_received_ = false;
+    bye_sent_ = false;
     peer_leaving_ = false;
     link_err_ = 0;
     base_ = sc_core::sc_time_stamp();
@@ -392,6 +438,14 @@ void Gateway::serve_link()
                      std::to_string(cfg_.timeout_ms) + " ms");
                 /* Once: the link closes as soon as the Error is written. */
                 hello_deadline = std::numeric_limits<double>::infinity();
+            }
+            if (stop_requested_ && !bye_sent_ && link_open_) {
+                /* Everything received is executed and answered: leave
+                 * (section 10.1), the link closes once the Bye is out. */
+                if (state_ == State::running)
+                    send_bye(SCLINK__V1__BYE_REASON__BYE_SHUTDOWN, "gateway stopping");
+                sclink_server_close_link(server_);
+                bye_sent_ = true;
             }
             Stopwatch w(stats_.wait_s);
             if (state_ == State::await_hello)
@@ -409,6 +463,9 @@ void Gateway::serve_link()
     if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
         exit_status_ = 0;
         log("link closed by Bye");
+    } else if (bye_sent_ && link_err_ == 0) {
+        exit_status_ = 0;
+        log("link closed by the gateway's Bye");
     } else {
         exit_status_ = 3;
         log("link lost: " + (link_why_.empty() ? std::string(sclink_strerror(link_err_))

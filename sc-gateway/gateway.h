@@ -69,6 +69,7 @@ struct GatewayConfig {
     unsigned timeout_ms = 10000;   /* Hello, DMA answers, incomplete frames */
     std::string trace_path;        /* transaction trace, "" for none */
     bool quiet = false;            /* no log lines on stderr */
+    bool stop_on_signals = false;  /* SIGINT, SIGTERM: stop() */
 };
 
 /* Per-link counters, printed at link end and on SIGUSR1. */
@@ -106,6 +107,14 @@ public:
     /* Names the target an MMIO address reaches, for the statistics. */
     void set_target_namer(std::function<std::string(uint64_t)> fn);
 
+    /*
+     * Ends the run: a link in progress is closed with Bye{BYE_SHUTDOWN}
+     * once every message already received has been executed and answered,
+     * then the pump stops the simulation (sc_stop), also with --serve.
+     * From a SystemC process or a libuv callback, not a signal handler.
+     */
+    void stop();
+
     /* 0: the link ended with Bye; 2: could not listen; 3: link failed. */
     int exit_status() const { return exit_status_; }
     const LinkStats &stats() const { return stats_; }
@@ -116,6 +125,7 @@ public:
     void on_message(sclink_msg *m);
     void on_link_closed(int err, const char *why);
     void on_stats_signal();
+    void on_stop_signal(int signum);
 
 private:
     enum class State { idle, await_hello, running, closed };
@@ -137,6 +147,7 @@ private:
     uint64_t next_activity_ps() const;
     void fail(Sclink__V1__ErrorCode code, const std::string &why);
     bool send(const sclink_msg &m);
+    void send_bye(Sclink__V1__ByeReason reason, const char *message);
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
     void log(const std::string &line) const;
     void trace(const std::string &line);
@@ -153,10 +164,13 @@ private:
     GatewayConfig cfg_;
     struct uv_loop_s *loop_ = nullptr;
     struct uv_signal_s *usr1_ = nullptr;
+    struct uv_signal_s *stop_signals_[2] = {nullptr, nullptr};
     struct sclink_server *server_ = nullptr;
     State state_ = State::idle;
     bool link_open_ = false;
     bool bye_received_ = false;
+    bool stop_requested_ = false;
+    bool bye_sent_ = false;
     bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
     int link_err_ = 0;
     std::string link_why_;

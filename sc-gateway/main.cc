@@ -36,6 +36,7 @@ const char kUsage[] =
     "  --check           build the platform, print its map and exit\n"
     "  --quiet           no log lines on stderr\n"
     "  --help            this text\n"
+    "SIGINT or SIGTERM: finish what was received, send Bye, exit\n"
     "exit status: 0 link ended with Bye, 1 configuration error,\n"
     "             2 cannot listen, 3 link failed\n";
 
@@ -148,6 +149,7 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     c.serve = o.serve;
     c.trace_path = o.trace;
     c.quiet = o.quiet;
+    c.stop_on_signals = true;
     return c;
 }
 

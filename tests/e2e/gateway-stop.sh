@@ -1,0 +1,47 @@
+#!/bin/sh
+# The gateway is told to stop (SIGTERM, as a user's Ctrl-C would be SIGINT)
+# while the guest runs a CPU loop that leaves the device alone: it sends
+# Bye{BYE_SHUTDOWN} and exits 0, and QEMU takes the Bye as the end of the
+# run (a clean shutdown, status 0), not as a lost gateway.  Over Unix, TCP,
+# and Unix under -icount (where gateway messages are consumed only in
+# waits, so the Bye is taken from the inbox when the socket closes).
+. "$(dirname "$0")/lib.sh"
+
+# About 10 minutes of guest loop: the guest never finishes it here.
+BUSY="console=ttyS0 quiet panic=-1 sclink.prog=bench sclink.args=cpu,1,200000000000"
+
+for case in unix tcp icount; do
+    addr=unix:$tmp/gw-$case.sock icount=
+    [ $case = tcp ] && addr=tcp:127.0.0.1:0
+    [ $case = icount ] && icount="-icount shift=0,sleep=off"
+    name=gw-$case
+    log=$tmp/qemu-$case.log
+    start_gateway "$addr" "$name"
+    (
+        for _ in $(seq 600); do
+            grep -q "BENCH-BEGIN cpu" "$log" 2>/dev/null && break
+            sleep 0.1
+        done
+        sleep 1 # well inside the loop
+        kill -TERM "$gw_pid"
+    ) &
+    pids="$pids $!"
+    # shellcheck disable=SC2086
+    run_qemu "$log" $icount -append "$BUSY" -chardev "$(chardev_for "$gw_addr" sc0)" \
+        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000
+    rc=$?
+    grep -q "BENCH-END" "$log" && fail "$case: the guest loop finished: the gateway was never stopped in it"
+    grep -q "gateway said Bye (done: gateway stopping); shutting down" "$log" ||
+        { show_failure "$log"; fail "$case: QEMU did not take the gateway's Bye"; }
+    grep -q "closed the link without Bye\|exiting (on-failure" "$log" &&
+        { show_failure "$log"; fail "$case: QEMU took the Bye for a failure"; }
+    [ "$rc" -eq 0 ] || { show_failure "$log"; fail "$case: QEMU exited with $rc, want 0"; }
+    wait "$gw_pid"
+    gw_rc=$?
+    grep -q "SIGTERM: stopping" "$tmp/$name.log" || fail "$case: the gateway did not log the signal"
+    grep -q "link closed by the gateway's Bye" "$tmp/$name.log" ||
+        fail "$case: gateway: $(tail -n 3 "$tmp/$name.log")"
+    [ "$gw_rc" -eq 0 ] || fail "$case: gateway exited with $gw_rc, want 0"
+    echo "$case: gateway stopped with Bye, QEMU shut down cleanly"
+done
+pass
