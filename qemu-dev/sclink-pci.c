@@ -98,6 +98,7 @@ static bool sclink_link_up(SclinkPCIState *s)
 
 static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
                                             const char *fmt, ...);
+static bool sclink_take_farewell(SclinkPCIState *s);
 
 /*
  * Writes @len bytes, giving up after `timeout` ms without progress, and
@@ -152,6 +153,10 @@ static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
     }
     why = sclink_write(s, b.base, b.len);
     sclink_buf_free(&b);
+    if (why && s->state == SCLINK_LINK_RUNNING && sclink_take_farewell(s)) {
+        /* The gateway left with a Bye or an Error, which says it all. */
+        return false;
+    }
     if (why && m->msg_case != SCLINK__V1__ENVELOPE__MSG_ERROR) {
         /*
          * A frame may be half written: nothing more can go on the link.
@@ -241,6 +246,14 @@ static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
         sclink_close(s);
         return;
     }
+    if (s->state == SCLINK_LINK_CLOSING) {
+        /* A Bye was sent or received: the run is ending anyway. */
+        s->state = SCLINK_LINK_CLOSED;
+        sclink_close(s);
+        timer_del(s->window_timer);
+        sclink_drop_inbox(s);
+        return;
+    }
     s->state = SCLINK_LINK_CLOSED;
     sclink_close(s);
 
@@ -281,7 +294,7 @@ static int sclink_chr_can_read(void *opaque)
 {
     SclinkPCIState *s = opaque;
 
-    return sclink_link_up(s) && !s->waits_only ? 64 * KiB : 0;
+    return sclink_link_up(s) ? 64 * KiB : 0;
 }
 
 static void sclink_process_inbox(SclinkPCIState *s);
@@ -309,7 +322,7 @@ static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
      * Rule K: in deterministic mode gateway messages are consumed only
      * inside waits; free-running, they are consumed as they arrive.
      */
-    if (!s->in_wait && !s->deterministic &&
+    if (!s->in_wait && !s->deterministic && !s->draining &&
         s->state == SCLINK_LINK_RUNNING) {
         sclink_process_inbox(s);
     }
@@ -324,11 +337,12 @@ static void sclink_chr_event(void *opaque, QEMUChrEvent event)
     }
     sclink_watch_stop(s);
     /*
-     * What the gateway sent before closing, a Bye say, may still wait in
-     * the inbox (deterministic mode consumes only in waits).
+     * A Bye the gateway sent before closing may still wait in the inbox
+     * (deterministic mode consumes only in waits).  Inside a wait, the
+     * wait consumes the inbox itself.
      */
     if (s->state == SCLINK_LINK_RUNNING && !s->in_wait) {
-        sclink_process_inbox(s);
+        sclink_take_farewell(s);
     }
     switch (s->state) {
     case SCLINK_LINK_CLOSING:
@@ -681,23 +695,31 @@ static gboolean sclink_peer_event(gint fd, GIOCondition cond, gpointer opaque)
 {
     SclinkPCIState *s = opaque;
 
-    /* Take what came before the hang-up (a Bye, say) ... */
-    while (sclink_link_up(s) &&
-           sclink_read_direct(s, fd, g_get_monotonic_time()) > 0) {
-        /* fed to the decoder */
+    if (s->state == SCLINK_LINK_RUNNING) {
+        sclink_take_farewell(s);
     }
-    /* ... then the chardev reads the end of stream and reports CLOSED. */
+    /* The chardev reads the end of stream and reports CLOSED. */
     sclink_watch_stop(s);
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * The chardev's handlers (its read watch and its own hang-up source) are
+ * parked in s->wait_ctx, which only a wait on a non-plain chardev
+ * iterates.  Parking rather than a can_read of 0: char-socket disconnects
+ * at once on a write error when can_read says 0, closing the socket with
+ * the gateway's last words (a Bye) unread.
+ */
 static void sclink_watch_start(SclinkPCIState *s)
 {
+    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
     int fd = sclink_direct_fd(s);
 
-    if (fd < 0 || !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
+    if (s->waits_only || fd < 0 || s->state != SCLINK_LINK_RUNNING ||
+        !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
         return;
     }
+    qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
     s->peer_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
     g_source_set_priority(s->peer_watch, G_PRIORITY_HIGH);
     g_source_set_callback(s->peer_watch,
@@ -707,15 +729,74 @@ static void sclink_watch_start(SclinkPCIState *s)
     s->waits_only = true;
 }
 
-/* The chardev reads the socket again, in whichever context has it. */
+/* The chardev reads the socket in the main loop again. */
 static void sclink_watch_stop(SclinkPCIState *s)
 {
-    if (s->peer_watch) {
-        g_source_destroy(s->peer_watch);
-        g_source_unref(s->peer_watch);
-        s->peer_watch = NULL;
+    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
+
+    if (!s->waits_only) {
+        return;
     }
+    g_source_destroy(s->peer_watch);
+    g_source_unref(s->peer_watch);
+    s->peer_watch = NULL;
     s->waits_only = false;
+    if (chr) {
+        qemu_chr_be_update_read_handlers(chr, NULL);
+    }
+}
+
+/*
+ * While the VM is stopped (monitor `stop`, a gdbstub breakpoint) no
+ * window ends and no MMIO waits: the main loop reads the socket again, so
+ * that free-running a DMA a posted write started is still served, and a
+ * gateway that leaves is still seen.
+ */
+static void sclink_vm_state_change(void *opaque, bool running,
+                                   RunState state)
+{
+    SclinkPCIState *s = opaque;
+
+    if (running) {
+        sclink_watch_start(s);
+    } else {
+        sclink_watch_stop(s);
+    }
+}
+
+/*
+ * The gateway is leaving (hang-up, or a write failed): reads what it sent
+ * before, without consuming it, and acts on the first Bye or Error there.
+ * Everything else is moot now and dropped; in deterministic mode it must
+ * not be consumed outside a wait anyway.  Returns whether one was found.
+ */
+static bool sclink_take_farewell(SclinkPCIState *s)
+{
+    int fd = sclink_direct_fd(s);
+    sclink_msg *m;
+    bool found = false;
+
+    s->draining = true;
+    while (fd >= 0 && sclink_link_up(s) &&
+           sclink_read_direct(s, fd, g_get_monotonic_time()) > 0) {
+        /* queued by sclink_chr_read */
+    }
+    s->draining = false;
+    while (!found && sclink_link_up(s) &&
+           (m = g_queue_pop_head(&s->inbox))) {
+        switch (m->msg_case) {
+        case SCLINK__V1__ENVELOPE__MSG_BYE:
+        case SCLINK__V1__ENVELOPE__MSG_ERROR:
+            sclink_consume(s, m);
+            found = true;
+            break;
+        default:
+            break;
+        }
+        sclink_msg_free(m);
+    }
+    sclink_drop_inbox(s);
+    return found;
 }
 
 /*
@@ -1515,7 +1596,11 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
         sclink_arm_window(s);
     }
-    sclink_watch_start(s);
+    s->vmstate_entry = qemu_add_vm_change_state_handler(sclink_vm_state_change,
+                                                        s);
+    if (runstate_is_running()) {
+        sclink_watch_start(s);  /* hot-plugged: no state change to come */
+    }
     s->shutdown_notifier.notify = sclink_shutdown_notify;
     qemu_register_shutdown_notifier(&s->shutdown_notifier);
 
@@ -1568,6 +1653,7 @@ static void sclink_pci_exit(PCIDevice *pdev)
     sclink_send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
     s->state = SCLINK_LINK_CLOSED;
     sclink_watch_stop(s);
+    qemu_del_vm_change_state_handler(s->vmstate_entry);
     notifier_remove(&s->shutdown_notifier);
     qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
                              true);

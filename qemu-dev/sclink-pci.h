@@ -71,6 +71,8 @@ struct SclinkPCIState {
     GMainContext *wait_ctx;     /* chardev I/O while blocked in a wait */
     bool waits_only;            /* only waits read the socket: the main */
     GSource *peer_watch;        /*   loop watches it for hang-up alone */
+    bool draining;              /* reading what a leaving peer sent */
+    VMChangeStateEntry *vmstate_entry;
     uint64_t caps;              /* agreed capabilities */
     uint32_t frame_limit;       /* agreed max_frame */
     uint64_t next_id;

@@ -337,7 +337,17 @@ void Gateway::on_stats_signal()
 
 void Gateway::on_stop_signal(int signum)
 {
-    log(std::string(signum == SIGINT ? "SIGINT" : "SIGTERM") + ": stopping");
+    const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+
+    if (stop_requested_) {
+        /* A second one: the user will not wait (a DMA wait may take up
+         * to timeout_ms).  Die of it, as without a handler. */
+        log(std::string(name) + " again: exiting at once");
+        std::signal(signum, SIG_DFL);
+        std::raise(signum);
+        return;
+    }
+    log(std::string(name) + ": stopping (again to exit at once)");
     stop();
 }
 
@@ -402,8 +412,10 @@ void Gateway::pump()
             Stopwatch w(stats_.wait_s);
             sclink_server_run_once(server_);
         }
-        if (!link_open_)
+        if (!link_open_) {
+            exit_status_ = 0;   /* stopped between links */
             break;
+        }
         serve_link();
         print_stats(std::cerr);
         if (!cfg_.serve || stop_requested_)
@@ -424,6 +436,7 @@ void Gateway::serve_link()
     state_ = State::await_hello;
     bye_received_ = false;
     bye_sent_ = false;
+    stopping_ = false;
     peer_leaving_ = false;
     link_err_ = 0;
     base_ = sc_core::sc_time_stamp();
@@ -439,13 +452,16 @@ void Gateway::serve_link()
                 /* Once: the link closes as soon as the Error is written. */
                 hello_deadline = std::numeric_limits<double>::infinity();
             }
-            if (stop_requested_ && !bye_sent_ && link_open_) {
+            if (stop_requested_ && !stopping_ && link_open_) {
                 /* Everything received is executed and answered: leave
-                 * (section 10.1), the link closes once the Bye is out. */
-                if (state_ == State::running)
+                 * (section 10.1), the link closes once the Bye is out.
+                 * Before the handshake there is nobody to say Bye to. */
+                if (state_ == State::running) {
                     send_bye(SCLINK__V1__BYE_REASON__BYE_SHUTDOWN, "gateway stopping");
+                    bye_sent_ = true;
+                }
                 sclink_server_close_link(server_);
-                bye_sent_ = true;
+                stopping_ = true;
             }
             Stopwatch w(stats_.wait_s);
             if (state_ == State::await_hello)
@@ -463,9 +479,9 @@ void Gateway::serve_link()
     if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
         exit_status_ = 0;
         log("link closed by Bye");
-    } else if (bye_sent_ && link_err_ == 0) {
+    } else if (stopping_ && link_err_ == 0) {
         exit_status_ = 0;
-        log("link closed by the gateway's Bye");
+        log(bye_sent_ ? "link closed by the gateway's Bye" : "link closed: gateway stopping");
     } else {
         exit_status_ = 3;
         log("link lost: " + (link_why_.empty() ? std::string(sclink_strerror(link_err_))

@@ -171,6 +171,7 @@ private:
     bool bye_received_ = false;
     bool stop_requested_ = false;
     bool bye_sent_ = false;
+    bool stopping_ = false;        /* stop(): the link is being closed */
     bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
     int link_err_ = 0;
     std::string link_why_;
