@@ -641,8 +641,10 @@ void Gateway::handle_hello(const sclink_hello *h)
     std::snprintf(line, sizeof(line),
                   "link up with '%s' (protocol %u.%u): quantum %" PRIu64 " ps, %s, max frame %u",
                   h->name ? h->name : "", h->version_major, h->version_minor, quantum_ps_,
-                  (caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC) ? "synchronized windows"
-                                                             : "free-running",
+                  !(caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC) ? "free-running"
+                  : (caps_ & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD)
+                      ? "synchronized windows up to the next event"
+                      : "synchronized windows of one quantum",
                   max_frame_);
     log(line);
 }
