@@ -12,16 +12,7 @@ for addr in "unix:$tmp/gw.sock" tcp:127.0.0.1:0; do
     name=gw-${addr%%:*}
     log=$tmp/qemu-$name.log
     start_gateway "$addr" "$name"
-    (
-        for _ in $(seq 600); do
-            grep -q "BENCH-BEGIN cpu" "$log" 2>/dev/null && break
-            sleep 0.1
-        done
-        sleep 1 # well inside the loop
-        date +%s%N > "$tmp/$name.killed"
-        kill -KILL "$gw_pid"
-    ) &
-    pids="$pids $!"
+    signal_when "$log" "BENCH-BEGIN cpu" KILL "$gw_pid" "$tmp/$name.killed"
     run_qemu "$log" -append "$BUSY" -chardev "$(chardev_for "$gw_addr" sc0)" \
         -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000
     rc=$?

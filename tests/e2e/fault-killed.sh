@@ -7,15 +7,8 @@
 for how in KILL STOP; do
     addr=unix:$tmp/gw-$how.sock
     start_gateway "$addr" "gw-$how"
-    (
-        # Strike once the guest test has started talking to the device.
-        for _ in $(seq 600); do
-            grep -q "^PASS: id:" "$tmp/qemu-$how.log" 2>/dev/null && break
-            sleep 0.1
-        done
-        kill -"$how" "$gw_pid"
-    ) &
-    pids="$pids $!"
+    # Strike once the guest test has started talking to the device.
+    signal_when "$tmp/qemu-$how.log" "^PASS: id:" "$how" "$gw_pid"
     start=$(date +%s)
     GUEST_ARGS=--soak,120 run_qemu "$tmp/qemu-$how.log" -chardev "$(chardev_for "$addr" sc0)" \
         -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=3000

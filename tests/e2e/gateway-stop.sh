@@ -22,15 +22,7 @@ for case in unix tcp icount soak; do
     name=gw-$case
     log=$tmp/qemu-$case.log
     start_gateway "$addr" "$name"
-    (
-        for _ in $(seq 600); do
-            grep -q "$started" "$log" 2>/dev/null && break
-            sleep 0.1
-        done
-        sleep 1 # well inside the loop
-        kill -TERM "$gw_pid"
-    ) &
-    pids="$pids $!"
+    signal_when "$log" "$started" TERM "$gw_pid"
     # shellcheck disable=SC2086
     run_qemu "$log" $icount -append "$append" -chardev "$(chardev_for "$gw_addr" sc0)" \
         -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000

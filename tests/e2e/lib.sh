@@ -124,6 +124,22 @@ run_qemu() {
         "$@" >"$log" 2>&1
 }
 
+# signal_when LOG PATTERN SIG PID [STAMP]: in the background, once PATTERN
+# shows in LOG (60 s at most) and one more second has passed, writes the
+# time in ns to STAMP if given and sends SIG to PID.
+signal_when() {
+    (
+        for _ in $(seq 600); do
+            grep -q "$2" "$1" 2>/dev/null && break
+            sleep 0.1
+        done
+        sleep 1
+        [ -z "${5:-}" ] || date +%s%N >"$5"
+        kill -"$3" "$4"
+    ) &
+    pids="$pids $!"
+}
+
 # guest_passed LOG: the guest test printed its PASS verdict.
 guest_passed() {
     grep -q "^SCLINK-GUEST: PASS" "$1"
