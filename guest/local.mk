@@ -7,8 +7,10 @@ EXTRA_DIST += \
 	guest/build-initramfs \
 	guest/init \
 	guest/pci-sysfs.h \
+	guest/guest-test.h \
 	guest/sclink-guest-test.c \
 	guest/sclink-guest-msi.c \
+	guest/sclink-guest-bench.c \
 	guest/demo-platform.yaml \
 	guest/msix-platform.yaml \
 	guest/msi-platform.yaml \

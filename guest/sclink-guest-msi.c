@@ -51,35 +51,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest-test.h"
 #include "pci-sysfs.h"
-
-#define UART_BASE 0x1000
-#define TIMER_BASE 0x2000
-#define DMA_BASE 0x4000
-#define DMA_BUF 0x5000
-#define UART_RX_TEXT "sclink uart rx 0123456789\n"
 
 #define VEC_DMA 0
 #define VEC_UART 1
 #define VEC_TIMER 2
 #define MAX_VECTORS 32
 
-#define TIMER_PERIOD_NS 5000000ull
-#define TIMER_IRQS 4
-
-#define DMA_DIR_TO_BUF 0
-#define DMA_DIR_FROM_BUF 1
-#define DMA_IRQ_EN (1u << 4)
-#define DMA_START (1u << 8)
-#define DMA_BUSY 1u
-#define DMA_DONE 2u
-#define DMA_ERROR 4u
 #define DMA_IOVA 0x10000000ull
 
 static uint64_t quantum_ns = 1000000;
 static uint64_t irq_slack_ns = 500000;
-static int checks, failures;
-static volatile uint8_t *bar0;
 static char devdir[300], devname[300];
 static int container = -1, group = -1, devfd = -1;
 static int efd[MAX_VECTORS];
@@ -88,41 +71,6 @@ static uint64_t cfg_off; /* config region offset in the device fd */
 static const char *kind = "?";
 static unsigned irq_index;
 static unsigned msix_bar = 1; /* where the MSI-X table should be */
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    checks++;
-    if (!ok)
-        failures++;
-    printf("%s: ", ok ? "PASS" : "FAIL");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-}
-
-static uint32_t rd32(uint32_t off)
-{
-    return *(volatile uint32_t *)(bar0 + off);
-}
-
-static uint64_t rd64(uint32_t off)
-{
-    return *(volatile uint64_t *)(bar0 + off);
-}
-
-static void wr32(uint32_t off, uint32_t v)
-{
-    *(volatile uint32_t *)(bar0 + off) = v;
-}
-
-static void wr64(uint32_t off, uint64_t v)
-{
-    *(volatile uint64_t *)(bar0 + off) = v;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -533,7 +481,7 @@ int main(int argc, char **argv)
         if (open_vfio() == 0) {
             check(enable_device() == 0, "pci: memory and bus master enabled "
                   "through the VFIO config region");
-            check(rd32(0) == 0x53434c4bu, "id: MAGIC through the VFIO "
+            check(rd32(ID_BASE) == SCLK_MAGIC, "id: MAGIC through the VFIO "
                   "mapping");
             if (setup_irqs() == 0) {
                 uint64_t got[MAX_VECTORS];
@@ -548,10 +496,5 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (failures)
-        printf("SCLINK-GUEST: FAIL (%d of %d failed)\n", failures, checks);
-    else
-        printf("SCLINK-GUEST: PASS (%d checks)\n", checks);
-    fflush(stdout);
-    return failures ? 1 : 0;
+    return verdict();
 }

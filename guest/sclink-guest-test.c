@@ -52,97 +52,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest-test.h"
 #include "pci-sysfs.h"
-
-#define ID_BASE 0x0000
-#define UART_BASE 0x1000
-#define TIMER_BASE 0x2000
-#define DMA_BASE 0x4000
-#define DMA_BUF 0x5000
-#define DMA_BUF_SIZE 0x1000
-#define HOLE_BASE 0x6000
-#define MEM_BASE 0x8000
-#define MEM_SIZE 0x8000
-
-#define SCLK_MAGIC 0x53434c4bu
-#define ID_SCRATCH 4
-#define UART_RX_TEXT "sclink uart rx 0123456789\n"
-#define UART_TX_TEXT "sclink uart: hello from the guest\n"
-
-#define TIMER_PERIOD_NS 5000000ull /* longer than a quantum */
-#define TIMER_IRQS 4
-
-#define DMA_DIR_TO_BUF 0
-#define DMA_DIR_FROM_BUF 1
-#define DMA_DIR_GUEST 2
-#define DMA_IRQ_EN (1u << 4)
-#define DMA_START (1u << 8)
-#define DMA_BUSY 1u
-#define DMA_DONE 2u
-#define DMA_ERROR 4u
 
 static uint64_t quantum_ns = 1000000;
 static uint64_t irq_slack_ns = 500000;
 static unsigned soak_s; /* --soak: seconds of reads after the checks */
-static int checks, failures;
-static volatile uint8_t *bar0;
 static char devdir[300];
 static int uio_fd = -1;
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    checks++;
-    if (!ok)
-        failures++;
-    printf("%s: ", ok ? "PASS" : "FAIL");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-}
-
-static uint8_t rd8(uint32_t off)
-{
-    return *(volatile uint8_t *)(bar0 + off);
-}
-
-static uint16_t rd16(uint32_t off)
-{
-    return *(volatile uint16_t *)(bar0 + off);
-}
-
-static uint32_t rd32(uint32_t off)
-{
-    return *(volatile uint32_t *)(bar0 + off);
-}
-
-static uint64_t rd64(uint32_t off)
-{
-    return *(volatile uint64_t *)(bar0 + off);
-}
-
-static void wr8(uint32_t off, uint8_t v)
-{
-    *(volatile uint8_t *)(bar0 + off) = v;
-}
-
-static void wr16(uint32_t off, uint16_t v)
-{
-    *(volatile uint16_t *)(bar0 + off) = v;
-}
-
-static void wr32(uint32_t off, uint32_t v)
-{
-    *(volatile uint32_t *)(bar0 + off) = v;
-}
-
-static void wr64(uint32_t off, uint64_t v)
-{
-    *(volatile uint64_t *)(bar0 + off) = v;
-}
 
 /* Sets Memory Space and Bus Master in the command register. */
 static int enable_device(void)
@@ -674,10 +591,5 @@ int main(int argc, char **argv)
     else if (all)
         check(1, "pci: %d devices tested", n);
 
-    if (failures)
-        printf("SCLINK-GUEST: FAIL (%d of %d failed)\n", failures, checks);
-    else
-        printf("SCLINK-GUEST: PASS (%d checks)\n", checks);
-    fflush(stdout);
-    return failures ? 1 : 0;
+    return verdict();
 }

@@ -1,0 +1,113 @@
+/*
+ * What the guest test programs (sclink-guest-test, sclink-guest-msi)
+ * share: the register map of guest/demo-platform.yaml (doc/models.md),
+ * one line per check, the final verdict, and BAR0 accessors.
+ * Header-only, like pci-sysfs.h.
+ */
+#ifndef SCLINK_GUEST_TEST_H
+#define SCLINK_GUEST_TEST_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* BAR0 of guest/demo-platform.yaml */
+#define ID_BASE 0x0000
+#define UART_BASE 0x1000
+#define TIMER_BASE 0x2000
+#define DMA_BASE 0x4000
+#define DMA_BUF 0x5000
+#define DMA_BUF_SIZE 0x1000
+#define HOLE_BASE 0x6000
+#define MEM_BASE 0x8000
+#define MEM_SIZE 0x8000
+
+#define SCLK_MAGIC 0x53434c4bu
+#define ID_SCRATCH 4
+/* What tests/e2e and guest/demo.sh put in the UART's input file. */
+#define UART_RX_TEXT "sclink uart rx 0123456789\n"
+#define UART_TX_TEXT "sclink uart: hello from the guest\n"
+
+#define TIMER_PERIOD_NS 5000000ull /* longer than a quantum */
+#define TIMER_IRQS 4
+
+#define DMA_DIR_TO_BUF 0
+#define DMA_DIR_FROM_BUF 1
+#define DMA_DIR_GUEST 2
+#define DMA_IRQ_EN (1u << 4)
+#define DMA_START (1u << 8)
+#define DMA_BUSY 1u
+#define DMA_DONE 2u
+#define DMA_ERROR 4u
+
+static int checks, failures;
+static volatile uint8_t *bar0;
+
+/* Prints "PASS: ..." or "FAIL: ..." and counts it. */
+static void check(int ok, const char *fmt, ...)
+{
+    va_list ap;
+
+    checks++;
+    if (!ok)
+        failures++;
+    printf("%s: ", ok ? "PASS" : "FAIL");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+/* Prints the verdict line the tests look for; returns the exit status. */
+static int verdict(void)
+{
+    if (failures)
+        printf("SCLINK-GUEST: FAIL (%d of %d failed)\n", failures, checks);
+    else
+        printf("SCLINK-GUEST: PASS (%d checks)\n", checks);
+    fflush(stdout);
+    return failures ? 1 : 0;
+}
+
+static inline uint8_t rd8(uint32_t off)
+{
+    return *(volatile uint8_t *)(bar0 + off);
+}
+
+static inline uint16_t rd16(uint32_t off)
+{
+    return *(volatile uint16_t *)(bar0 + off);
+}
+
+static inline uint32_t rd32(uint32_t off)
+{
+    return *(volatile uint32_t *)(bar0 + off);
+}
+
+static inline uint64_t rd64(uint32_t off)
+{
+    return *(volatile uint64_t *)(bar0 + off);
+}
+
+static inline void wr8(uint32_t off, uint8_t v)
+{
+    *(volatile uint8_t *)(bar0 + off) = v;
+}
+
+static inline void wr16(uint32_t off, uint16_t v)
+{
+    *(volatile uint16_t *)(bar0 + off) = v;
+}
+
+static inline void wr32(uint32_t off, uint32_t v)
+{
+    *(volatile uint32_t *)(bar0 + off) = v;
+}
+
+static inline void wr64(uint32_t off, uint64_t v)
+{
+    *(volatile uint64_t *)(bar0 + off) = v;
+}
+
+#endif /* SCLINK_GUEST_TEST_H */
