@@ -363,16 +363,38 @@ static void sclink_chr_event(void *opaque, QEMUChrEvent event)
 static void sclink_handle_interrupt(SclinkPCIState *s,
                                     const sclink_interrupt *irq)
 {
+    /* What each Interrupt type needs agreed, by Sclink__V1__IrqType. */
+    static const struct {
+        uint64_t cap;
+        Sclink__V1__InterruptKind kind;
+        const char *name;
+    } types[] = {
+        [SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE] = {
+            SCLINK__V1__CAPABILITY__CAP_INTX,
+            SCLINK__V1__INTERRUPT_KIND__IRQ_INTX, "INTx" },
+        [SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI] = {
+            SCLINK__V1__CAPABILITY__CAP_MSI,
+            SCLINK__V1__INTERRUPT_KIND__IRQ_MSI, "MSI" },
+        [SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSIX] = {
+            SCLINK__V1__CAPABILITY__CAP_MSIX,
+            SCLINK__V1__INTERRUPT_KIND__IRQ_MSIX, "MSI-X" },
+    };
     PCIDevice *pdev = PCI_DEVICE(s);
+    const char *name;
 
-    switch (irq->type) {
-    case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE:
-        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_INTX) ||
-            s->irq_kind != SCLINK__V1__INTERRUPT_KIND__IRQ_INTX) {
-            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                             "INTx Interrupt but the device is not INTx");
-            return;
-        }
+    if ((unsigned)irq->type >= ARRAY_SIZE(types) || !types[irq->type].name) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                         "Interrupt of unknown type %d", irq->type);
+        return;
+    }
+    name = types[irq->type].name;
+    if (!sclink_has_cap(s, types[irq->type].cap) ||
+        s->irq_kind != types[irq->type].kind) {
+        sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                         "%s Interrupt but the device is not %s", name, name);
+        return;
+    }
+    if (irq->type == SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE) {
         if (irq->index != 0 || !irq->has_level) {
             sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
                              "INTx Interrupt index %u (must be 0) or no level",
@@ -382,61 +404,31 @@ static void sclink_handle_interrupt(SclinkPCIState *s,
         /* The PCI core honours Interrupt Disable and sets Status. */
         s->intx_level = irq->level;
         pci_set_irq(pdev, irq->level);
-        break;
-    case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI:
-        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSI) ||
-            s->irq_kind != SCLINK__V1__INTERRUPT_KIND__IRQ_MSI) {
-            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                             "MSI Interrupt but the device is not MSI");
-            return;
-        }
-        if (irq->index >= s->irq_vectors) {
-            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                             "MSI vector %u out of range (%u vectors)",
-                             irq->index, s->irq_vectors);
-            return;
-        }
-        if (!msi_enabled(pdev)) {
-            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI vector %u "
-                          "dropped: the guest has not enabled MSI\n",
-                          sclink_name(s), irq->index);
-            return;
-        }
-        if (irq->index >= msi_nr_vectors_allocated(pdev)) {
-            /* msi_notify() asserts on it; log rather than drop silently */
-            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI vector %u "
-                          "dropped: the guest enabled only %u vector(s)\n",
-                          sclink_name(s), irq->index,
-                          msi_nr_vectors_allocated(pdev));
-            return;
-        }
-        msi_notify(pdev, irq->index);
-        break;
-    case SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSIX:
-        if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_MSIX) ||
-            s->irq_kind != SCLINK__V1__INTERRUPT_KIND__IRQ_MSIX) {
-            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                             "MSI-X Interrupt but the device is not MSI-X");
-            return;
-        }
-        if (irq->index >= s->irq_vectors) {
-            sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                             "MSI-X vector %u out of range (%u vectors)",
-                             irq->index, s->irq_vectors);
-            return;
-        }
-        if (!msix_enabled(pdev)) {
-            qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI-X vector %u "
-                          "dropped: the guest has not enabled MSI-X\n",
-                          sclink_name(s), irq->index);
-            return;
-        }
-        msix_notify(pdev, irq->index);
-        break;
-    default:
+        return;
+    }
+    if (irq->index >= s->irq_vectors) {
         sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                         "Interrupt of unknown type %d", irq->type);
-        break;
+                         "%s vector %u out of range (%u vectors)",
+                         name, irq->index, s->irq_vectors);
+        return;
+    }
+    if (irq->type == SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI ?
+        !msi_enabled(pdev) : !msix_enabled(pdev)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': %s vector %u "
+                      "dropped: the guest has not enabled %s\n",
+                      sclink_name(s), name, irq->index, name);
+        return;
+    }
+    if (irq->type == SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSIX) {
+        msix_notify(pdev, irq->index);
+    } else if (irq->index < msi_nr_vectors_allocated(pdev)) {
+        msi_notify(pdev, irq->index);
+    } else {
+        /* msi_notify() asserts on it; log rather than drop silently */
+        qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': MSI vector %u "
+                      "dropped: the guest enabled only %u vector(s)\n",
+                      sclink_name(s), irq->index,
+                      msi_nr_vectors_allocated(pdev));
     }
 }
 
