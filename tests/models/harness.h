@@ -18,36 +18,11 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "model.h"
+#include "../common/sc-check.h"
 
 using namespace sc_core;
 using tlm::tlm_response_status;
 
-static int g_checks, g_failed;
-
-static inline bool check(bool ok, int line, const std::string &what)
-{
-    g_checks++;
-    if (!ok)
-        g_failed++;
-    std::printf("%s - line %d: %s\n", ok ? "ok" : "FAIL", line, what.c_str());
-    std::fflush(stdout);
-    return ok;
-}
-
-static inline std::string hex(uint64_t v)
-{
-    char b[24];
-    std::snprintf(b, sizeof(b), "0x%" PRIx64, v);
-    return b;
-}
-
-#define CHECK(cond) check((cond), __LINE__, #cond)
-#define CHECK_EQ(a, b)                                                        \
-    do {                                                                      \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                      \
-        check(a_ == b_, __LINE__,                                             \
-              std::string(#a " == " #b " (") + hex(a_) + " vs " + hex(b_) + ")"); \
-    } while (0)
 // An error text that names the instance (first) and contains `key`.
 static inline void check_err(const std::string &err, const char *inst,
                              const char *key, int line)
@@ -80,12 +55,6 @@ static inline bool check_status(tlm_response_status got, tlm_response_status wan
                      (got == want ? "" : std::string(", want ") + status_name(want)));
 }
 #define CHECK_STATUS(st, want) check_status((st), (want), __LINE__, #st)
-
-static inline int finish()
-{
-    std::printf("%d checks, %d failed\n", g_checks, g_failed);
-    return g_failed != 0 ? 1 : 0;
-}
 
 // A bus master: every access is one b_transport from the calling thread.
 struct Initiator : sc_module {

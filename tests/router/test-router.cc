@@ -14,34 +14,10 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "router.h"
+#include "../common/sc-check.h"
 
 using namespace sc_core;
 using tlm::tlm_generic_payload;
-
-static int g_checks, g_failed;
-
-static void check(bool ok, int line, const std::string &what)
-{
-    g_checks++;
-    if (!ok)
-        g_failed++;
-    std::printf("%s - line %d: %s\n", ok ? "ok" : "FAIL", line, what.c_str());
-}
-
-static std::string hex(uint64_t v)
-{
-    char b[24];
-    std::snprintf(b, sizeof(b), "0x%" PRIx64, v);
-    return b;
-}
-
-#define CHECK(cond) check((cond), __LINE__, #cond)
-#define CHECK_EQ(a, b)                                                        \
-    do {                                                                      \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                      \
-        check(a_ == b_, __LINE__,                                             \
-              std::string(#a " == " #b " (") + hex(a_) + " vs " + hex(b_) + ")"); \
-    } while (0)
 
 // An extension the router knows nothing about.
 struct TagExt : tlm::tlm_extension<TagExt> {
@@ -783,6 +759,5 @@ int sc_main(int argc, char **argv)
 
     sc_start();
     CHECK(top.finished);
-    std::printf("%d checks, %d failed\n", g_checks, g_failed);
-    return g_failed != 0 ? 1 : 0;
+    return finish();
 }
