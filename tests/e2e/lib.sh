@@ -152,14 +152,15 @@ show_failure() {
     tail -n 30 "$1"
 }
 
-# check_timer_trace NAME: in gateway NAME's trace, the guest's periodic
-# timer (period 5 ms, 4 interrupts, guest/sclink-guest-test.c) shows as 4
-# INTx rises a whole number of periods apart in SystemC time (one period
-# unless the link is slow): the gateway sent them at the times the model
-# set, whatever QEMU's pace.
+# check_timer_trace NAME [PATTERN WHAT]: in gateway NAME's trace, the
+# guest's periodic timer (period 5 ms, 4 interrupts) shows as 4 trace lines
+# matching PATTERN (an awk regex; default the INTx rise, WHAT "INTx rises")
+# a whole number of periods apart in SystemC time (one period unless the
+# link is slow): the gateway sent them at the times the model set,
+# whatever QEMU's pace.
 check_timer_trace() {
-    awk -v period=5000000000 '
-        / irq intx 0 level=1$/ {
+    awk -v period=5000000000 -v pat="${2:- irq intx 0 level=1\$}" '
+        $0 ~ pat {
             t = substr($1, 3) + 0
             d = t - last
             run = (last != "" && d > 0 && d % period == 0) ? run + 1 : 1
@@ -167,5 +168,5 @@ check_timer_trace() {
             last = t
         }
         END { exit !(best >= 4) }' "$tmp/$1.trace" ||
-        fail "$1: no 4 INTx rises whole periods (5 ms) apart in the gateway trace"
+        fail "$1: no 4 ${3:-INTx rises} whole periods (5 ms) apart in the gateway trace"
 }
