@@ -208,6 +208,7 @@ bench_sync() {
                     continue
                 fi
             fi
+            # shellcheck disable=SC2046 # best prints two numbers
             set -- $(best "$tmp/cpu.log" cpu)
             record cpu "$mode-$q" "$(awk -v a="$1" -v n="$ITERS" 'BEGIN { printf "%.0f", a * n }')"
             record cpu "guest-$mode-$q" "$(awk -v a="$2" -v n="$ITERS" 'BEGIN { printf "%.0f", a * n }')"

@@ -13,7 +13,7 @@
 BUSY="console=ttyS0 quiet panic=-1 sclink.prog=bench sclink.args=cpu,1,200000000000"
 
 for case in unix tcp icount soak; do
-    addr=unix:$tmp/gw-$case.sock icount= append=$BUSY started="BENCH-BEGIN cpu"
+    addr=unix:$tmp/gw-$case.sock icount='' append=$BUSY started="BENCH-BEGIN cpu"
     [ $case = tcp ] && addr=tcp:127.0.0.1:0
     [ $case = icount ] && icount="-icount shift=0,sleep=off"
     if [ $case = soak ]; then
