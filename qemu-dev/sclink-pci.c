@@ -42,32 +42,7 @@
 #include "chardev/char-socket.h"
 #include <glib-unix.h>
 #include <poll.h>               /* POLLRDHUP */
-#ifndef QEMU_VERSION_MAJOR
-#error "QEMU_VERSION_MAJOR (config-host.h, via qemu/osdep.h) is not defined"
-#endif
-#if QEMU_VERSION_MAJOR >= 10
-#include "system/cpus.h"
-#include "system/cpu-timers.h"
-#include "system/runstate.h"
-#include "system/system.h"
-#else
-#include "sysemu/cpus.h"
-#include "sysemu/cpu-timers.h"
-#include "sysemu/runstate.h"
-#include "sysemu/sysemu.h"
-#endif
 #include "sclink-pci.h"
-
-/*
- * QEMU 10.0 renamed the sysemu/ headers to system/, made property arrays
- * const and dropped DEFINE_PROP_END_OF_LIST (doc/qemu-device.md lists the
- * differences between the versions this file is built against).
- */
-#if QEMU_VERSION_MAJOR >= 10
-#define SCLINK_PROPS_CONST const
-#else
-#define SCLINK_PROPS_CONST
-#endif
 
 #define SCLINK_CAPS_OFFERED (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES | \
                              SCLINK__V1__CAPABILITY__CAP_DMA | \
@@ -101,13 +76,13 @@ static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
 static bool sclink_take_farewell(SclinkPCIState *s);
 
 /*
- * Writes @len bytes, giving up after `timeout` ms without progress, and
- * returns NULL or why it failed.  qemu_chr_fe_write_all() would retry
- * EAGAIN forever with the BQL held, so a stopped gateway that no longer
- * reads would hang QEMU whatever `timeout` says.
+ * Writes @len bytes, giving up after `timeout` ms without progress.
+ * Returns 0, -ETIMEDOUT when the gateway read nothing for that long, or
+ * the write's -errno.  qemu_chr_fe_write_all() would retry EAGAIN forever
+ * with the BQL held, so a stopped gateway that no longer reads would hang
+ * QEMU whatever `timeout` says.
  */
-static const char *sclink_write(SclinkPCIState *s, const uint8_t *buf,
-                                size_t len)
+static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
 {
     int64_t deadline = 0;
     size_t done = 0;
@@ -121,23 +96,43 @@ static const char *sclink_write(SclinkPCIState *s, const uint8_t *buf,
             continue;
         }
         if (r == 0 || errno != EAGAIN) {
-            return "write error";
+            return r == 0 || !errno ? -EIO : -errno;
         }
         if (!deadline) {
             deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
         } else if (s->timeout_ms && g_get_monotonic_time() >= deadline) {
-            return "the gateway read nothing within the timeout";
+            return -ETIMEDOUT;
         }
         g_usleep(100);
     }
-    return NULL;
+    return 0;
+}
+
+/*
+ * A write of @m failed with @err: fail the link saying what that means.
+ * A gateway that dies is seen either here or by the chardev's hang-up,
+ * whichever comes first, and both report it in the same words.  On a
+ * stream socket a write fails only when the peer has gone (EPIPE,
+ * ECONNRESET) or the chardev has already dropped the connection (EIO);
+ * QEMU's socket chardev reports all of them as EINVAL (io_channel_send_full
+ * in chardev/char-io.c), so errno adds nothing there.
+ */
+static void sclink_fail_write(SclinkPCIState *s, const sclink_msg *m, int err)
+{
+    if (err == -ETIMEDOUT) {
+        sclink_fail(s, "the gateway read nothing within %u ms (sending %s)",
+                    s->timeout_ms, sclink_msg_name(m));
+        return;
+    }
+    sclink_fail(s, "gateway closed the link without Bye (sending %s: %s)",
+                sclink_msg_name(m),
+                err == -EINVAL ? "the write failed" : g_strerror(-err));
 }
 
 /* Encodes and writes one message; false if the link cannot take it. */
 static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
 {
     sclink_buf b;
-    const char *why;
     int r;
 
     if (!sclink_link_up(s)) {
@@ -151,20 +146,23 @@ static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
         sclink_buf_free(&b);
         return false;
     }
-    why = sclink_write(s, b.base, b.len);
+    r = sclink_write(s, b.base, b.len);
     sclink_buf_free(&b);
-    if (why && s->state == SCLINK_LINK_RUNNING && sclink_take_farewell(s)) {
+    if (!r) {
+        return true;
+    }
+    if (s->state == SCLINK_LINK_RUNNING && sclink_take_farewell(s)) {
         /* The gateway left with a Bye or an Error, which says it all. */
         return false;
     }
-    if (why && m->msg_case != SCLINK__V1__ENVELOPE__MSG_ERROR) {
+    if (m->msg_case != SCLINK__V1__ENVELOPE__MSG_ERROR) {
         /*
          * A frame may be half written: nothing more can go on the link.
          * (After an Error the caller fails the link with the real reason.)
          */
-        sclink_fail(s, "cannot send %s: %s", sclink_msg_name(m), why);
+        sclink_fail_write(s, m, r);
     }
-    return !why;
+    return false;
 }
 
 static void sclink_send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
@@ -1669,20 +1667,12 @@ static ResettablePhases sclink_pci_parent_phases;
  * unchanged: re-assert the last level it sent.  Runs in the exit phase,
  * after the bus's hold phase has reset the function.
  */
-#if QEMU_VERSION_MAJOR >= 10
-static void sclink_pci_reset_exit(Object *obj, ResetType type)
-#else
-static void sclink_pci_reset_exit(Object *obj)
-#endif
+static void sclink_pci_reset_exit(Object *obj SCLINK_RESET_PARAM)
 {
     SclinkPCIState *s = SCLINK_PCI(obj);
 
     if (sclink_pci_parent_phases.exit) {
-#if QEMU_VERSION_MAJOR >= 10
-        sclink_pci_parent_phases.exit(obj, type);
-#else
-        sclink_pci_parent_phases.exit(obj);
-#endif
+        sclink_pci_parent_phases.exit(obj SCLINK_RESET_ARG);
     }
     if (s->state != SCLINK_LINK_RUNNING) {
         return;
@@ -1737,12 +1727,10 @@ static SCLINK_PROPS_CONST Property sclink_pci_properties[] = {
     DEFINE_PROP_SIZE("bar3-size", SclinkPCIState, pin_bar_size[3], 0),
     DEFINE_PROP_SIZE("bar4-size", SclinkPCIState, pin_bar_size[4], 0),
     DEFINE_PROP_SIZE("bar5-size", SclinkPCIState, pin_bar_size[5], 0),
-#if QEMU_VERSION_MAJOR < 10
-    DEFINE_PROP_END_OF_LIST(),
-#endif
+    SCLINK_PROPS_END
 };
 
-static void sclink_pci_class_init(ObjectClass *klass, void *data)
+static void sclink_pci_class_init(ObjectClass *klass, SclinkClassData *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
