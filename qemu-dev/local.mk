@@ -7,6 +7,7 @@ EXTRA_DIST += \
 	scripts/build-qemu \
 	qemu-dev/sclink-pci.c \
 	qemu-dev/sclink-pci.h \
+	qemu-dev/sclink-compat.h \
 	qemu-dev/graft.sh \
 	qemu-dev/meson.build.in \
 	qemu-dev/Kconfig.in
@@ -52,3 +53,16 @@ tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
 tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \
 	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT)
+
+# make check-qemu-versions: the end-to-end suite against every supported
+# QEMU (Debian's 7.2, 10.0 and 10.2), each built from source on first use
+# and cached.  make check-qemu-newest: against the newest QEMU source the
+# archive serves; run it weekly, so that the next API change in QEMU is
+# found by us and not by users (doc/qemu-device.md).
+check-qemu-versions: all
+	$(top_srcdir)/scripts/check-qemu-versions $(MAKE) $(SCLINK_E2E_TESTS)
+check-qemu-newest: all
+	$(top_srcdir)/scripts/check-qemu-versions --newest $(MAKE) $(SCLINK_E2E_TESTS)
+
+.PHONY: check-qemu-versions check-qemu-newest
+EXTRA_DIST += scripts/check-qemu-versions

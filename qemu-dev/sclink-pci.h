@@ -17,6 +17,7 @@
 #include "qemu/timer.h"
 #include "qemu/notify.h"
 #include "sclink.h"
+#include "sclink-compat.h"
 
 #define TYPE_SCLINK_PCI "sclink-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(SclinkPCIState, SCLINK_PCI)
@@ -48,7 +49,7 @@ struct SclinkPCIState {
     /*< public >*/
 
     /* Properties */
-    CharBackend chr;
+    CharFrontend chr;
     uint32_t timeout_ms;        /* answers from the gateway; 0 = forever */
     char *on_failure;           /* "stop" (default) or "exit" */
     uint64_t quantum_ns;        /* proposal sent in Hello; 0 = no wish */

@@ -1,0 +1,81 @@
+/*
+ * sclink-compat.h: what differs between the QEMU versions sclink-pci is
+ * built against (Debian's 7.2, 10.0 and 10.2), in one place, so that the
+ * device itself reads as current QEMU code.  doc/qemu-device.md, "API
+ * differences", lists each difference and the version that made it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_MISC_SCLINK_COMPAT_H
+#define HW_MISC_SCLINK_COMPAT_H
+
+/* From config-host.h, which qemu/osdep.h includes first. */
+#if !defined(QEMU_VERSION_MAJOR) || !defined(QEMU_VERSION_MINOR)
+#error "QEMU_VERSION_MAJOR/MINOR (config-host.h, via qemu/osdep.h) not defined"
+#endif
+
+#define SCLINK_QEMU_AT_LEAST(major, minor)                                  \
+    (QEMU_VERSION_MAJOR > (major) ||                                        \
+     (QEMU_VERSION_MAJOR == (major) && QEMU_VERSION_MINOR >= (minor)))
+
+/* 10.0: include/sysemu/ became include/system/, sysemu.h system.h. */
+#if SCLINK_QEMU_AT_LEAST(10, 0)
+#include "system/cpus.h"
+#include "system/cpu-timers.h"
+#include "system/runstate.h"
+#include "system/system.h"
+#else
+#include "sysemu/cpus.h"
+#include "sysemu/cpu-timers.h"
+#include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
+#endif
+
+/*
+ * icount_enabled() and icount_to_ns() moved out of cpu-timers.h into
+ * exec/icount.h; without it 10.2 compiles the calls as implicit functions
+ * and fails to link.
+ */
+#if __has_include("exec/icount.h")
+#include "exec/icount.h"
+#endif
+
+/* 10.2: the frontend's handle on a chardev, CharBackend, became CharFrontend. */
+#include "chardev/char-fe.h"
+#if !SCLINK_QEMU_AT_LEAST(10, 2)
+typedef CharBackend CharFrontend;
+#endif
+
+/*
+ * 10.0: property arrays are const and device_class_set_props() takes
+ * their size; DEFINE_PROP_END_OF_LIST() is gone (and fails the build).
+ */
+#if SCLINK_QEMU_AT_LEAST(10, 0)
+#define SCLINK_PROPS_CONST const
+#define SCLINK_PROPS_END
+#else
+#define SCLINK_PROPS_CONST
+#define SCLINK_PROPS_END DEFINE_PROP_END_OF_LIST(),
+#endif
+
+/* 10.1: class_init() takes const data. */
+#if SCLINK_QEMU_AT_LEAST(10, 1)
+typedef const void SclinkClassData;
+#else
+typedef void SclinkClassData;
+#endif
+
+/*
+ * 9.0: the Resettable hold and exit phases take the ResetType.  Used as
+ * `f(Object *obj SCLINK_RESET_PARAM)` and `parent(obj SCLINK_RESET_ARG)`.
+ */
+#if SCLINK_QEMU_AT_LEAST(9, 0)
+#define SCLINK_RESET_PARAM , ResetType type
+#define SCLINK_RESET_ARG , type
+#else
+#define SCLINK_RESET_PARAM
+#define SCLINK_RESET_ARG
+#endif
+
+#endif /* HW_MISC_SCLINK_COMPAT_H */
