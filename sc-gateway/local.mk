@@ -61,8 +61,8 @@ TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
 	tests/gateway/platform.yaml.in $(filter %.sh,$(GATEWAY_TESTS))
 # The scripts need both programs built first.
-tests/gateway/models-unix.log tests/gateway/models-tcp.log \
-tests/gateway/timer-msi.log tests/gateway/timer-msix.log \
-tests/gateway/timer-intx.log tests/gateway/dma-split.log tests/gateway/lookahead.log \
+tests/gateway/models-unix.sh.log tests/gateway/models-tcp.sh.log \
+tests/gateway/timer-msi.sh.log tests/gateway/timer-msix.sh.log \
+tests/gateway/timer-intx.sh.log tests/gateway/dma-split.sh.log tests/gateway/lookahead.sh.log \
 tests/gateway/test-faults.log: \
 	sc-gateway/sclink-gateway tools/sclink-client
