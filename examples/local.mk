@@ -21,6 +21,3 @@ EXAMPLE_TESTS = tests/gateway/example-library.sh tests/gateway/example-plugin.sh
 	tests/gateway/install.sh
 TESTS += $(EXAMPLE_TESTS)
 EXTRA_DIST += $(EXAMPLE_TESTS)
-tests/gateway/example-library.sh.log: examples/custom-main/custom-main tools/sclink-client
-tests/gateway/example-plugin.sh.log: examples/plugin/libsclink-counter.la \
-	sc-gateway/sclink-gateway tools/sclink-client
