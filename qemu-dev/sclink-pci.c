@@ -111,7 +111,8 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
 /*
  * A write of @m failed with @err: fail the link saying what that means.
  * A gateway that dies is seen either here or by the chardev's hang-up,
- * whichever comes first, and both report it in the same words.  On a
+ * whichever comes first, and both report it in the same words; one that
+ * stalls, here or in a wait (sclink_wait), likewise.  On a
  * stream socket a write fails only when the peer has gone (EPIPE,
  * ECONNRESET) or the chardev has already dropped the connection (EIO);
  * QEMU's socket chardev reports all of them as EINVAL (io_channel_send_full
@@ -120,7 +121,8 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
 static void sclink_fail_write(SclinkPCIState *s, const sclink_msg *m, int err)
 {
     if (err == -ETIMEDOUT) {
-        sclink_fail(s, "the gateway read nothing within %u ms (sending %s)",
+        sclink_fail(s, "gateway unresponsive for %u ms (it read nothing "
+                    "while QEMU was sending %s)",
                     s->timeout_ms, sclink_msg_name(m));
         return;
     }
@@ -849,8 +851,8 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
         if (expired || (deadline && g_get_monotonic_time() >= deadline)) {
             sclink_send_error(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT,
                               "QEMU timed out waiting");
-            sclink_fail(s, "no %s from the gateway within %u ms",
-                        what, s->timeout_ms);
+            sclink_fail(s, "gateway unresponsive for %u ms (no %s)",
+                        s->timeout_ms, what);
             break;
         }
         if (!moved) {

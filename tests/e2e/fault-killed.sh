@@ -15,10 +15,11 @@ for how in KILL STOP; do
     rc=$?
     took=$(($(date +%s) - start))
     [ "$how" = STOP ] && kill -CONT "$gw_pid" 2>/dev/null
+    struck || { show_failure "$tmp/qemu-$how.log"; fail "SIG$how: never sent: the guest test did not start"; }
     [ "$rc" -eq 1 ] || { show_failure "$tmp/qemu-$how.log"; fail "SIG$how: QEMU exited with $rc, want 1"; }
     case $how in
     KILL) want="closed the link without Bye" ;;
-    STOP) want="within 3000 ms" ;;
+    STOP) want="gateway unresponsive for 3000 ms" ;;
     esac
     grep -q "$want" "$tmp/qemu-$how.log" || { show_failure "$tmp/qemu-$how.log"; fail "SIG$how: no '$want' report"; }
     grep -q "exiting (on-failure=exit)" "$tmp/qemu-$how.log" || fail "SIG$how: no on-failure line"

@@ -27,6 +27,7 @@ for case in unix tcp icount soak; do
     run_qemu "$log" $icount -append "$append" -chardev "$(chardev_for "$gw_addr" sc0)" \
         -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000
     rc=$?
+    struck || { show_failure "$log"; fail "$case: SIGTERM never sent: '$started' did not show"; }
     grep -q "BENCH-END\|^SCLINK-GUEST: PASS" "$log" &&
         fail "$case: the guest finished: the gateway was never stopped while it ran"
     grep -q "gateway said Bye (done: gateway stopping); shutting down" "$log" ||

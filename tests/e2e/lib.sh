@@ -72,7 +72,7 @@ start_gateway() {
         --listen "$addr" "$@" "$PLATFORM") >"$tmp/$name.log" 2>&1 &
     gw_pid=$!
     pids="$pids $gw_pid"
-    wait_listening "$tmp/$name.log" ||
+    wait_listening "$tmp/$name.log" "$gw_pid" ||
         fail "gateway did not listen on $addr (log: $(tail -n 5 "$tmp/$name.log"))"
     gw_addr=$(sed -n 's/^sclink-gateway: listening on \([^ ]*\).*/\1/p' "$tmp/$name.log")
     case $gw_addr in
@@ -80,11 +80,13 @@ start_gateway() {
     esac
 }
 
-# wait_listening LOG: waits (10 s at most) for a "listening on" line in LOG
-# (the gateway's, or a helper's that prints "listening" or "port N").
+# wait_listening LOG [PID]: waits (30 s at most: a loaded machine starts
+# SystemC slowly) for a "listening on" line in LOG (the gateway's, or a
+# helper's that prints "listening" or "port N"); fails at once if PID dies.
 wait_listening() {
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         grep -qE "listening|^port [0-9]+" "$1" 2>/dev/null && return 0
+        [ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || return 1
         sleep 0.1
     done
     return 1
@@ -125,19 +127,28 @@ run_qemu() {
 }
 
 # signal_when LOG PATTERN SIG PID [STAMP]: in the background, once PATTERN
-# shows in LOG (60 s at most) and one more second has passed, writes the
-# time in ns to STAMP if given and sends SIG to PID.
+# shows in LOG and one more second has passed, writes the time in ns to
+# STAMP (default $tmp/struck-SIG-PID, kept in $sig_stamp) and sends SIG to
+# PID.  If PATTERN never shows (E2E_TIMEOUT), no signal is sent: `struck`
+# then fails, so a test whose strike never happened cannot pass.
 signal_when() {
+    sig_stamp=${5:-$tmp/struck-$3-$4}
     (
-        for _ in $(seq 600); do
+        for _ in $(seq $((E2E_TIMEOUT * 10))); do
             grep -q "$2" "$1" 2>/dev/null && break
             sleep 0.1
         done
+        grep -q "$2" "$1" 2>/dev/null || exit 0
         sleep 1
-        [ -z "${5:-}" ] || date +%s%N >"$5"
+        date +%s%N >"$sig_stamp"
         kill -"$3" "$4"
     ) &
     pids="$pids $!"
+}
+
+# struck: the last signal_when sent its signal.
+struck() {
+    [ -f "$sig_stamp" ]
 }
 
 # guest_passed LOG: the guest test printed its PASS verdict.

@@ -66,18 +66,29 @@ write 0 0x30008 4 0x0
 write 0 0x30014 4 0x110
 wait-irq msix 2
 expect-read 0 0x30018 4 6
-# idle while the test asks for statistics with SIGUSR1
-sleep 1500
-bye
 CMDS
-client -f "$tmp/models.cmd" &
+# The client reads its commands from a FIFO: once the script is done, the
+# link idles while the test asks for statistics with SIGUSR1, and only once
+# they are printed does the client get its bye.
+mkfifo "$tmp/cmds"
+client -f - <"$tmp/cmds" &
 client_pid=$!
-for _ in $(seq 50); do
-    grep -q "link up" "$tmp/gw.err" 2>/dev/null && break
-    sleep 0.1
-done
-sleep 0.8 # the script's accesses take a fraction of that; then it idles
+exec 3>"$tmp/cmds"
+cat "$tmp/models.cmd" >&3
+# wait_for FILE PATTERN WHAT: 30 s at most, failing early if the client died.
+wait_for() {
+    for _ in $(seq 300); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        kill -0 "$client_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q -- "$2" "$1" 2>/dev/null || fail "$3 (client output: $(tail -n 3 "$tmp/client.out"))"
+}
+wait_for "$tmp/client.out" "^read bar=0 off=0x30018 len=4 -> ok data=0x0*6\$" "the script did not finish"
 kill -USR1 "$gw_pid"
+wait_for "$tmp/gw.err" "statistics for link" "SIGUSR1 printed no statistics"
+echo bye >&3
+exec 3>&-
 wait "$client_pid" || fail "client script failed"
 ok "client script passed"
 expect_line "$tmp/client.out" "dma write addr=0x2000 len=16"
