@@ -992,10 +992,11 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
         r.data.data = data;
         r.data.len = len;
     }
-    if (gp.get_byte_enable_ptr() && gp.get_byte_enable_length()) {
+    if (gp.get_byte_enable_ptr()) {
         r.has_byte_enable = 1;
         r.byte_enable.data = gp.get_byte_enable_ptr();
-        /* Pieces start at a multiple of the pattern (dma_forward checks). */
+        /* dma_forward checked: the pattern has a byte at least, and pieces
+         * start at a multiple of it. */
         r.byte_enable.len = std::min(gp.get_byte_enable_length(), len);
     }
     if (gp.get_streaming_width() && gp.get_streaming_width() < len) {
@@ -1052,11 +1053,14 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
  * A bus master's access to guest memory.  Accesses longer than a frame
  * can carry are split in address order (doc/protocol.md 5.6), unless
  * streaming or a byte-enable pattern makes the pieces differ from the whole.
+ * What a model asks is checked whole, before any piece is sent.
  */
 bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
 {
+    const uint64_t addr = gp.get_address();
     const unsigned total = gp.get_data_length();
     const unsigned chunk = max_frame_ - 128;
+    const unsigned be_len = gp.get_byte_enable_length();
     tlm::tlm_response_status st = tlm::TLM_OK_RESPONSE;
 
     if (state_ != State::running || !link_open_ || peer_leaving_ ||
@@ -1069,15 +1073,30 @@ bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
         gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
         return false;
     }
+    /* TLM-2.0: a byte-enable pointer comes with a pattern of at least one
+     * byte.  Without one there is no pattern to send, nor to split by. */
+    if (gp.get_byte_enable_ptr() && be_len == 0) {
+        gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        return false;
+    }
     if (total == 0 ||
         (total > chunk && ((gp.get_streaming_width() && gp.get_streaming_width() < total) ||
-                           (gp.get_byte_enable_ptr() && chunk % gp.get_byte_enable_length())))) {
+                           (gp.get_byte_enable_ptr() && chunk % be_len)))) {
         gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
         return false;
     }
-    for (unsigned off = 0; off < total && st == tlm::TLM_OK_RESPONSE; off += chunk) {
-        unsigned len = total - off < chunk ? total - off : chunk;
-        st = dma_chunk(gp, gp.get_address() + off, gp.get_data_ptr() + off, len, debug);
+    /* No Request may wrap past 2^64 - 1 (doc/protocol.md 12.5, R9); split,
+     * the later pieces would instead go to address 0 and up. */
+    if (total - 1 > UINT64_MAX - addr) {
+        gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return false;
+    }
+    /* Stepped by the piece sent, in 64 bits: a 32-bit off += chunk wrapped
+     * for a transfer within one chunk of 4 GiB, and started over at 0. */
+    for (uint64_t off = 0; off < total && st == tlm::TLM_OK_RESPONSE;) {
+        const unsigned len = (unsigned)std::min<uint64_t>(chunk, total - off);
+        st = dma_chunk(gp, addr + off, gp.get_data_ptr() + off, len, debug);
+        off += len;
     }
     gp.set_response_status(st);
     return st == tlm::TLM_OK_RESPONSE;

@@ -48,6 +48,15 @@ tests_gateway_test_faults_SOURCES = tests/gateway/test-faults.c
 tests_gateway_test_faults_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
 tests_gateway_test_faults_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
+# A plugin whose model issues the DMA transactions no built-in model does,
+# for dma-refused.sh and dma-4gib.sh.  A module, not installed: -rpath makes the .so.
+check_LTLIBRARIES += tests/gateway/libsclink-dma-probe.la
+tests_gateway_libsclink_dma_probe_la_SOURCES = tests/gateway/dma-probe.cc
+tests_gateway_libsclink_dma_probe_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	$(SYSTEMC_CFLAGS)
+tests_gateway_libsclink_dma_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+tests_gateway_libsclink_dma_probe_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)
+
 GATEWAY_TESTS = \
 	tests/gateway/models-unix.sh \
 	tests/gateway/models-tcp.sh \
@@ -55,6 +64,8 @@ GATEWAY_TESTS = \
 	tests/gateway/timer-msix.sh \
 	tests/gateway/timer-intx.sh \
 	tests/gateway/dma-split.sh \
+	tests/gateway/dma-refused.sh \
+	tests/gateway/dma-4gib.sh \
 	tests/gateway/lookahead.sh \
 	tests/gateway/test-faults
 TESTS += $(GATEWAY_TESTS)

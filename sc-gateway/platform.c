@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,11 @@ static int check(struct sclink_platform *pf, char *err, size_t errlen)
             return failf(err, errlen, path, 0,
                          "bars[%u].size: %#llx must be a power of two, at least 16%s", i,
                          (unsigned long long)b->size, b->is64 ? "" : " and at most 2 GiB");
+        /* Else an access near the BAR's end would wrap to router address 0. */
+        if (b->size - 1 > UINT64_MAX - b->base)
+            return failf(err, errlen, path, 0,
+                         "bars[%u].base: %#llx + size %#llx wraps past 2^64", i,
+                         (unsigned long long)b->base, (unsigned long long)b->size);
         if (used & slots)
             return failf(err, errlen, path, 0, "bars[%u].index: slot %u is already taken", i,
                          b->index);

@@ -71,15 +71,30 @@ void Dma::run()
     }
 }
 
+// A job names ranges the guest chose: each buffer range must lie inside
+// the buffer, and no guest range may wrap past 2^64 - 1 to address 0.
+bool Dma::job_ok(const Job &job) const
+{
+    switch (job.dir) {
+    case DIR_TO_LOCAL:
+        return !range_wraps(job.src, job.len) &&
+               range_fits(job.dst, job.len, buf_.size());
+    case DIR_FROM_LOCAL:
+        return range_fits(job.src, job.len, buf_.size()) &&
+               !range_wraps(job.dst, job.len);
+    case DIR_GUEST:
+        return !range_wraps(job.src, job.len) && !range_wraps(job.dst, job.len);
+    }
+    return false;
+}
+
 // Copies job.len bytes chunk by chunk through bounce_, so a transfer
 // abandoned by reset() never writes into the (reset) local buffer.  False
-// on a bad job or a bus error; XFERRED counts the chunks that completed.
+// on a bad job (refused before any access) or a bus error; XFERRED counts
+// the chunks that completed.
 bool Dma::transfer(const Job &job, uint64_t gen)
 {
-    uint64_t local_end = job.dir == DIR_TO_LOCAL     ? job.dst + job.len
-                         : job.dir == DIR_FROM_LOCAL ? job.src + job.len
-                                                     : 0;
-    if (job.dir > DIR_GUEST || local_end > buf_.size())
+    if (!job_ok(job))
         return false;
 
     for (uint32_t off = 0; off < job.len;) {

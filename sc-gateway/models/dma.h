@@ -73,6 +73,7 @@ private:
     unsigned window_debug(tlm::tlm_generic_payload &tx) override;
 
     void run();
+    bool job_ok(const Job &job) const;
     bool transfer(const Job &job, uint64_t gen);
     bool bus_access(tlm::tlm_command cmd, uint64_t addr, unsigned len);
 

@@ -1,6 +1,7 @@
 // "memory": RAM or ROM backed by host memory (see memory.h, doc/models.md).
 #include "memory.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -24,14 +25,18 @@ Memory::Memory(sc_module_name name, const ModelConfig &cfg,
     socket_.register_b_transport(this, &Memory::b_transport);
     socket_.register_transport_dbg(this, &Memory::transport_dbg);
     socket_.register_get_direct_mem_ptr(this, &Memory::get_dmi);
-    std::memcpy(mem_.get(), image_.data(), image_.size());
+    // std::copy as in reset(); the rest is calloc's zeros, left untouched
+    // so that it costs nothing.
+    std::copy(image_.begin(), image_.end(), mem_.get());
 }
 
 // Power-on contents: the file's bytes, zero after them.  The storage is
 // rewritten in place, so DMI pointers already handed out stay valid.
 void Memory::reset()
 {
-    std::memcpy(mem_.get(), image_.data(), image_.size());
+    // std::copy, not memcpy: with no file, image_.data() may be null,
+    // and memcpy from null is undefined even for 0 bytes.
+    std::copy(image_.begin(), image_.end(), mem_.get());
     std::memset(mem_.get() + image_.size(), 0, size_ - image_.size());
 }
 

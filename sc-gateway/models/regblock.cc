@@ -80,7 +80,7 @@ tlm_response_status RegBlock::reg_access(tlm_generic_payload &tx,
         return tlm::TLM_BURST_ERROR_RESPONSE;
     bool ok_size = (len == 4 && off % 4 == 0) ||
                    (len == 8 && off % 8 == 0 && is_reg64(off));
-    if (!ok_size || off >= span_ || len > span_ - off)
+    if (!ok_size || !range_fits(off, len, span_))
         return tlm::TLM_ADDRESS_ERROR_RESPONSE;
 
     for (unsigned i = 0; i < len; i += 4) {

@@ -72,7 +72,7 @@ void mem_access(tlm::tlm_generic_payload &tx, unsigned char *mem,
         tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
         return;
     }
-    if (len == 0 || addr >= size || len > size - addr) {
+    if (len == 0 || !range_fits(addr, len, size)) {
         tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
@@ -100,9 +100,10 @@ unsigned mem_debug(tlm::tlm_generic_payload &tx, unsigned char *mem,
                    uint64_t size)
 {
     uint64_t addr = tx.get_address();
-    if (addr >= size)
-        return 0;
     uint64_t n = tx.get_data_length();
+    // Nothing to copy: the data pointer of an empty access may be null.
+    if (addr >= size || n == 0)
+        return 0;
     if (n > size - addr)
         n = size - addr;
     if (tx.is_read())

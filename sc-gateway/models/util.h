@@ -27,6 +27,20 @@ uint64_t to_ns(const sc_core::sc_time &t);
 bool from_ns(uint64_t ns, sc_core::sc_time &out);
 
 /*
+ * [off, off + len) lies inside [0, size).  off + len is never computed:
+ * off and len come from guests and peers and may sum past 2^64.
+ */
+inline bool range_fits(uint64_t off, uint64_t len, uint64_t size)
+{
+    return len <= size && off <= size - len;
+}
+/* len bytes from addr run past 2^64 - 1, back to address 0. */
+inline bool range_wraps(uint64_t addr, uint64_t len)
+{
+    return len != 0 && len - 1 > UINT64_MAX - addr;
+}
+
+/*
  * A b_transport on `size` bytes of memory at `mem`: byte enables are
  * honoured, TLM_IGNORE_COMMAND is refused (COMMAND_ERROR), so is a write
  * when !writable; streaming width != length is a BURST_ERROR and an access

@@ -57,6 +57,21 @@ start_gateway() {
     return 0
 }
 
+# start_probe_gateway: start_gateway on the test platform plus a "probe"
+# at 0x40000 (tests/gateway/dma-probe.cc, loaded as a plugin), tracing to
+# $tmp/trace.txt.
+start_probe_gateway() {
+    make_platform "unix:$tmp/gw.sock"
+    cat >> "$tmp/platform.yaml" <<'YAML'
+  - name: probe
+    type: dma-probe
+    base: 0x40000
+    size: 0x100
+YAML
+    start_gateway --plugin "$top_builddir/tests/gateway/.libs/libsclink-dma-probe.so" \
+        --trace "$tmp/trace.txt"
+}
+
 # wait_gateway: waits for the gateway to exit, sets gw_status.
 wait_gateway() {
     for _ in $(seq 100); do
@@ -75,7 +90,8 @@ client() {
     opts=
     while [ $# -gt 0 ]; do
         case "$1" in
-        -f | --quantum | --timeout | --mem | --max-frame | --connect-timeout) opts="$opts $1 $2"; shift 2 ;;
+        -f | --quantum | --timeout | --mem | --mem-base | --max-frame | --connect-timeout)
+            opts="$opts $1 $2"; shift 2 ;;
         -*) opts="$opts $1"; shift ;;
         *) break ;;
         esac

@@ -140,6 +140,8 @@ START_TEST(test_semantic_errors)
     expect_error(replace("size: 0x100000", "size: 0x3000"), "bars[0].size");
     expect_error(replace("index: 2", "index: 0"), "slot 0 is already taken");
     expect_error(replace("index: 2", "index: 5"), "bars[1].index");
+    expect_error(replace("base: 0x200000", "base: 0xfffffffffffff800"),
+                 "bars[1].base: 0xfffffffffffff800 + size 0x1000 wraps");
     expect_error(replace("name: uart", "name: ram"), ":22: devices[1].name: 'ram' is already used");
     expect_error(replace("size: 0x100\n", "size: 0\n"), "devices[1].size");
     expect_error(replace("vectors: 4", "vectors: 4096"), "pci.vectors");

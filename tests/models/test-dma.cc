@@ -1,8 +1,8 @@
 // "dma": each direction copies the right bytes in `chunk`-sized bus
 // accesses and raises the completion interrupt; a bus error (the guest
-// memory answering ADDRESS_ERROR) and bad jobs set STATUS.ERROR and still
-// interrupt; START while busy, reset() mid-transfer, register and buffer
-// access rules, factory errors.
+// memory answering ADDRESS_ERROR) and bad jobs (also ranges that wrap past
+// 2^64) set STATUS.ERROR and still interrupt; START while busy, reset()
+// mid-transfer, register and buffer access rules, factory errors.
 #include "harness.h"
 
 #include <tlm_utils/simple_target_socket.h>
@@ -96,8 +96,12 @@ struct Top : sc_module {
                std::memcmp(b.data(), &guest.mem[guest_addr], len) == 0;
     }
 
+    void check_bad_job(int line, const char *what, uint64_t src, uint64_t dst,
+                       uint32_t len, uint32_t dir);
+
     void test_directions();
     void test_errors();
+    void test_ranges_that_wrap();
     void test_busy_and_irq_enable();
     void test_registers();
     void test_reset();
@@ -106,6 +110,7 @@ struct Top : sc_module {
     {
         test_directions();
         test_errors();
+        test_ranges_that_wrap();
         test_busy_and_irq_enable();
         test_registers();
         test_reset();
@@ -172,6 +177,66 @@ void Top::test_errors()
     start(0x0, 0x0, 4, 3 | D::CTRL_IRQ_EN); // no direction 3
     CHECK_EQ(complete(), D::STATUS_DONE | D::STATUS_ERROR);
     CHECK_EQ(guest.accesses, 0);
+}
+
+// A bad job ends DONE | ERROR with nothing moved: no bus access, XFERRED
+// 0, the buffer and the guest memory as they were.
+void Top::check_bad_job(int line, const char *what, uint64_t src, uint64_t dst,
+                        uint32_t len, uint32_t dir)
+{
+    std::vector<unsigned char> buf(0x1000), after(0x1000);
+    std::vector<unsigned char> mem = guest.mem;
+    unsigned accesses = guest.accesses;
+    cpu.rd(D::BUF, buf.data(), 0x1000);
+    start(src, dst, len, dir | D::CTRL_IRQ_EN);
+    uint32_t st = complete();
+    check(st == (D::STATUS_DONE | D::STATUS_ERROR), line,
+          std::string(what) + ": STATUS " + hex(st) + ", want DONE | ERROR");
+    check(cpu.rd32(D::XFERRED) == 0 && guest.accesses == accesses, line,
+          std::string(what) + ": no bus access, XFERRED 0");
+    cpu.rd(D::BUF, after.data(), 0x1000);
+    check(after == buf && guest.mem == mem, line,
+          std::string(what) + ": buffer and guest memory unchanged");
+}
+
+// A buffer range whose end wraps past 2^64 passed a check of off + len,
+// and the copy then ran before the buffer: heap bytes written from the
+// guest, heap bytes sent to the guest, or a crash for a large span.
+void Top::test_ranges_that_wrap()
+{
+    const uint64_t top = ~0ull; // 2^64 - 1
+    guest.fill(0x100, 0x100, 5);
+    for (unsigned i = 0; i < 0x1000; i += 4)
+        cpu.wr32(D::BUF + i, 0xb0f00000 + i);
+
+    check_bad_job(__LINE__, "buffer DST near 2^64, DST + LEN wraps to 0x10",
+                  0x100, top - 0xf, 0x20, D::DIR_TO_LOCAL);
+    check_bad_job(__LINE__, "buffer SRC near 2^64, SRC + LEN wraps to 0x10",
+                  top - 0xf, 0x2000, 0x20, D::DIR_FROM_LOCAL);
+    check_bad_job(__LINE__, "huge LEN, buffer DST + LEN wraps to 0x10",
+                  0x100, 0x10 - 0xffffffffull, 0xffffffff, D::DIR_TO_LOCAL);
+    check_bad_job(__LINE__, "huge LEN, buffer SRC + LEN wraps to 0x10",
+                  0x10 - 0xffffffffull, 0x2000, 0xffffffff, D::DIR_FROM_LOCAL);
+    check_bad_job(__LINE__, "huge LEN into the buffer", 0x100, 0x0, 0xffffffff,
+                  D::DIR_TO_LOCAL);
+    // Guest ranges: chunk by chunk the address would wrap to 0.
+    check_bad_job(__LINE__, "guest SRC near 2^64 wraps to 0", top - 0x3f, 0x0,
+                  0x80, D::DIR_TO_LOCAL);
+    check_bad_job(__LINE__, "guest DST near 2^64 wraps to 0", 0x0, top - 0x3f,
+                  0x80, D::DIR_FROM_LOCAL);
+    check_bad_job(__LINE__, "guest to guest, DST wraps to 0", 0x100, top,
+                  0x2, D::DIR_GUEST);
+
+    // The boundaries themselves are fine: a guest range ending at 2^64 - 1
+    // reaches the bus (which refuses it), a buffer range ending at its end
+    // is copied.
+    guest.accesses = 0;
+    start(top - 0x3f, 0x0, 0x40, D::DIR_TO_LOCAL | D::CTRL_IRQ_EN);
+    CHECK_EQ(complete(), D::STATUS_DONE | D::STATUS_ERROR);
+    CHECK_EQ(guest.accesses, 1);
+    start(0x100, 0x1000 - 0x40, 0x40, D::DIR_TO_LOCAL | D::CTRL_IRQ_EN);
+    CHECK_EQ(complete(), D::STATUS_DONE);
+    CHECK(buffer_is(0x1000 - 0x40, 0x100, 0x40));
 }
 
 void Top::test_busy_and_irq_enable()

@@ -1,5 +1,6 @@
 // "memory": contents from a file, byte enables, latencies, exact TLM error
-// statuses, debug transport, DMI, reset() and factory errors.
+// statuses, debug transport, DMI, reset() (also without a file) and factory
+// errors.
 #include "harness.h"
 
 #include "memory.h"
@@ -9,16 +10,19 @@ using sclink::ModelConfig;
 static const std::string kImage("\x11\x22\x33\x44\x55", 5);
 
 struct Top : sc_module {
-    Initiator cpu, cpu_rom;
-    sclink::Model *ram, *rom;
+    Initiator cpu, cpu_rom, cpu_blank;
+    sclink::Model *ram, *rom, *blank;
     bool finished = false;
 
     SC_HAS_PROCESS(Top);
-    Top(sc_module_name n, sclink::Model *ram_, sclink::Model *rom_)
-        : sc_module(n), cpu("cpu"), cpu_rom("cpu_rom"), ram(ram_), rom(rom_)
+    Top(sc_module_name n, sclink::Model *ram_, sclink::Model *rom_,
+        sclink::Model *blank_)
+        : sc_module(n), cpu("cpu"), cpu_rom("cpu_rom"), cpu_blank("cpu_blank"),
+          ram(ram_), rom(rom_), blank(blank_)
     {
         cpu.socket.bind(ram->target());
         cpu_rom.socket.bind(rom->target());
+        cpu_blank.socket.bind(blank->target());
         SC_THREAD(run);
     }
 
@@ -28,6 +32,7 @@ struct Top : sc_module {
     void test_debug();
     void test_dmi();
     void test_reset();
+    void test_reset_without_file();
 
     void run()
     {
@@ -37,6 +42,7 @@ struct Top : sc_module {
         test_debug();
         test_dmi();
         test_reset();
+        test_reset_without_file();
         finished = true;
     }
 };
@@ -145,6 +151,19 @@ void Top::test_reset()
     CHECK(before.get_dmi_ptr() == after.get_dmi_ptr());
 }
 
+// No file: an empty image, whose data() may be null; loading it copies
+// nothing (memcpy from null is undefined even for 0 bytes: UBSan said so).
+void Top::test_reset_without_file()
+{
+    unsigned char b[0x100], zero[0x100] = {0};
+    CHECK_STATUS(cpu_blank.rd(0, b, sizeof(b)), tlm::TLM_OK_RESPONSE);
+    CHECK(std::memcmp(b, zero, sizeof(b)) == 0);
+    cpu_blank.wr(0x80, "\x99", 1);
+    blank->reset();
+    CHECK_STATUS(cpu_blank.rd(0, b, sizeof(b)), tlm::TLM_OK_RESPONSE);
+    CHECK(std::memcmp(b, zero, sizeof(b)) == 0);
+}
+
 static void test_factory(const std::string &image)
 {
     check_refused("m0", "memory", 0, -1, {}, "size", __LINE__);
@@ -174,11 +193,12 @@ int sc_main(int argc, char **argv)
     ModelConfig oc = make_cfg("rom", "memory", 0x100);
     oc.params = {{"file", image}, {"readonly", "true"}};
     sclink::Model *ram = create(rc), *rom = create(oc);
+    sclink::Model *blank = create(make_cfg("blank", "memory", 0x100));
     std::remove(image.c_str()); // the models keep what they read
-    if (!CHECK(ram && rom))
+    if (!CHECK(ram && rom && blank))
         return finish();
     CHECK(dynamic_cast<sc_module *>(ram) != nullptr);
-    Top top("top", ram, rom);
+    Top top("top", ram, rom, blank);
     sc_start();
     CHECK(top.finished);
     return finish();
