@@ -7,6 +7,7 @@
 #ifndef SCLINK_GUEST_TEST_H
 #define SCLINK_GUEST_TEST_H
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,20 @@
 
 #define TIMER_PERIOD_NS 5000000ull /* longer than a quantum */
 #define TIMER_IRQS 4
+
+/*
+ * How late (ns of SystemC time) the guest sees the interrupt of the first
+ * expiry it had not seen yet, @prev being EXPIRIES at the interrupt
+ * before: that expiry's time is t0 + (prev + 1) * PERIOD, t0 being TIME
+ * read just before the timer was enabled (so never after its true start).
+ * PERIOD - COUNT would alias: an interrupt seen more than a period late
+ * would look early, and no bound could fail.  Negative: seen before its
+ * time.
+ */
+static inline int64_t timer_late_ns(uint64_t now, uint64_t t0, uint32_t prev)
+{
+    return (int64_t)(now - (t0 + (uint64_t)(prev + 1) * TIMER_PERIOD_NS));
+}
 
 #define DMA_DIR_TO_BUF 0
 #define DMA_DIR_FROM_BUF 1
@@ -57,6 +72,37 @@ static void check(int ok, const char *fmt, ...)
     va_end(ap);
     printf("\n");
     fflush(stdout);
+}
+
+/*
+ * Prints timer interrupt @i (TIME @now[i], EXPIRIES @expiries[i]) of a run
+ * started at @t0 and widens [*min_late, *max_late] by how late the guest
+ * saw it.
+ */
+static void timer_note(int i, const uint64_t *now, const uint32_t *expiries,
+                       uint64_t t0, int64_t *min_late, int64_t *max_late)
+{
+    int64_t late = timer_late_ns(now[i], t0, i ? expiries[i - 1] : 0);
+
+    printf("timer: interrupt %d: expiry %u, seen at SystemC %" PRIu64
+           " ns, %" PRId64 " ns after the expiry\n", i + 1, expiries[i],
+           now[i], late);
+    if (late > *max_late)
+        *max_late = late;
+    if (late < *min_late)
+        *min_late = late;
+}
+
+/* Never before its time, and within one quantum plus the guest's slack. */
+static void timer_check_late(int64_t min_late, int64_t max_late,
+                             uint64_t quantum_ns, uint64_t irq_slack_ns)
+{
+    check(min_late >= 0, "timer: no interrupt seen before its SystemC time "
+          "(earliest %" PRId64 " ns after it)", min_late);
+    check(max_late <= (int64_t)(quantum_ns + irq_slack_ns), "timer: each "
+          "interrupt seen within one quantum (+%" PRIu64 " us guest "
+          "handling) of its SystemC time: worst %" PRId64 " ns, quantum "
+          "%" PRIu64 " ns", irq_slack_ns / 1000, max_late, quantum_ns);
 }
 
 /* Prints the verdict line the tests look for; returns the exit status. */
