@@ -107,10 +107,19 @@ chardev_for() {
 }
 
 # The guest's allowance for its own interrupt path on top of one quantum
-# (guest/sclink-guest-test.c, timer check).  Free-running TCG with two
-# QEMUs on two cores has been seen at 3.5 ms; -icount runs (determinism.sh)
-# keep the guest's default of 500 us.
-IRQ_SLACK_US=${IRQ_SLACK_US:-20000}
+# (guest/sclink-guest-test.c, timer check).  Free-running, QEMU's virtual
+# clock follows the host's, so the guest's own handling (Linux, uio, the
+# test process being scheduled) costs virtual time whenever the host is
+# busy: 3.5 ms with two QEMUs on two cores, 40 ms with two CPU hogs beside
+# make -j2 check (make check-repeat).  The device delivered each of those
+# interrupts within the window of its SystemC time; no fixed bound on the
+# guest's path holds on a loaded host.  So free-running runs allow 200 ms:
+# enough for a loaded 2-core machine, short of a lookahead window (up to
+# 1 s) and so still failing if an interrupt waited for the next window or
+# a later expiry.  The quantum promise itself is checked where time is not
+# the host's: determinism.sh under -icount keeps the guest's default of
+# 500 us, and the gateway tests (tests/gateway/timer*.sh) at the link.
+IRQ_SLACK_US=${IRQ_SLACK_US:-200000}
 
 # run_qemu LOG [extra QEMU args]: boots the guest; returns QEMU's status.
 # Without a -device sclink-pci in the extra args, none is added: callers
