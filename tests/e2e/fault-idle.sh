@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # About 10 minutes of guest loop: the guest never finishes it here.
-BUSY="console=ttyS0 quiet panic=-1 sclink.prog=bench sclink.args=cpu,1,200000000000"
+BUSY="$GUEST_CMDLINE sclink.prog=bench sclink.args=cpu,1,200000000000"
 
 for addr in "unix:$tmp/gw.sock" tcp:127.0.0.1:0; do
     name=gw-${addr%%:*}

@@ -10,14 +10,14 @@
 . "$(dirname "$0")/lib.sh"
 
 # About 10 minutes of guest loop: the guest never finishes it here.
-BUSY="console=ttyS0 quiet panic=-1 sclink.prog=bench sclink.args=cpu,1,200000000000"
+BUSY="$GUEST_CMDLINE sclink.prog=bench sclink.args=cpu,1,200000000000"
 
 for case in unix tcp icount soak; do
     addr=unix:$tmp/gw-$case.sock icount='' append=$BUSY started="BENCH-BEGIN cpu"
     [ $case = tcp ] && addr=tcp:127.0.0.1:0
     [ $case = icount ] && icount="-icount shift=0,sleep=off"
     if [ $case = soak ]; then
-        append="console=ttyS0 quiet panic=-1 sclink.args=--soak,120" started="^PASS: id:"
+        append="$GUEST_CMDLINE sclink.args=--soak,120" started="^PASS: id:"
     fi
     name=gw-$case
     log=$tmp/qemu-$case.log

@@ -25,7 +25,7 @@ boot() {
         -M q35 -m 256 -nographic -vga none -no-reboot -nic none \
         -device intel-iommu,intremap=on \
         -kernel "$KERNEL" -initrd "$INITRD" \
-        -append "console=ttyS0 quiet panic=-1 intel_iommu=on sclink.prog=msi sclink.args=--msix-bar,$bar,--irq-slack-us,$IRQ_SLACK_US" \
+        -append "$GUEST_CMDLINE intel_iommu=on sclink.prog=msi sclink.args=--msix-bar,$bar,--irq-slack-us,$IRQ_SLACK_US" \
         -chardev "$(chardev_for "$addr" sc0)" \
         -device "sclink-pci,id=sclink0,chardev=sc0,on-failure=exit$extra" \
         >"$tmp/$name.qemu.log" 2>&1
