@@ -4,7 +4,7 @@
  * models behind an sclink-pci device, vector by vector.
  *
  *   sclink-guest-msi [--id VVVV:DDDD] [--vectors N] [--msix-bar N]
- *                    [--quantum-ns N] [--irq-slack-us N]
+ *                    [--quantum-ns N] [--irq-slack-us N|off]
  *
  * The platform is guest/msix-platform.yaml (or guest/msi-platform.yaml):
  * demo-platform.yaml's BAR0 layout, with dma0 on vector 0, uart0 on
@@ -332,7 +332,7 @@ static void test_timer(void)
 {
     uint64_t now[TIMER_IRQS], t0;
     int64_t max_late = INT64_MIN, min_late = INT64_MAX;
-    uint64_t bound = quantum_ns + irq_slack_ns, worst_skew = 0, others = 0;
+    uint64_t worst_skew = 0, others = 0;
     uint32_t expiries[TIMER_IRQS];
     int got = 0, multi = 0;
 
@@ -380,10 +380,8 @@ static void test_timer(void)
         if (i > 0 && skew > worst_skew)
             worst_skew = skew;
     }
-    timer_check_late(min_late, max_late, quantum_ns, irq_slack_ns);
-    check(worst_skew <= bound, "timer: TIME at successive interrupts steps "
-          "by the period within that bound (worst %" PRIu64 " ns off)",
-          worst_skew);
+    timer_check_late(min_late, max_late, worst_skew, quantum_ns,
+                     irq_slack_ns);
     check(multi == 0, "timer: one message per expiry (%d waits saw more)",
           multi);
     usleep(10000);
@@ -460,7 +458,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--quantum-ns") && i + 1 < argc)
             quantum_ns = strtoull(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--irq-slack-us") && i + 1 < argc)
-            irq_slack_ns = strtoull(argv[++i], NULL, 0) * 1000;
+            irq_slack_ns = irq_slack_arg(argv[++i]);
     }
     if (nvec < 3 || nvec > MAX_VECTORS)
         nvec = 4;

@@ -110,16 +110,16 @@ chardev_for() {
 # (guest/sclink-guest-test.c, timer check).  Free-running, QEMU's virtual
 # clock follows the host's, so the guest's own handling (Linux, uio, the
 # test process being scheduled) costs virtual time whenever the host is
-# busy: 3.5 ms with two QEMUs on two cores, 40 ms with two CPU hogs beside
-# make -j2 check (make check-repeat).  The device delivered each of those
-# interrupts within the window of its SystemC time; no fixed bound on the
-# guest's path holds on a loaded host.  So free-running runs allow 200 ms:
-# enough for a loaded 2-core machine, short of a lookahead window (up to
-# 1 s) and so still failing if an interrupt waited for the next window or
-# a later expiry.  The quantum promise itself is checked where time is not
-# the host's: determinism.sh under -icount keeps the guest's default of
-# 500 us, and the gateway tests (tests/gateway/timer*.sh) at the link.
-IRQ_SLACK_US=${IRQ_SLACK_US:-200000}
+# busy or the link slow: 3.5 ms with two QEMUs on two cores, 40 and 282 ms
+# in netns-delay (1 ms each way through a relay) with two CPU hogs beside
+# make -j2 check (make check-repeat), while the device had delivered each
+# interrupt within its window.  No bound on the guest's path says anything
+# about sclink there, so free-running runs report the latency and check
+# only that no interrupt is seen before its time ("off").  The quantum
+# promise is checked where time is not the host's: determinism.sh under
+# -icount with the guest's 500 us, and the gateway tests
+# (tests/gateway/timer*.sh) at the link.
+IRQ_SLACK_US=${IRQ_SLACK_US:-off}
 
 # The guest kernel's command line, before the test's own words.
 # no_timer_check: Linux checks at boot that the timer interrupt arrives
