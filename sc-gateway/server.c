@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -397,7 +398,10 @@ static int bind_listener(sclink_server *s, char *err, size_t errlen)
         if (r < 0)
             goto out_uv;
     }
-    r = uv_listen(&s->listener.stream, 4, on_connection);
+    /* A burst of connections (a second QEMU, a port scan) must not fill
+     * the queue: with 4, a TCP connect beyond it waited for SYN retries,
+     * up to 3 s, before it was even told ERR_BUSY. */
+    r = uv_listen(&s->listener.stream, SOMAXCONN, on_connection);
     if (r < 0)
         goto out_uv;
     return 0;
