@@ -445,6 +445,16 @@ void Gateway::serve_link()
     log("link opened");
 
     while (link_open_ || !queue_.empty()) {
+        /* Nothing more is executed while the peer leaves the output bound
+         * unread (the server has stopped reading too): every Request
+         * would add an answer it does not take. */
+        if (!queue_.empty() && !sclink_server_output_full(server_)) {
+            sclink_msg *m = queue_.front();
+            queue_.pop_front();
+            handle(m);
+            sclink_msg_free(m);
+            continue;
+        }
         if (queue_.empty()) {
             if (state_ == State::await_hello && now_s() > hello_deadline) {
                 fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no Hello within " +
@@ -463,17 +473,12 @@ void Gateway::serve_link()
                 sclink_server_close_link(server_);
                 stopping_ = true;
             }
-            Stopwatch w(stats_.wait_s);
-            if (state_ == State::await_hello)
-                sclink_server_run_timeout(server_, 100);
-            else
-                sclink_server_run_once(server_);
-            continue;
         }
-        sclink_msg *m = queue_.front();
-        queue_.pop_front();
-        handle(m);
-        sclink_msg_free(m);
+        Stopwatch w(stats_.wait_s);
+        if (state_ == State::await_hello)
+            sclink_server_run_timeout(server_, 100);
+        else
+            sclink_server_run_once(server_);
     }
     state_ = State::closed;
     if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {

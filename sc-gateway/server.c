@@ -41,6 +41,7 @@ struct sclink_server {
     sclink_buf inflight;       /* bytes of the uv_write in progress */
     uv_write_t wreq;
     int writing;
+    int reading;               /* uv_read_start in effect */
     int closing_after_flush;
     int handles_open;          /* closed asynchronously in free() */
     int accept_pending;        /* a connection came while the link closed */
@@ -57,7 +58,33 @@ struct busy_client {
 };
 
 static void flush(sclink_server *s);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void on_connection(uv_stream_t *listener, int status);
+
+/* The output bound: SCLINK_SERVER_OUTPUT_FRAMES frames of the agreed size. */
+static size_t output_limit(const sclink_server *s)
+{
+    return (size_t)SCLINK_SERVER_OUTPUT_FRAMES * s->max_frame;
+}
+
+/*
+ * Reads while the link is open and the peer takes what it is sent: a peer
+ * that leaves more than the output bound unread gets nothing more read,
+ * so its own writes block in its kernel instead of our buffers growing.
+ */
+static void update_reading(sclink_server *s)
+{
+    int want = s->link_state == LINK_OPEN && !sclink_server_output_full(s);
+
+    if (want && !s->reading) {
+        if (uv_read_start(&s->link.stream, on_alloc, on_read) == 0)
+            s->reading = 1;
+    } else if (!want && s->reading) {
+        uv_read_stop(&s->link.stream);
+        s->reading = 0;
+    }
+}
 
 static int is_tcp(const sclink_server *s)
 {
@@ -78,9 +105,13 @@ static void on_link_closed(uv_handle_t *h)
 
     s->link_state = LINK_NONE;
     s->writing = 0;
+    s->reading = 0;
     s->closing_after_flush = 0;
-    s->out.len = 0;
-    s->inflight.len = 0;
+    /* Free, not just empty: a link that made them grow to the output
+     * bound must not leave that much behind for as long as the gateway
+     * waits for the next one. */
+    sclink_buf_free(&s->out);
+    sclink_buf_free(&s->inflight);
     sclink_decoder_free(&s->dec);
     sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
     s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
@@ -106,6 +137,7 @@ static void close_link(sclink_server *s, int err, const char *why)
         snprintf(s->close_why, sizeof(s->close_why), "%s", why ? why : "");
     uv_timer_stop(&s->stall);
     uv_read_stop(&s->link.stream);
+    s->reading = 0;
     uv_close(&s->link.handle, on_link_closed);
 }
 
@@ -165,7 +197,7 @@ static void on_write(uv_write_t *req, int status)
  * Hands queued frames to the socket: first uv_try_write (no copy, no
  * callback, the common case), then one uv_write for whatever is left.
  */
-static void flush(sclink_server *s)
+static void flush_out(sclink_server *s)
 {
     uv_buf_t b;
     sclink_buf tmp;
@@ -203,6 +235,13 @@ static void flush(sclink_server *s)
         close_link(s, s->close_err, s->close_why);
 }
 
+/* Writes what it can, then reads or not according to what is left. */
+static void flush(sclink_server *s)
+{
+    flush_out(s);
+    update_reading(s);
+}
+
 int sclink_server_send(sclink_server *s, const sclink_msg *m)
 {
     int n;
@@ -219,6 +258,11 @@ int sclink_server_send(sclink_server *s, const sclink_msg *m)
 size_t sclink_server_pending_output(const sclink_server *s)
 {
     return s->out.len + s->inflight.len;
+}
+
+int sclink_server_output_full(const sclink_server *s)
+{
+    return s->link_state == LINK_OPEN && sclink_server_pending_output(s) > output_limit(s);
 }
 
 /* -------------------------------------------------------------- reading */
@@ -358,7 +402,8 @@ static void on_connection(uv_stream_t *listener, int status)
     s->link_state = LINK_OPEN;
     s->close_err = 0;
     s->close_why[0] = '\0';
-    uv_read_start(&s->link.stream, on_alloc, on_read);
+    s->reading = 0;
+    update_reading(s);
     if (s->ops.link_open)
         s->ops.link_open(s->ctx);
 }
@@ -537,7 +582,9 @@ int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)
 {
     int r = sclink_decoder_set_max_frame(&s->dec, max_frame);
 
-    if (r == 0)
+    if (r == 0) {
         s->max_frame = max_frame;
+        update_reading(s);   /* the output bound moved with it */
+    }
     return r;
 }

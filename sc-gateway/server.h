@@ -75,6 +75,18 @@ int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame);
 /* Bytes queued but not yet taken by the socket. */
 size_t sclink_server_pending_output(const sclink_server *s);
 
+/*
+ * The output bound: while the peer leaves more than this many frames of
+ * the agreed size unread, the server reads nothing from it (its writes
+ * then block in its own kernel) and sclink_server_output_full() says so,
+ * so that the owner executes nothing more that would answer.  Reading
+ * resumes as the socket takes the output.  QEMU never gets near it: it
+ * has one non-posted request outstanding at a time and reads the answer.
+ */
+#define SCLINK_SERVER_OUTPUT_FRAMES 4
+/* More than the output bound is pending on an open link. */
+int sclink_server_output_full(const sclink_server *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
  * line it writes, and that it still serves the next link.
  */
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,71 @@ static uint32_t read32(sclink_conn *c, uint64_t off, Sclink__V1__Status *st)
         memcpy(&v, m->response->data.data, 4);
     sclink_msg_free(m);
     return v;
+}
+
+/* The gateway's resident memory in KiB, from /proc/PID/status VmRSS. */
+static long gateway_rss_kb(void)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)gw);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    ck_assert_int_gt(kb, 0);
+    return kb;
+}
+
+/* Encodes frame number i of a flood into buf; returns its size. */
+typedef size_t (*flood_frame_fn)(uint8_t *buf, size_t cap, size_t i);
+
+/*
+ * Writes frames made by `make`, reading nothing, until the gateway stops
+ * taking them (no room in the socket for `idle_ms`) or `cap` bytes are
+ * out; fails at once if the gateway grows by `limit_kb` or more over
+ * `base_kb` on the way.  Returns the number of frames written.
+ */
+static size_t flood(sclink_conn *c, flood_frame_fn make, size_t cap, int idle_ms, long base_kb,
+                    long limit_kb)
+{
+    struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+    uint8_t frame[256];
+    size_t sent = 0, i, n;
+    long kb;
+
+    for (i = 0; sent < cap; i++) {
+        if (poll(&p, 1, idle_ms) == 0)
+            break;
+        n = make(frame, sizeof(frame), i);
+        /* POLLOUT means room for far more than one frame: written whole. */
+        send_raw(c, frame, n);
+        sent += n;
+        if (i % 256 == 0) {
+            kb = gateway_rss_kb();
+            ck_assert_msg(kb - base_kb < limit_kb,
+                          "gateway grew by %ld KiB after %zu bytes of flood", kb - base_kb,
+                          sent);
+        }
+    }
+    ck_assert_msg(sent < cap, "gateway took %zu bytes of flood without pushing back", sent);
+    return i;
+}
+
+static size_t encode_request(uint8_t *buf, size_t cap, sclink_request *r)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    int n;
+
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
+    env.request = r;
+    n = sclink_encode(&env, 0, buf, cap);
+    ck_assert_int_gt(n, 0);
+    return (size_t)n;
 }
 
 /* After a fault, the gateway (in --serve) must serve a healthy link. */
@@ -551,6 +617,60 @@ START_TEST(test_one_shot_exit_after_disconnect)
 }
 END_TEST
 
+/* Read number i of all of ram (64 KiB), id 1000 + i. */
+static size_t big_read(uint8_t *buf, size_t cap, size_t i)
+{
+    sclink_request r;
+
+    read_req(&r, 1000 + i, 0x0, 0);
+    r.length = 0x10000;
+    return encode_request(buf, cap, &r);
+}
+
+/* The output bound, 4 frames of 1 MiB, twice (two buffers), and slack. */
+#define OUTPUT_FLOOD_GROWTH_KB (16 * 1024)
+/* What a link that has ended may leave behind. */
+#define ENDED_LINK_GROWTH_KB 1024
+
+/*
+ * A peer that sends 64 KiB reads and never reads the answers: the gateway
+ * stops reading once 4 frames of output are pending, so the peer's writes
+ * block and the gateway stays small; the answers flow again, in order, as
+ * the peer reads; once it goes away its buffers are freed and the next
+ * link is served.  Without the bound the gateway grew by 650 MB a second.
+ */
+START_TEST(test_unread_output_stays_bounded)
+{
+    sclink_msg *m;
+    sclink_conn c;
+    size_t reads, i;
+    long base;
+
+    start_gateway("--serve");
+    link_up(&c);
+    base = gateway_rss_kb();
+    /* 4 MiB of requests would ask for 13 GB of answers. */
+    reads = flood(&c, big_read, 4 << 20, 500, base, OUTPUT_FLOOD_GROWTH_KB);
+    usleep(200000);
+    ck_assert_int_lt(gateway_rss_kb() - base, OUTPUT_FLOOD_GROWTH_KB);
+    /* More answers than the output bound holds: they resumed as we read. */
+    ck_assert_uint_gt(reads, (4u << 20) / 0x10000);
+    for (i = 0; i < reads; i++) {
+        ck_assert_int_eq(sclink_conn_recv(&c, &m, 5000), 0);
+        ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
+        ck_assert_uint_eq(m->response->id, 1000 + i);
+        ck_assert_int_eq(m->response->status, SCLINK__V1__STATUS__STATUS_OK);
+        ck_assert_uint_eq(m->response->data.len, 0x10000);
+        sclink_msg_free(m);
+    }
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_lt(gateway_rss_kb() - base, ENDED_LINK_GROWTH_KB);
+    ck_assert_int_eq(log_count("link lost: peer closed the connection"), 1);
+    stop_gateway();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gateway-faults");
@@ -575,6 +695,7 @@ int main(void)
     tcase_add_test(tc, test_serve_resets_models);
     tcase_add_test(tc, test_one_shot_exit_after_bye);
     tcase_add_test(tc, test_one_shot_exit_after_disconnect);
+    tcase_add_test(tc, test_unread_output_stays_bounded);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
