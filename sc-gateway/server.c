@@ -42,6 +42,7 @@ struct sclink_server {
     uv_write_t wreq;
     int writing;
     int reading;               /* uv_read_start in effect */
+    int input_held;            /* sclink_server_hold_input: read nothing */
     int closing_after_flush;
     int handles_open;          /* closed asynchronously in free() */
     int accept_pending;        /* a connection came while the link closed */
@@ -69,13 +70,13 @@ static size_t output_limit(const sclink_server *s)
 }
 
 /*
- * Reads while the link is open and the peer takes what it is sent: a peer
- * that leaves more than the output bound unread gets nothing more read,
- * so its own writes block in its kernel instead of our buffers growing.
+ * Reads while the link is open, the owner can queue more and the peer
+ * takes what it is sent: otherwise the peer's writes block in its kernel
+ * instead of our buffers growing.
  */
 static void update_reading(sclink_server *s)
 {
-    int want = s->link_state == LINK_OPEN && !sclink_server_output_full(s);
+    int want = s->link_state == LINK_OPEN && !s->input_held && !sclink_server_output_full(s);
 
     if (want && !s->reading) {
         if (uv_read_start(&s->link.stream, on_alloc, on_read) == 0)
@@ -265,6 +266,12 @@ int sclink_server_output_full(const sclink_server *s)
     return s->link_state == LINK_OPEN && sclink_server_pending_output(s) > output_limit(s);
 }
 
+void sclink_server_hold_input(sclink_server *s, int hold)
+{
+    s->input_held = hold != 0;
+    update_reading(s);
+}
+
 /* -------------------------------------------------------------- reading */
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -289,6 +296,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     sclink_server *s = stream->data;
     sclink_msg *m;
+    size_t before;
     int r;
 
     (void)buf;
@@ -303,9 +311,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     r = sclink_decoder_feed(&s->dec, s->rbuf, (size_t)nread);
     /* Hand over complete messages; stop early if a callback closed us. */
     while (r == 0 && s->link_state == LINK_OPEN && !s->closing_after_flush) {
+        before = sclink_decoder_pending(&s->dec);
         r = sclink_decoder_next(&s->dec, &m);
         if (r == 1) {
-            s->ops.message(s->ctx, m);
+            s->ops.message(s->ctx, m, before - sclink_decoder_pending(&s->dec));
             r = 0;
         } else {
             break;
@@ -403,6 +412,7 @@ static void on_connection(uv_stream_t *listener, int status)
     s->close_err = 0;
     s->close_why[0] = '\0';
     s->reading = 0;
+    s->input_held = 0;
     update_reading(s);
     if (s->ops.link_open)
         s->ops.link_open(s->ctx);

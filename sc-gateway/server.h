@@ -24,8 +24,12 @@ typedef struct sclink_server sclink_server;
 struct sclink_server_ops {
     /* A link was accepted; nothing has been received yet. */
     void (*link_open)(void *ctx);
-    /* A validated message arrived on the link; the callee frees it. */
-    void (*message)(void *ctx, sclink_msg *m);
+    /*
+     * A validated message arrived on the link, in a frame of frame_bytes
+     * (length prefix included); the callee frees it.  Every message a
+     * read completed is handed over, also after sclink_server_hold_input.
+     */
+    void (*message)(void *ctx, sclink_msg *m, size_t frame_bytes);
     /*
      * The link is gone.  err is 0 when this side closed it on purpose
      * (sclink_server_close_link), SCLINK_ECLOSED when the peer hung up,
@@ -86,6 +90,12 @@ size_t sclink_server_pending_output(const sclink_server *s);
 #define SCLINK_SERVER_OUTPUT_FRAMES 4
 /* More than the output bound is pending on an open link. */
 int sclink_server_output_full(const sclink_server *s);
+/*
+ * hold != 0: the owner has queued all it will; read nothing more from the
+ * peer (the messages of a read already done are still handed over).
+ * hold == 0: read again.  A new link starts not held.
+ */
+void sclink_server_hold_input(sclink_server *s, int hold);
 
 #ifdef __cplusplus
 }

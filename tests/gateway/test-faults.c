@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -253,26 +254,28 @@ static size_t flood(sclink_conn *c, flood_frame_fn make, size_t cap, int idle_ms
                     long limit_kb)
 {
     struct pollfd p = { .fd = c->fd, .events = POLLOUT };
-    uint8_t frame[256];
-    size_t sent = 0, i, n;
+    uint8_t batch[4096];
+    size_t sent = 0, frames = 0, k, n;
     long kb;
 
-    for (i = 0; sent < cap; i++) {
+    while (sent < cap) {
         if (poll(&p, 1, idle_ms) == 0)
             break;
-        n = make(frame, sizeof(frame), i);
-        /* POLLOUT means room for far more than one frame: written whole. */
-        send_raw(c, frame, n);
+        /* 4 KiB of frames at a time, as fast as a peer can: POLLOUT
+         * means room for far more, so each batch is written whole. */
+        for (k = n = 0; n + 256 <= sizeof(batch); k++)
+            n += make(batch + n, 256, frames + k);
+        /* A gateway that cut the link ends the flood (no SIGPIPE). */
+        if (send(c->fd, batch, n, MSG_NOSIGNAL) != (ssize_t)n)
+            break;
         sent += n;
-        if (i % 256 == 0) {
-            kb = gateway_rss_kb();
-            ck_assert_msg(kb - base_kb < limit_kb,
-                          "gateway grew by %ld KiB after %zu bytes of flood", kb - base_kb,
-                          sent);
-        }
+        frames += k;
+        kb = gateway_rss_kb();
+        ck_assert_msg(kb - base_kb < limit_kb, "gateway grew by %ld KiB after %zu bytes of flood",
+                      kb - base_kb, sent);
     }
     ck_assert_msg(sent < cap, "gateway took %zu bytes of flood without pushing back", sent);
-    return i;
+    return frames;
 }
 
 static size_t encode_request(uint8_t *buf, size_t cap, sclink_request *r)
@@ -671,6 +674,159 @@ START_TEST(test_unread_output_stays_bounded)
 }
 END_TEST
 
+/* A non-posted 4-byte write that must succeed. */
+static void write32(sclink_conn *c, uint64_t off, uint32_t v)
+{
+    static uint64_t id = 5000;
+    sclink_request r;
+    sclink_msg *m;
+
+    read_req(&r, ++id, off, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = (uint8_t *)&v;
+    r.data.len = 4;
+    send_request(c, &r);
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
+    ck_assert_uint_eq(m->response->id, id);
+    ck_assert_int_eq(m->response->status, SCLINK__V1__STATUS__STATUS_OK);
+    sclink_msg_free(m);
+}
+
+#define DMA_CTRL_ID 9000
+
+/*
+ * Starts the dma model (at 0x30000) copying 16 bytes of guest memory at
+ * 0x1000 into its buffer, and returns the DMA Request that makes the
+ * gateway wait.  The write that started it, id DMA_CTRL_ID, is answered
+ * once the DMA is.
+ */
+static sclink_msg *start_dma(sclink_conn *c)
+{
+    uint32_t start = 0x100; /* CTRL: DIR 0 (guest -> buffer), START */
+    sclink_request r;
+    sclink_msg *m;
+
+    write32(c, 0x30000, 0x1000); /* SRC_LO */
+    write32(c, 0x30008, 0);      /* DST_LO */
+    write32(c, 0x30010, 16);     /* LEN */
+    read_req(&r, DMA_CTRL_ID, 0x30014, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = (uint8_t *)&start;
+    r.data.len = 4;
+    send_request(c, &r);
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_REQUEST);
+    ck_assert(!m->request->has_bar);
+    ck_assert_int_eq(m->request->command, SCLINK__V1__COMMAND__CMD_READ);
+    ck_assert_uint_eq(m->request->length, 16);
+    return m;
+}
+
+/* Posted write number i: value i to ram at 0x2000 + 4 * (i % 1024). */
+static size_t posted_write(uint8_t *buf, size_t cap, size_t i)
+{
+    sclink_attributes attrs = SCLINK__V1__ATTRIBUTES__INIT;
+    uint32_t v = (uint32_t)i;
+    sclink_request r;
+
+    read_req(&r, 1 + i, 0x2000 + 4 * (i % 1024), 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = (uint8_t *)&v;
+    r.data.len = 4;
+    attrs.has_posted = attrs.posted = 1;
+    r.attributes = &attrs;
+    return encode_request(buf, cap, &r);
+}
+
+/*
+ * The queue bound counts 32 MiB for some 60,000 small posted writes, which
+ * take about 20 MiB of heap; twice that.
+ */
+#define QUEUE_FLOOD_GROWTH_KB (40 * 1024)
+
+/*
+ * A peer that leaves the gateway waiting for a DMA Response and floods it
+ * with posted writes meanwhile: the gateway queues them up to the bound,
+ * then stops reading, so the peer's writes block and the gateway stays
+ * small; the DMA times out saying why, and the next link is served.
+ * Without the bound the queue grew by about 1 GB a second.
+ */
+START_TEST(test_queue_bounded_while_dma_unanswered)
+{
+    sclink_conn c;
+    long base;
+
+    start_gateway("--serve");
+    link_up(&c);
+    base = gateway_rss_kb();
+    sclink_msg_free(start_dma(&c));
+    /* 16 MiB of small posted writes decode into some 150 MiB. */
+    flood(&c, posted_write, 16 << 20, 300, base, QUEUE_FLOOD_GROWTH_KB);
+    ck_assert_int_lt(gateway_rss_kb() - base, QUEUE_FLOOD_GROWTH_KB);
+    /* platform timeout_ms is 2000 */
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "reached the queue bound");
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: no answer to DMA request"), 1);
+    ck_assert_int_eq(log_count("queue bound 1 times"), 1);
+    stop_gateway();
+}
+END_TEST
+
+/*
+ * What a peer may send while a DMA Request is unanswered, short of the
+ * bound: posted writes costing 3/4 of it, then the Response.  The DMA
+ * completes and every write is applied, in order.
+ */
+START_TEST(test_posted_writes_below_queue_bound_during_dma)
+{
+    const size_t budget = (32u << 20) / 4 * 3, msg_cost = 512;
+    sclink_response resp = SCLINK__V1__RESPONSE__INIT;
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    uint8_t data[16] = { 0 };
+    sclink_msg *dma, *m;
+    Sclink__V1__Status st;
+    size_t cost = 0, i, n;
+    uint8_t frame[256];
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    dma = start_dma(&c);
+    for (i = 0; cost < budget; i++) {
+        n = posted_write(frame, sizeof(frame), i);
+        send_raw(&c, frame, n);
+        cost += n + msg_cost;
+    }
+    resp.has_id = resp.has_status = resp.has_data = 1;
+    resp.id = dma->request->id;
+    resp.status = SCLINK__V1__STATUS__STATUS_OK;
+    resp.data.data = data;
+    resp.data.len = sizeof(data);
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_RESPONSE;
+    env.response = &resp;
+    ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
+    sclink_msg_free(dma);
+    ck_assert_int_eq(sclink_conn_recv(&c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
+    ck_assert_uint_eq(m->response->id, DMA_CTRL_ID);
+    ck_assert_int_eq(m->response->status, SCLINK__V1__STATUS__STATUS_OK);
+    sclink_msg_free(m);
+    ck_assert_uint_eq(read32(&c, 0x30018, &st), 0x2); /* STATUS: DONE, no ERROR */
+    ck_assert_uint_eq(read32(&c, 0x2000 + 4 * ((i - 1) % 1024), &st), i - 1);
+    ck_assert_uint_eq(read32(&c, 0x2000 + 4 * ((i - 2) % 1024), &st), i - 2);
+    sclink_conn_close(&c);
+    still_serving(); /* the first link's statistics are out */
+    ck_assert_int_ge(log_count("queue bound 0 times"), 1);
+    ck_assert_int_eq(log_count("queue bound 1 times"), 0);
+    stop_gateway();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gateway-faults");
@@ -696,6 +852,8 @@ int main(void)
     tcase_add_test(tc, test_one_shot_exit_after_bye);
     tcase_add_test(tc, test_one_shot_exit_after_disconnect);
     tcase_add_test(tc, test_unread_output_stays_bounded);
+    tcase_add_test(tc, test_queue_bounded_while_dma_unanswered);
+    tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
