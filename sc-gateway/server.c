@@ -35,7 +35,16 @@ struct sclink_server {
     sclink_decoder dec;
     uint32_t max_frame;
     unsigned stall_ms;
-    uv_timer_t stall;          /* running while a frame is incomplete */
+    /* The stall clock: how long the current incomplete frame has been
+     * waiting for its rest while we read (see stall_update). */
+    uv_timer_t stall;          /* running while that clock runs */
+    int stall_armed;           /* a frame is incomplete */
+    int stall_running;
+    uint64_t stall_frame;      /* frames_in when that frame began */
+    uint64_t stall_left_ns;    /* what is left of its stall_ms */
+    uint64_t stall_since_ns;   /* when the clock last started */
+    uint64_t frames_in;        /* messages handed over on this link */
+    int in_loop;               /* inside sclink_server_run_*() */
     uv_timer_t wakeup;         /* bounds sclink_server_run_timeout */
     sclink_buf out;            /* frames not yet handed to libuv */
     sclink_buf inflight;       /* bytes of the uv_write in progress */
@@ -59,6 +68,7 @@ struct busy_client {
 };
 
 static void flush(sclink_server *s);
+static void stall_update(sclink_server *s);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void on_connection(uv_stream_t *listener, int status);
@@ -85,6 +95,7 @@ static void update_reading(sclink_server *s)
         uv_read_stop(&s->link.stream);
         s->reading = 0;
     }
+    stall_update(s);
 }
 
 static int is_tcp(const sclink_server *s)
@@ -137,6 +148,7 @@ static void close_link(sclink_server *s, int err, const char *why)
     if (why != s->close_why)
         snprintf(s->close_why, sizeof(s->close_why), "%s", why ? why : "");
     uv_timer_stop(&s->stall);
+    s->stall_running = s->stall_armed = 0;
     uv_read_stop(&s->link.stream);
     s->reading = 0;
     uv_close(&s->link.handle, on_link_closed);
@@ -287,9 +299,63 @@ static void on_stall(uv_timer_t *t)
     sclink_server *s = t->data;
     char why[128];
 
+    s->stall_running = 0;
+    s->stall_left_ns = 0;
     snprintf(why, sizeof(why), "peer left a frame incomplete for %u ms",
              s->stall_ms);
     sclink_server_fail_link(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, SCLINK_ETIMEDOUT, why);
+}
+
+/*
+ * The stall clock gives each frame stall_ms from its first byte to its
+ * last, counted only while we read: inside sclink_server_run_*() with
+ * reading on.  More bytes of the same frame do not restart it (a peer
+ * sending one byte every stall_ms - 1 held the only link slot forever);
+ * time we spend simulating, or not reading because of a bound, does not
+ * count: the rest of the frame may be waiting in the socket.  The next
+ * frame starts afresh.
+ */
+static void stall_pause(sclink_server *s)
+{
+    uint64_t ran;
+
+    if (!s->stall_running)
+        return;
+    ran = uv_hrtime() - s->stall_since_ns;
+    s->stall_left_ns = ran < s->stall_left_ns ? s->stall_left_ns - ran : 0;
+    s->stall_running = 0;
+    uv_timer_stop(&s->stall);
+}
+
+static void stall_update(sclink_server *s)
+{
+    if (!(s->stall_armed && s->in_loop && s->reading && s->link_state == LINK_OPEN)) {
+        stall_pause(s);
+        return;
+    }
+    if (s->stall_running)
+        return;
+    s->stall_since_ns = uv_hrtime();
+    s->stall_running = 1;
+    /* The loop's clock is stale after simulating: a timer started from it
+     * would be due at once, before the rest of the frame is read. */
+    uv_update_time(s->loop);
+    uv_timer_start(&s->stall, on_stall, (s->stall_left_ns + 999999) / 1000000, 0);
+}
+
+/* After a read: starts the clock for a new incomplete frame, or stops it. */
+static void stall_check(sclink_server *s)
+{
+    if (sclink_decoder_pending(&s->dec) == 0 || s->stall_ms == 0) {
+        stall_pause(s);
+        s->stall_armed = 0;
+    } else if (!s->stall_armed || s->stall_frame != s->frames_in) {
+        stall_pause(s);
+        s->stall_armed = 1;
+        s->stall_frame = s->frames_in;
+        s->stall_left_ns = (uint64_t)s->stall_ms * 1000000;
+    }
+    stall_update(s);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -314,6 +380,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         before = sclink_decoder_pending(&s->dec);
         r = sclink_decoder_next(&s->dec, &m);
         if (r == 1) {
+            s->frames_in++;
             s->ops.message(s->ctx, m, before - sclink_decoder_pending(&s->dec));
             r = 0;
         } else {
@@ -326,12 +393,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     if (s->link_state != LINK_OPEN)
         return;
-    if (sclink_decoder_pending(&s->dec) > 0 && s->stall_ms > 0) {
-        if (!uv_is_active((uv_handle_t *)&s->stall))
-            uv_timer_start(&s->stall, on_stall, s->stall_ms, 0);
-    } else {
-        uv_timer_stop(&s->stall);
-    }
+    stall_check(s);
 }
 
 /* ------------------------------------------------------------ accepting */
@@ -413,6 +475,8 @@ static void on_connection(uv_stream_t *listener, int status)
     s->close_why[0] = '\0';
     s->reading = 0;
     s->input_held = 0;
+    s->frames_in = 0;
+    s->stall_armed = s->stall_running = 0;
     update_reading(s);
     if (s->ops.link_open)
         s->ops.link_open(s->ctx);
@@ -534,23 +598,22 @@ void sclink_server_free(sclink_server *s)
     free(s);
 }
 
-/*
- * The stall timer measures how long the peer leaves a frame incomplete
- * while we are listening.  libuv runs timers before it polls, so after a
- * long stretch of simulation the timer would fire before the rest of the
- * frame, already waiting in the socket, is read: restart it on the way in.
- */
-static void rearm_stall(sclink_server *s)
+/* One loop iteration, with the stall clock running while it lasts. */
+static int run_loop(sclink_server *s)
 {
-    if (s->link_state == LINK_OPEN && s->stall_ms > 0 &&
-        sclink_decoder_pending(&s->dec) > 0)
-        uv_timer_start(&s->stall, on_stall, s->stall_ms, 0);
+    int r;
+
+    s->in_loop = 1;
+    stall_update(s);
+    r = uv_run(s->loop, UV_RUN_ONCE);
+    s->in_loop = 0;
+    stall_update(s);
+    return r;
 }
 
 int sclink_server_run_once(sclink_server *s)
 {
-    rearm_stall(s);
-    return uv_run(s->loop, UV_RUN_ONCE);
+    return run_loop(s);
 }
 
 static void on_wakeup(uv_timer_t *t)
@@ -562,9 +625,8 @@ int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms)
 {
     int r;
 
-    rearm_stall(s);
     uv_timer_start(&s->wakeup, on_wakeup, timeout_ms, 0);
-    r = uv_run(s->loop, UV_RUN_ONCE);
+    r = run_loop(s);
     uv_timer_stop(&s->wakeup);
     return r;
 }

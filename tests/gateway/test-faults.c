@@ -241,6 +241,14 @@ static long gateway_rss_kb(void)
     return kb;
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 /* Encodes frame number i of a flood into buf; returns its size. */
 typedef size_t (*flood_frame_fn)(uint8_t *buf, size_t cap, size_t i);
 
@@ -827,6 +835,53 @@ START_TEST(test_posted_writes_below_queue_bound_during_dma)
 }
 END_TEST
 
+/*
+ * Slow-loris: a frame sent one byte every 250 ms, far within the 2000 ms
+ * timeout per byte, far beyond it in total.  The stall timer restarted on
+ * every byte, so such a peer held the only link slot for ever; the gateway
+ * must cut it about 2000 ms after the frame's first byte.
+ */
+START_TEST(test_slow_frame_cut_from_first_byte)
+{
+    const double timeout_s = 2.0; /* platform timeout_ms */
+    struct pollfd p;
+    struct timespec t0;
+    uint8_t data[64] = { 0 }, frame[256];
+    sclink_request r;
+    sclink_conn c;
+    size_t n, i;
+    double took;
+
+    start_gateway("--serve");
+    link_up(&c);
+    read_req(&r, 1, 0x100, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = data;
+    r.data.len = sizeof(data);
+    r.length = sizeof(data);
+    n = encode_request(frame, sizeof(frame), &r);
+    ck_assert_uint_gt((n - 1) * 0.25, 3 * timeout_s);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p.fd = c.fd;
+    p.events = POLLIN;
+    /* Never the last byte: the frame stays incomplete. */
+    for (i = 0; i + 1 < n && seconds_since(&t0) < 3 * timeout_s; i++) {
+        if (send(c.fd, frame + i, 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 250) != 0)
+            break; /* the gateway answered, or is gone */
+    }
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "incomplete");
+    took = seconds_since(&t0);
+    ck_assert_msg(took > timeout_s * 0.9 && took < timeout_s * 2,
+                  "cut %.2f s after the first byte (timeout %.1f s), %zu bytes sent", took,
+                  timeout_s, i);
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: peer left a frame incomplete for 2000 ms"), 1);
+    stop_gateway();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gateway-faults");
@@ -854,6 +909,7 @@ int main(void)
     tcase_add_test(tc, test_unread_output_stays_bounded);
     tcase_add_test(tc, test_queue_bounded_while_dma_unanswered);
     tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
+    tcase_add_test(tc, test_slow_frame_cut_from_first_byte);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
