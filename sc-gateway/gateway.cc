@@ -133,14 +133,14 @@ const uint64_t kMaxLookaheadPs = UINT64_C(1000000000000);
 /*
  * The message queue bound.  While the pump cannot take messages (it waits
  * for a DMA Response, which may come behind them), the server stops
- * reading once the queue holds this much, each message counted as its
- * frame plus kQueuedMessageCost for its decoded form (a 4-byte posted
- * write takes about 320 bytes of heap); it reads again when the pump has
- * brought the queue down to half.  32 MiB is some 60,000 small posted
- * writes, or 32 writes of 1 MiB.
+ * reading once the queued messages occupy this much heap as the decoder
+ * measures it (352 bytes for a 4-byte posted write, about 30 times the
+ * frame for one of unknown fields), plus kQueueEntryCost each; it reads
+ * again when the pump has brought the queue down to half.  32 MiB is some
+ * 90,000 small posted writes, or 32 writes of 1 MiB.
  */
 const size_t kMaxQueuedBytes = 32u << 20;
-const size_t kQueuedMessageCost = 512;
+const size_t kQueueEntryCost = 32;
 
 uint64_t add_sat(uint64_t a, uint64_t b)
 {
@@ -152,9 +152,9 @@ extern "C" void gw_link_open(void *ctx)
 {
     static_cast<Gateway *>(ctx)->on_link_open();
 }
-extern "C" void gw_message(void *ctx, sclink_msg *m, size_t frame_bytes)
+extern "C" void gw_message(void *ctx, sclink_msg *m, size_t heap_bytes)
 {
-    static_cast<Gateway *>(ctx)->on_message(m, frame_bytes);
+    static_cast<Gateway *>(ctx)->on_message(m, heap_bytes);
 }
 extern "C" void gw_link_closed(void *ctx, int err, const char *why)
 {
@@ -322,7 +322,7 @@ void Gateway::on_link_open()
     link_open_ = true;
 }
 
-void Gateway::on_message(sclink_msg *m, size_t frame_bytes)
+void Gateway::on_message(sclink_msg *m, size_t heap_bytes)
 {
     /* DMA answers complete a waiting b_transport at once; the rest waits
      * for the pump, in arrival order. */
@@ -334,7 +334,7 @@ void Gateway::on_message(sclink_msg *m, size_t frame_bytes)
     if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
         m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR)
         peer_leaving_ = true;
-    queue_.push_back(Queued{m, frame_bytes + kQueuedMessageCost});
+    queue_.push_back(Queued{m, heap_bytes + kQueueEntryCost});
     queued_bytes_ += queue_.back().cost;
     if (!input_held_ && queued_bytes_ >= kMaxQueuedBytes) {
         sclink_server_hold_input(server_, 1);

@@ -124,7 +124,7 @@ public:
 
     /* Called by libuv callbacks (C); not for users. */
     void on_link_open();
-    void on_message(sclink_msg *m, size_t frame_bytes);
+    void on_message(sclink_msg *m, size_t heap_bytes);
     void on_link_closed(int err, const char *why);
     void on_stats_signal();
     void on_stop_signal(int signum);

@@ -362,7 +362,6 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     sclink_server *s = stream->data;
     sclink_msg *m;
-    size_t before;
     int r;
 
     (void)buf;
@@ -377,11 +376,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     r = sclink_decoder_feed(&s->dec, s->rbuf, (size_t)nread);
     /* Hand over complete messages; stop early if a callback closed us. */
     while (r == 0 && s->link_state == LINK_OPEN && !s->closing_after_flush) {
-        before = sclink_decoder_pending(&s->dec);
         r = sclink_decoder_next(&s->dec, &m);
         if (r == 1) {
             s->frames_in++;
-            s->ops.message(s->ctx, m, before - sclink_decoder_pending(&s->dec));
+            s->ops.message(s->ctx, m, sclink_decoder_msg_heap(&s->dec));
             r = 0;
         } else {
             break;

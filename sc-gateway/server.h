@@ -25,11 +25,11 @@ struct sclink_server_ops {
     /* A link was accepted; nothing has been received yet. */
     void (*link_open)(void *ctx);
     /*
-     * A validated message arrived on the link, in a frame of frame_bytes
-     * (length prefix included); the callee frees it.  Every message a
-     * read completed is handed over, also after sclink_server_hold_input.
+     * A validated message arrived on the link; it occupies heap_bytes of
+     * the heap, and the callee frees it.  Every message a read completed
+     * is handed over, also after sclink_server_hold_input.
      */
-    void (*message)(void *ctx, sclink_msg *m, size_t frame_bytes);
+    void (*message)(void *ctx, sclink_msg *m, size_t heap_bytes);
     /*
      * The link is gone.  err is 0 when this side closed it on purpose
      * (sclink_server_close_link), SCLINK_ECLOSED when the peer hung up,

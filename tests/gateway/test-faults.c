@@ -750,20 +750,31 @@ static size_t posted_write(uint8_t *buf, size_t cap, size_t i)
     return encode_request(buf, cap, &r);
 }
 
-/*
- * The queue bound counts 32 MiB for some 60,000 small posted writes, which
- * take about 20 MiB of heap; twice that.
- */
-#define QUEUE_FLOOD_GROWTH_KB (40 * 1024)
+/* Posted write number i with unknown fields (field 14, varint 0) up to 250 bytes. */
+static size_t padded_posted_write(uint8_t *buf, size_t cap, size_t i)
+{
+    size_t n = posted_write(buf, cap, i);
+
+    ck_assert_uint_ge(cap, 250);
+    for (; n + 2 <= 250; n += 2) {
+        buf[n] = 14 << 3;
+        buf[n + 1] = 0;
+    }
+    buf[2] = (uint8_t)((n - 4) >> 8);
+    buf[3] = (uint8_t)(n - 4);
+    return n;
+}
+
+/* The queue bound, 32 MiB of decoded messages, and slack. */
+#define QUEUE_FLOOD_GROWTH_KB (48 * 1024)
 
 /*
- * A peer that leaves the gateway waiting for a DMA Response and floods it
- * with posted writes meanwhile: the gateway queues them up to the bound,
+ * Leaves the gateway waiting for a DMA Response and floods it with the
+ * frames `make` builds meanwhile: the gateway queues them up to the bound,
  * then stops reading, so the peer's writes block and the gateway stays
  * small; the DMA times out saying why, and the next link is served.
- * Without the bound the queue grew by about 1 GB a second.
  */
-START_TEST(test_queue_bounded_while_dma_unanswered)
+static void flood_during_dma(flood_frame_fn make)
 {
     sclink_conn c;
     long base;
@@ -772,8 +783,8 @@ START_TEST(test_queue_bounded_while_dma_unanswered)
     link_up(&c);
     base = gateway_rss_kb();
     sclink_msg_free(start_dma(&c));
-    /* 16 MiB of small posted writes decode into some 150 MiB. */
-    flood(&c, posted_write, 16 << 20, 300, base, QUEUE_FLOOD_GROWTH_KB);
+    /* 16 MiB of them decode into 150 MiB or more. */
+    flood(&c, make, 16 << 20, 300, base, QUEUE_FLOOD_GROWTH_KB);
     ck_assert_int_lt(gateway_rss_kb() - base, QUEUE_FLOOD_GROWTH_KB);
     /* platform timeout_ms is 2000 */
     expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "reached the queue bound");
@@ -783,16 +794,34 @@ START_TEST(test_queue_bounded_while_dma_unanswered)
     ck_assert_int_eq(log_count("queue bound 1 times"), 1);
     stop_gateway();
 }
+
+/* Small posted writes: without the bound, 1 GB a second. */
+START_TEST(test_queue_bounded_while_dma_unanswered)
+{
+    flood_during_dma(posted_write);
+}
+END_TEST
+
+/*
+ * Posted writes padded with unknown fields, which decode into some 30
+ * times their frame: a bound that counted frames let the queue grow past
+ * 48 MiB after 2 MB of them.
+ */
+START_TEST(test_queue_bound_counts_decoded_size)
+{
+    flood_during_dma(padded_posted_write);
+}
 END_TEST
 
 /*
  * What a peer may send while a DMA Request is unanswered, short of the
- * bound: posted writes costing 3/4 of it, then the Response.  The DMA
+ * bound: posted writes costing 3/4 of it (a decoded posted write and its
+ * queue entry take about 400 bytes), then the Response.  The DMA
  * completes and every write is applied, in order.
  */
 START_TEST(test_posted_writes_below_queue_bound_during_dma)
 {
-    const size_t budget = (32u << 20) / 4 * 3, msg_cost = 512;
+    const size_t budget = (32u << 20) / 4 * 3, msg_cost = 400;
     sclink_response resp = SCLINK__V1__RESPONSE__INIT;
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     uint8_t data[16] = { 0 };
@@ -808,7 +837,7 @@ START_TEST(test_posted_writes_below_queue_bound_during_dma)
     for (i = 0; cost < budget; i++) {
         n = posted_write(frame, sizeof(frame), i);
         send_raw(&c, frame, n);
-        cost += n + msg_cost;
+        cost += msg_cost;
     }
     resp.has_id = resp.has_status = resp.has_data = 1;
     resp.id = dma->request->id;
@@ -908,6 +937,7 @@ int main(void)
     tcase_add_test(tc, test_one_shot_exit_after_disconnect);
     tcase_add_test(tc, test_unread_output_stays_bounded);
     tcase_add_test(tc, test_queue_bounded_while_dma_unanswered);
+    tcase_add_test(tc, test_queue_bound_counts_decoded_size);
     tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
     tcase_add_test(tc, test_slow_frame_cut_from_first_byte);
     suite_add_tcase(s, tc);
