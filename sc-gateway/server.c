@@ -22,6 +22,20 @@ union sclink__stream {
     uv_tcp_t tcp;
 };
 
+/*
+ * An allowance of time given to the peer (stall_ms), spent only while we
+ * are inside sclink_server_run_*() and the clock's condition holds: time
+ * spent simulating is not the peer's, since what it sent or read
+ * meanwhile is only seen once we are back in the loop.  See clock_update.
+ */
+struct sclink__clock {
+    uv_timer_t timer;          /* running while the allowance is spent */
+    int armed;                 /* an allowance is given */
+    int running;
+    uint64_t left_ns;          /* what is left of it */
+    uint64_t since_ns;         /* when the timer last started */
+};
+
 struct sclink_server {
     uv_loop_t *loop;
     struct sclink_server_ops ops;
@@ -35,14 +49,9 @@ struct sclink_server {
     sclink_decoder dec;
     uint32_t max_frame;
     unsigned stall_ms;
-    /* The stall clock: how long the current incomplete frame has been
-     * waiting for its rest while we read (see stall_update). */
-    uv_timer_t stall;          /* running while that clock runs */
-    int stall_armed;           /* a frame is incomplete */
-    int stall_running;
+    struct sclink__clock stall; /* an incomplete frame, while we read */
     uint64_t stall_frame;      /* frames_in when that frame began */
-    uint64_t stall_left_ns;    /* what is left of its stall_ms */
-    uint64_t stall_since_ns;   /* when the clock last started */
+    struct sclink__clock drain; /* output over the bound */
     uint64_t frames_in;        /* messages handed over on this link */
     int in_loop;               /* inside sclink_server_run_*() */
     uv_timer_t wakeup;         /* bounds sclink_server_run_timeout */
@@ -68,7 +77,8 @@ struct busy_client {
 };
 
 static void flush(sclink_server *s);
-static void stall_update(sclink_server *s);
+static void close_link(sclink_server *s, int err, const char *why);
+static void clocks_update(sclink_server *s);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void on_connection(uv_stream_t *listener, int status);
@@ -79,14 +89,106 @@ static size_t output_limit(const sclink_server *s)
     return (size_t)SCLINK_SERVER_OUTPUT_FRAMES * s->max_frame;
 }
 
+/* --------------------------------------------------------------- clocks */
+
+static void clock_init(sclink_server *s, struct sclink__clock *c)
+{
+    uv_timer_init(s->loop, &c->timer);
+    c->timer.data = s;
+    c->armed = c->running = 0;
+}
+
+/* Stops the timer, keeping what is left of the allowance. */
+static void clock_pause(struct sclink__clock *c)
+{
+    uint64_t ran;
+
+    if (!c->running)
+        return;
+    ran = uv_hrtime() - c->since_ns;
+    c->left_ns = ran < c->left_ns ? c->left_ns - ran : 0;
+    c->running = 0;
+    uv_timer_stop(&c->timer);
+}
+
+/* Gives a fresh allowance of ms, not yet running. */
+static void clock_arm(struct sclink__clock *c, unsigned ms)
+{
+    clock_pause(c);
+    c->armed = 1;
+    c->left_ns = (uint64_t)ms * 1000000;
+}
+
+static void clock_disarm(struct sclink__clock *c)
+{
+    clock_pause(c);
+    c->armed = 0;
+}
+
+/* Spends the allowance while in the loop and `counting`; expired() when out. */
+static void clock_run(sclink_server *s, struct sclink__clock *c, int counting,
+                      uv_timer_cb expired)
+{
+    if (!c->armed || !counting || !s->in_loop) {
+        clock_pause(c);
+        return;
+    }
+    if (c->running)
+        return;
+    c->since_ns = uv_hrtime();
+    c->running = 1;
+    /* The loop's clock is stale after simulating: a timer started from it
+     * would be due at once, before the socket is looked at. */
+    uv_update_time(s->loop);
+    uv_timer_start(&c->timer, expired, (c->left_ns + 999999) / 1000000, 0);
+}
+
+/* Called from the expired callback: the allowance is spent. */
+static void clock_expired(struct sclink__clock *c)
+{
+    c->running = 0;
+    c->armed = 0;
+    c->left_ns = 0;
+}
+
+static void on_stall(uv_timer_t *t);
+static void on_drain(uv_timer_t *t);
+
+/* Runs each clock while it should: the stall clock while we read. */
+static void clocks_update(sclink_server *s)
+{
+    clock_run(s, &s->stall, s->reading, on_stall);
+    clock_run(s, &s->drain, 1, on_drain);
+}
+
+/*
+ * A peer that leaves the output bound unread for stall_ms is cut off, with
+ * no Error (it would not read one).  The allowance starts afresh each
+ * time the output goes over the bound: a slow reader is not a stuck one.
+ */
+static void on_drain(uv_timer_t *t)
+{
+    sclink_server *s = t->data;
+    char why[128];
+
+    clock_expired(&s->drain);
+    snprintf(why, sizeof(why), "peer left %zu bytes of output unread for %u ms",
+             sclink_server_pending_output(s), s->stall_ms);
+    close_link(s, SCLINK_ETIMEDOUT, why);
+}
+
+/* ------------------------------------------------------------ flow control */
+
 /*
  * Reads while the link is open, the owner can queue more and the peer
  * takes what it is sent: otherwise the peer's writes block in its kernel
- * instead of our buffers growing.
+ * instead of our buffers growing.  Times a peer that leaves the output
+ * over the bound.
  */
-static void update_reading(sclink_server *s)
+static void update_flow(sclink_server *s)
 {
-    int want = s->link_state == LINK_OPEN && !s->input_held && !sclink_server_output_full(s);
+    int full = sclink_server_output_full(s);
+    int want = s->link_state == LINK_OPEN && !s->input_held && !full;
 
     if (want && !s->reading) {
         if (uv_read_start(&s->link.stream, on_alloc, on_read) == 0)
@@ -95,7 +197,11 @@ static void update_reading(sclink_server *s)
         uv_read_stop(&s->link.stream);
         s->reading = 0;
     }
-    stall_update(s);
+    if (!full)
+        clock_disarm(&s->drain);
+    else if (!s->drain.armed && s->stall_ms > 0)
+        clock_arm(&s->drain, s->stall_ms);
+    clocks_update(s);
 }
 
 static int is_tcp(const sclink_server *s)
@@ -147,8 +253,8 @@ static void close_link(sclink_server *s, int err, const char *why)
     s->close_err = err;
     if (why != s->close_why)
         snprintf(s->close_why, sizeof(s->close_why), "%s", why ? why : "");
-    uv_timer_stop(&s->stall);
-    s->stall_running = s->stall_armed = 0;
+    clock_disarm(&s->stall);
+    clock_disarm(&s->drain);
     uv_read_stop(&s->link.stream);
     s->reading = 0;
     uv_close(&s->link.handle, on_link_closed);
@@ -252,7 +358,7 @@ static void flush_out(sclink_server *s)
 static void flush(sclink_server *s)
 {
     flush_out(s);
-    update_reading(s);
+    update_flow(s);
 }
 
 int sclink_server_send(sclink_server *s, const sclink_msg *m)
@@ -281,7 +387,7 @@ int sclink_server_output_full(const sclink_server *s)
 void sclink_server_hold_input(sclink_server *s, int hold)
 {
     s->input_held = hold != 0;
-    update_reading(s);
+    update_flow(s);
 }
 
 /* -------------------------------------------------------------- reading */
@@ -299,63 +405,29 @@ static void on_stall(uv_timer_t *t)
     sclink_server *s = t->data;
     char why[128];
 
-    s->stall_running = 0;
-    s->stall_left_ns = 0;
+    clock_expired(&s->stall);
     snprintf(why, sizeof(why), "peer left a frame incomplete for %u ms",
              s->stall_ms);
     sclink_server_fail_link(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, SCLINK_ETIMEDOUT, why);
 }
 
 /*
- * The stall clock gives each frame stall_ms from its first byte to its
- * last, counted only while we read: inside sclink_server_run_*() with
- * reading on.  More bytes of the same frame do not restart it (a peer
- * sending one byte every stall_ms - 1 held the only link slot forever);
- * time we spend simulating, or not reading because of a bound, does not
- * count: the rest of the frame may be waiting in the socket.  The next
+ * After a read: each frame gets stall_ms from its first byte to its last,
+ * spent while we read.  More bytes of the same frame do not renew it (a
+ * peer sending one byte every stall_ms - 1 held the only link slot for
+ * ever); time we spend simulating, or not reading because of a bound,
+ * does not count, since the rest may be waiting in the socket.  The next
  * frame starts afresh.
  */
-static void stall_pause(sclink_server *s)
-{
-    uint64_t ran;
-
-    if (!s->stall_running)
-        return;
-    ran = uv_hrtime() - s->stall_since_ns;
-    s->stall_left_ns = ran < s->stall_left_ns ? s->stall_left_ns - ran : 0;
-    s->stall_running = 0;
-    uv_timer_stop(&s->stall);
-}
-
-static void stall_update(sclink_server *s)
-{
-    if (!(s->stall_armed && s->in_loop && s->reading && s->link_state == LINK_OPEN)) {
-        stall_pause(s);
-        return;
-    }
-    if (s->stall_running)
-        return;
-    s->stall_since_ns = uv_hrtime();
-    s->stall_running = 1;
-    /* The loop's clock is stale after simulating: a timer started from it
-     * would be due at once, before the rest of the frame is read. */
-    uv_update_time(s->loop);
-    uv_timer_start(&s->stall, on_stall, (s->stall_left_ns + 999999) / 1000000, 0);
-}
-
-/* After a read: starts the clock for a new incomplete frame, or stops it. */
 static void stall_check(sclink_server *s)
 {
     if (sclink_decoder_pending(&s->dec) == 0 || s->stall_ms == 0) {
-        stall_pause(s);
-        s->stall_armed = 0;
-    } else if (!s->stall_armed || s->stall_frame != s->frames_in) {
-        stall_pause(s);
-        s->stall_armed = 1;
+        clock_disarm(&s->stall);
+    } else if (!s->stall.armed || s->stall_frame != s->frames_in) {
+        clock_arm(&s->stall, s->stall_ms);
         s->stall_frame = s->frames_in;
-        s->stall_left_ns = (uint64_t)s->stall_ms * 1000000;
     }
-    stall_update(s);
+    clocks_update(s);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -474,8 +546,7 @@ static void on_connection(uv_stream_t *listener, int status)
     s->reading = 0;
     s->input_held = 0;
     s->frames_in = 0;
-    s->stall_armed = s->stall_running = 0;
-    update_reading(s);
+    update_flow(s);
     if (s->ops.link_open)
         s->ops.link_open(s->ctx);
 }
@@ -560,11 +631,11 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
         free(s);
         return r;
     }
-    uv_timer_init(loop, &s->stall);
-    s->stall.data = s;
+    clock_init(s, &s->stall);
+    clock_init(s, &s->drain);
     uv_timer_init(loop, &s->wakeup);
     s->wakeup.data = s;
-    s->handles_open = 2;
+    s->handles_open = 3;
     r = bind_listener(s, err, errlen);
     if (r < 0) {
         sclink_server_free(s);
@@ -581,7 +652,8 @@ void sclink_server_free(sclink_server *s)
     if (s->link_state == LINK_OPEN)
         close_link(s, 0, "gateway shutting down");
     /* Handles close asynchronously: spin the loop until they have. */
-    uv_close((uv_handle_t *)&s->stall, on_handle_closed);
+    uv_close((uv_handle_t *)&s->stall.timer, on_handle_closed);
+    uv_close((uv_handle_t *)&s->drain.timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->wakeup, on_handle_closed);
     if (s->listener.handle.type != UV_UNKNOWN_HANDLE &&
         !uv_is_closing(&s->listener.handle))
@@ -596,16 +668,16 @@ void sclink_server_free(sclink_server *s)
     free(s);
 }
 
-/* One loop iteration, with the stall clock running while it lasts. */
+/* One loop iteration, with the peer's clocks running while it lasts. */
 static int run_loop(sclink_server *s)
 {
     int r;
 
     s->in_loop = 1;
-    stall_update(s);
+    clocks_update(s);
     r = uv_run(s->loop, UV_RUN_ONCE);
     s->in_loop = 0;
-    stall_update(s);
+    clocks_update(s);
     return r;
 }
 
@@ -654,7 +726,7 @@ int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)
 
     if (r == 0) {
         s->max_frame = max_frame;
-        update_reading(s);   /* the output bound moved with it */
+        update_flow(s);   /* the output bound moved with it */
     }
     return r;
 }

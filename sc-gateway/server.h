@@ -42,7 +42,9 @@ struct sclink_server_ops {
 struct sclink_server_opts {
     const char *listen;     /* "unix:PATH" or "tcp:HOST:PORT" */
     uint32_t max_frame;     /* agreed later with sclink_server_set_max_frame */
-    unsigned stall_ms;      /* a frame left incomplete this long: close */
+    unsigned stall_ms;      /* a frame incomplete this long from its first
+                               byte, or output left over the bound this
+                               long: close (0: never) */
 };
 
 int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
@@ -84,8 +86,9 @@ size_t sclink_server_pending_output(const sclink_server *s);
  * the agreed size unread, the server reads nothing from it (its writes
  * then block in its own kernel) and sclink_server_output_full() says so,
  * so that the owner executes nothing more that would answer.  Reading
- * resumes as the socket takes the output.  QEMU never gets near it: it
- * has one non-posted request outstanding at a time and reads the answer.
+ * resumes as the socket takes the output; a peer that leaves it over the
+ * bound for stall_ms is cut off.  QEMU never gets near it: it has one
+ * non-posted request outstanding at a time and reads the answer.
  */
 #define SCLINK_SERVER_OUTPUT_FRAMES 4
 /* More than the output bound is pending on an open link. */

@@ -682,6 +682,36 @@ START_TEST(test_unread_output_stays_bounded)
 }
 END_TEST
 
+/*
+ * A peer that floods 64 KiB reads and then reads nothing: it holds the only
+ * link slot, with the output bound pending, until the gateway cuts it
+ * about 2000 ms (timeout_ms) after the output went over the bound; the
+ * next link is then served although the peer is still connected.
+ */
+START_TEST(test_unread_output_cut_after_timeout)
+{
+    const double timeout_s = 2.0; /* platform timeout_ms */
+    struct timespec t0;
+    sclink_conn c;
+    double took;
+    int i;
+
+    start_gateway("--serve");
+    link_up(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    flood(&c, big_read, 4 << 20, 500, gateway_rss_kb(), OUTPUT_FLOOD_GROWTH_KB);
+    for (i = 0; i < 300 && log_count("link lost: peer left") == 0; i++)
+        usleep(20000);
+    took = seconds_since(&t0);
+    ck_assert_int_eq(log_count("output unread for 2000 ms"), 1);
+    ck_assert_msg(took > timeout_s * 0.9 && took < timeout_s * 2,
+                  "cut %.2f s after the flood began (timeout %.1f s)", took, timeout_s);
+    still_serving();
+    sclink_conn_close(&c);
+    stop_gateway();
+}
+END_TEST
+
 /* A non-posted 4-byte write that must succeed. */
 static void write32(sclink_conn *c, uint64_t off, uint32_t v)
 {
@@ -936,6 +966,7 @@ int main(void)
     tcase_add_test(tc, test_one_shot_exit_after_bye);
     tcase_add_test(tc, test_one_shot_exit_after_disconnect);
     tcase_add_test(tc, test_unread_output_stays_bounded);
+    tcase_add_test(tc, test_unread_output_cut_after_timeout);
     tcase_add_test(tc, test_queue_bounded_while_dma_unanswered);
     tcase_add_test(tc, test_queue_bound_counts_decoded_size);
     tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
