@@ -26,7 +26,7 @@ union sclink__stream {
  * An allowance of time given to the peer (stall_ms), spent only while we
  * are inside sclink_server_run_*() and the clock's condition holds: time
  * spent simulating is not the peer's, since what it sent or read
- * meanwhile is only seen once we are back in the loop.  See clock_update.
+ * meanwhile is only seen once we are back in the loop.  See clock_run.
  */
 struct sclink__clock {
     uv_timer_t timer;          /* running while the allowance is spent */

@@ -223,6 +223,18 @@ static uint32_t read32(sclink_conn *c, uint64_t off, Sclink__V1__Status *st)
     return v;
 }
 
+/* Receives the next message: a Response to `id` with `status`; free it. */
+static sclink_msg *recv_response(sclink_conn *c, uint64_t id, Sclink__V1__Status status)
+{
+    sclink_msg *m;
+
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
+    ck_assert_uint_eq(m->response->id, id);
+    ck_assert_int_eq(m->response->status, status);
+    return m;
+}
+
 /* The gateway's resident memory in KiB, from /proc/PID/status VmRSS. */
 static long gateway_rss_kb(void)
 {
@@ -240,6 +252,9 @@ static long gateway_rss_kb(void)
     ck_assert_int_gt(kb, 0);
     return kb;
 }
+
+/* The platform's timeout_ms, in seconds. */
+#define TIMEOUT_S 2.0
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -667,10 +682,7 @@ START_TEST(test_unread_output_stays_bounded)
     /* More answers than the output bound holds: they resumed as we read. */
     ck_assert_uint_gt(reads, (4u << 20) / 0x10000);
     for (i = 0; i < reads; i++) {
-        ck_assert_int_eq(sclink_conn_recv(&c, &m, 5000), 0);
-        ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
-        ck_assert_uint_eq(m->response->id, 1000 + i);
-        ck_assert_int_eq(m->response->status, SCLINK__V1__STATUS__STATUS_OK);
+        m = recv_response(&c, 1000 + i, SCLINK__V1__STATUS__STATUS_OK);
         ck_assert_uint_eq(m->response->data.len, 0x10000);
         sclink_msg_free(m);
     }
@@ -690,7 +702,6 @@ END_TEST
  */
 START_TEST(test_unread_output_cut_after_timeout)
 {
-    const double timeout_s = 2.0; /* platform timeout_ms */
     struct timespec t0;
     sclink_conn c;
     double took;
@@ -704,8 +715,8 @@ START_TEST(test_unread_output_cut_after_timeout)
         usleep(20000);
     took = seconds_since(&t0);
     ck_assert_int_eq(log_count("output unread for 2000 ms"), 1);
-    ck_assert_msg(took > timeout_s * 0.9 && took < timeout_s * 2,
-                  "cut %.2f s after the flood began (timeout %.1f s)", took, timeout_s);
+    ck_assert_msg(took > TIMEOUT_S * 0.9 && took < TIMEOUT_S * 2,
+                  "cut %.2f s after the flood began (timeout %.1f s)", took, TIMEOUT_S);
     still_serving();
     sclink_conn_close(&c);
     stop_gateway();
@@ -717,7 +728,6 @@ static void write32(sclink_conn *c, uint64_t off, uint32_t v)
 {
     static uint64_t id = 5000;
     sclink_request r;
-    sclink_msg *m;
 
     read_req(&r, ++id, off, 0);
     r.command = SCLINK__V1__COMMAND__CMD_WRITE;
@@ -725,11 +735,7 @@ static void write32(sclink_conn *c, uint64_t off, uint32_t v)
     r.data.data = (uint8_t *)&v;
     r.data.len = 4;
     send_request(c, &r);
-    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
-    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
-    ck_assert_uint_eq(m->response->id, id);
-    ck_assert_int_eq(m->response->status, SCLINK__V1__STATUS__STATUS_OK);
-    sclink_msg_free(m);
+    sclink_msg_free(recv_response(c, id, SCLINK__V1__STATUS__STATUS_OK));
 }
 
 #define DMA_CTRL_ID 9000
@@ -855,7 +861,7 @@ START_TEST(test_posted_writes_below_queue_bound_during_dma)
     sclink_response resp = SCLINK__V1__RESPONSE__INIT;
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     uint8_t data[16] = { 0 };
-    sclink_msg *dma, *m;
+    sclink_msg *dma;
     Sclink__V1__Status st;
     size_t cost = 0, i, n;
     uint8_t frame[256];
@@ -878,11 +884,7 @@ START_TEST(test_posted_writes_below_queue_bound_during_dma)
     env.response = &resp;
     ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
     sclink_msg_free(dma);
-    ck_assert_int_eq(sclink_conn_recv(&c, &m, 5000), 0);
-    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
-    ck_assert_uint_eq(m->response->id, DMA_CTRL_ID);
-    ck_assert_int_eq(m->response->status, SCLINK__V1__STATUS__STATUS_OK);
-    sclink_msg_free(m);
+    sclink_msg_free(recv_response(&c, DMA_CTRL_ID, SCLINK__V1__STATUS__STATUS_OK));
     ck_assert_uint_eq(read32(&c, 0x30018, &st), 0x2); /* STATUS: DONE, no ERROR */
     ck_assert_uint_eq(read32(&c, 0x2000 + 4 * ((i - 1) % 1024), &st), i - 1);
     ck_assert_uint_eq(read32(&c, 0x2000 + 4 * ((i - 2) % 1024), &st), i - 2);
@@ -902,7 +904,6 @@ END_TEST
  */
 START_TEST(test_slow_frame_cut_from_first_byte)
 {
-    const double timeout_s = 2.0; /* platform timeout_ms */
     struct pollfd p;
     struct timespec t0;
     uint8_t data[64] = { 0 }, frame[256];
@@ -920,20 +921,20 @@ START_TEST(test_slow_frame_cut_from_first_byte)
     r.data.len = sizeof(data);
     r.length = sizeof(data);
     n = encode_request(frame, sizeof(frame), &r);
-    ck_assert_uint_gt((n - 1) * 0.25, 3 * timeout_s);
+    ck_assert_uint_gt((n - 1) * 0.25, 3 * TIMEOUT_S);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p.fd = c.fd;
     p.events = POLLIN;
     /* Never the last byte: the frame stays incomplete. */
-    for (i = 0; i + 1 < n && seconds_since(&t0) < 3 * timeout_s; i++) {
+    for (i = 0; i + 1 < n && seconds_since(&t0) < 3 * TIMEOUT_S; i++) {
         if (send(c.fd, frame + i, 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 250) != 0)
             break; /* the gateway answered, or is gone */
     }
     expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "incomplete");
     took = seconds_since(&t0);
-    ck_assert_msg(took > timeout_s * 0.9 && took < timeout_s * 2,
+    ck_assert_msg(took > TIMEOUT_S * 0.9 && took < TIMEOUT_S * 2,
                   "cut %.2f s after the first byte (timeout %.1f s), %zu bytes sent", took,
-                  timeout_s, i);
+                  TIMEOUT_S, i);
     sclink_conn_close(&c);
     still_serving();
     ck_assert_int_eq(log_count("link lost: peer left a frame incomplete for 2000 ms"), 1);
