@@ -4,9 +4,15 @@
  * soon as its four bytes are known, before the payload is buffered, so a
  * peer cannot make us reserve memory by announcing a huge frame.
  */
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec-internal.h"
+
+static int msg_unpack(const void *payload, size_t len, uint32_t max_frame,
+                      ProtobufCAllocator *alloc, sclink_msg **out, char *why,
+                      size_t whylen);
 
 void sclink_decoder_init(sclink_decoder *d, uint32_t max_frame)
 {
@@ -15,6 +21,7 @@ void sclink_decoder_init(sclink_decoder *d, uint32_t max_frame)
     d->max_frame = max_frame ? max_frame : SCLINK_DEFAULT_MAX_FRAME;
     d->error = 0;
     d->reason[0] = '\0';
+    d->msg_heap = 0;
 }
 
 void sclink_decoder_free(sclink_decoder *d)
@@ -109,10 +116,32 @@ int sclink_decoder_feed(sclink_decoder *d, const void *data, size_t len)
     return 0;
 }
 
+/*
+ * protobuf-c's allocator with a meter: what a message takes of the heap.
+ * The message is freed later with the default allocator, which is plain
+ * free(), so the two mix.  Two words a block for malloc's own header.
+ */
+static void *metered_alloc(void *data, size_t size)
+{
+    void *p = malloc(size);
+
+    if (p != NULL)
+        *(size_t *)data += malloc_usable_size(p) + 2 * sizeof(void *);
+    return p;
+}
+
+static void metered_free(void *data, void *p)
+{
+    if (p != NULL)
+        *(size_t *)data -= malloc_usable_size(p) + 2 * sizeof(void *);
+    free(p);
+}
+
 int sclink_decoder_next(sclink_decoder *d, sclink_msg **out)
 {
     size_t avail = d->in.len - d->pos;
     const uint8_t *p = d->in.base + d->pos;
+    ProtobufCAllocator alloc = { metered_alloc, metered_free, NULL };
     uint32_t flen;
     int err;
 
@@ -128,8 +157,10 @@ int sclink_decoder_next(sclink_decoder *d, sclink_msg **out)
         return err;
     if (avail - SCLINK_FRAME_HEADER_SIZE < flen)
         return 0;
-    err = sclink_msg_unpack(p + SCLINK_FRAME_HEADER_SIZE, flen, d->max_frame,
-                            out, d->reason, sizeof(d->reason));
+    d->msg_heap = 0;
+    alloc.allocator_data = &d->msg_heap;
+    err = msg_unpack(p + SCLINK_FRAME_HEADER_SIZE, flen, d->max_frame, &alloc, out,
+                     d->reason, sizeof(d->reason));
     if (err)
         return fail(d, err);
     d->pos += SCLINK_FRAME_HEADER_SIZE + flen;
@@ -143,6 +174,11 @@ int sclink_decoder_next(sclink_decoder *d, sclink_msg **out)
 size_t sclink_decoder_pending(const sclink_decoder *d)
 {
     return d->in.len - d->pos;
+}
+
+size_t sclink_decoder_msg_heap(const sclink_decoder *d)
+{
+    return d->msg_heap;
 }
 
 const char *sclink_decoder_reason(const sclink_decoder *d)
@@ -198,6 +234,13 @@ static int has_bad_unknown_field(const ProtobufCMessage *m)
 int sclink_msg_unpack(const void *payload, size_t len, uint32_t max_frame,
                       sclink_msg **out, char *why, size_t whylen)
 {
+    return msg_unpack(payload, len, max_frame, NULL, out, why, whylen);
+}
+
+static int msg_unpack(const void *payload, size_t len, uint32_t max_frame,
+                      ProtobufCAllocator *alloc, sclink_msg **out, char *why,
+                      size_t whylen)
+{
     sclink_msg *m;
     int err;
 
@@ -207,7 +250,7 @@ int sclink_msg_unpack(const void *payload, size_t len, uint32_t max_frame,
                     max_frame);
         return SCLINK_EFRAMESIZE;
     }
-    m = sclink__v1__envelope__unpack(NULL, len, payload);
+    m = sclink__v1__envelope__unpack(alloc, len, payload);
     if (m == NULL) {
         sclink__why(why, whylen, "payload of %zu bytes is not an Envelope",
                     len);
@@ -225,7 +268,7 @@ int sclink_msg_unpack(const void *payload, size_t len, uint32_t max_frame,
     return 0;
 
 out_free:
-    sclink__v1__envelope__free_unpacked(m, NULL);
+    sclink__v1__envelope__free_unpacked(m, alloc);
     return err;
 }
 

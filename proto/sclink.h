@@ -123,6 +123,7 @@ typedef struct sclink_decoder {
     uint32_t max_frame; /* largest payload accepted */
     int error;          /* sticky error, 0 while healthy */
     char reason[160];   /* what the error was about */
+    size_t msg_heap;    /* heap the last message taken out occupies */
 } sclink_decoder;
 
 void sclink_decoder_init(sclink_decoder *d, uint32_t max_frame);
@@ -141,6 +142,14 @@ int sclink_decoder_feed(sclink_decoder *d, const void *data, size_t len);
 int sclink_decoder_next(sclink_decoder *d, sclink_msg **out);
 /* Bytes held that do not yet form a whole frame. */
 size_t sclink_decoder_pending(const sclink_decoder *d);
+/*
+ * The heap the message the last sclink_decoder_next() returned occupies,
+ * malloc's own overhead included.  Not the frame size: protobuf keeps
+ * unknown fields one allocation each, so a frame of 2-byte unknown fields
+ * decodes into about 30 times its size.  For callers that bound what they
+ * queue.
+ */
+size_t sclink_decoder_msg_heap(const sclink_decoder *d);
 const char *sclink_decoder_reason(const sclink_decoder *d);
 
 /* Decodes exactly one payload (no prefix) and validates it. */

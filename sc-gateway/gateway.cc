@@ -130,6 +130,18 @@ const uint64_t kGatewayCaps =
  */
 const uint64_t kMaxLookaheadPs = UINT64_C(1000000000000);
 
+/*
+ * The message queue bound.  While the pump cannot take messages (it waits
+ * for a DMA Response, which may come behind them), the server stops
+ * reading once the queued messages occupy this much heap as the decoder
+ * measures it (352 bytes for a 4-byte posted write, about 30 times the
+ * frame for one of unknown fields), plus kQueueEntryCost each; it reads
+ * again when the pump has brought the queue down to half.  32 MiB is some
+ * 90,000 small posted writes, or 32 writes of 1 MiB.
+ */
+const size_t kMaxQueuedBytes = 32u << 20;
+const size_t kQueueEntryCost = 32;
+
 uint64_t add_sat(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -140,9 +152,9 @@ extern "C" void gw_link_open(void *ctx)
 {
     static_cast<Gateway *>(ctx)->on_link_open();
 }
-extern "C" void gw_message(void *ctx, sclink_msg *m)
+extern "C" void gw_message(void *ctx, sclink_msg *m, size_t heap_bytes)
 {
-    static_cast<Gateway *>(ctx)->on_message(m);
+    static_cast<Gateway *>(ctx)->on_message(m, heap_bytes);
 }
 extern "C" void gw_link_closed(void *ctx, int err, const char *why)
 {
@@ -183,8 +195,8 @@ Gateway::Gateway(sc_core::sc_module_name name, const GatewayConfig &cfg)
 
 Gateway::~Gateway()
 {
-    for (sclink_msg *m : queue_)
-        sclink_msg_free(m);
+    for (Queued &q : queue_)
+        sclink_msg_free(q.m);
     if (server_)
         sclink_server_free(server_);
     for (uv_signal_t *h : stop_signals_)
@@ -302,13 +314,15 @@ void Gateway::on_link_open()
 {
     /* A link that came and went within one loop iteration was never
      * served: what it sent must not reach this one. */
-    for (sclink_msg *m : queue_)
-        sclink_msg_free(m);
+    for (Queued &q : queue_)
+        sclink_msg_free(q.m);
     queue_.clear();
+    queued_bytes_ = 0;
+    input_held_ = false;
     link_open_ = true;
 }
 
-void Gateway::on_message(sclink_msg *m)
+void Gateway::on_message(sclink_msg *m, size_t heap_bytes)
 {
     /* DMA answers complete a waiting b_transport at once; the rest waits
      * for the pump, in arrival order. */
@@ -320,7 +334,27 @@ void Gateway::on_message(sclink_msg *m)
     if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
         m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR)
         peer_leaving_ = true;
-    queue_.push_back(m);
+    queue_.push_back(Queued{m, heap_bytes + kQueueEntryCost});
+    queued_bytes_ += queue_.back().cost;
+    if (!input_held_ && queued_bytes_ >= kMaxQueuedBytes) {
+        sclink_server_hold_input(server_, 1);
+        input_held_ = true;
+        stats_.queue_holds++;
+    }
+}
+
+/* Takes the oldest queued message; reads again once the queue is half empty. */
+sclink_msg *Gateway::dequeue()
+{
+    Queued q = queue_.front();
+
+    queue_.pop_front();
+    queued_bytes_ -= q.cost;
+    if (input_held_ && queued_bytes_ <= kMaxQueuedBytes / 2) {
+        sclink_server_hold_input(server_, 0);
+        input_held_ = false;
+    }
+    return q.m;
 }
 
 void Gateway::on_link_closed(int err, const char *why)
@@ -444,7 +478,22 @@ void Gateway::serve_link()
     intx_level_ = false;
     log("link opened");
 
+    bool output_wait = false;
     while (link_open_ || !queue_.empty()) {
+        /* Nothing more is executed while the peer leaves the output bound
+         * unread (the server has stopped reading too): every Request
+         * would add an answer it does not take. */
+        if (!queue_.empty() && !sclink_server_output_full(server_)) {
+            output_wait = false;
+            sclink_msg *m = dequeue();
+            handle(m);
+            sclink_msg_free(m);
+            continue;
+        }
+        if (!queue_.empty() && !output_wait) {
+            output_wait = true;
+            stats_.output_waits++;
+        }
         if (queue_.empty()) {
             if (state_ == State::await_hello && now_s() > hello_deadline) {
                 fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no Hello within " +
@@ -463,17 +512,12 @@ void Gateway::serve_link()
                 sclink_server_close_link(server_);
                 stopping_ = true;
             }
-            Stopwatch w(stats_.wait_s);
-            if (state_ == State::await_hello)
-                sclink_server_run_timeout(server_, 100);
-            else
-                sclink_server_run_once(server_);
-            continue;
         }
-        sclink_msg *m = queue_.front();
-        queue_.pop_front();
-        handle(m);
-        sclink_msg_free(m);
+        Stopwatch w(stats_.wait_s);
+        if (state_ == State::await_hello)
+            sclink_server_run_timeout(server_, 100);
+        else
+            sclink_server_run_once(server_);
     }
     state_ = State::closed;
     if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
@@ -1011,7 +1055,11 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
     while (!wait.done && link_open_ && !peer_leaving_) {
         if (now_s() > deadline) {
             fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no answer to DMA request " +
-                 std::to_string(id) + " within " + std::to_string(cfg_.timeout_ms) + " ms");
+                 std::to_string(id) + " within " + std::to_string(cfg_.timeout_ms) + " ms" +
+                 (input_held_ ? " (the gateway stopped reading: " +
+                                    std::to_string(queue_.size()) +
+                                    " messages queued ahead of it reached the queue bound)"
+                              : std::string()));
             break;
         }
         Stopwatch w(stats_.wait_s);
@@ -1132,7 +1180,7 @@ bool Gateway::dma_get_dmi(int, tlm::tlm_generic_payload &, tlm::tlm_dmi &dmi)
 
 void Gateway::print_stats(std::ostream &os) const
 {
-    char buf[512];
+    char buf[768];
 
     std::snprintf(buf, sizeof(buf),
                   "statistics for link on %s:\n"
@@ -1142,12 +1190,15 @@ void Gateway::print_stats(std::ostream &os) const
                   "  windows: %" PRIu64 ", interrupts: %" PRIu64 "\n"
                   "  dma: %" PRIu64 " reads, %" PRIu64 " writes, %" PRIu64 " bytes\n"
                   "  errors: %" PRIu64 "\n"
+                  "  backpressure: output bound reached %" PRIu64 " times, queue bound %" PRIu64
+                  " times\n"
                   "  real time: %.3f s waiting for QEMU, %.3f s simulating\n"
                   "  SystemC time: %s\n",
                   cfg_.listen.c_str(), stats_.reads, stats_.writes, stats_.posted,
                   stats_.debug, stats_.bytes_read, stats_.bytes_written, stats_.windows,
                   stats_.interrupts, stats_.dma_reads, stats_.dma_writes, stats_.dma_bytes,
-                  stats_.errors, stats_.wait_s, stats_.sim_s,
+                  stats_.errors, stats_.output_waits, stats_.queue_holds, stats_.wait_s,
+                  stats_.sim_s,
                   sc_core::sc_time_stamp().to_string().c_str());
     os << buf;
     for (const auto &kv : stats_.per_target)

@@ -79,6 +79,8 @@ struct LinkStats {
     uint64_t windows = 0, interrupts = 0;
     uint64_t dma_reads = 0, dma_writes = 0, dma_bytes = 0;
     uint64_t errors = 0;            /* non-OK statuses, both directions */
+    uint64_t output_waits = 0;      /* times the peer left the output bound unread */
+    uint64_t queue_holds = 0;       /* times the message queue bound stopped reading */
     double wait_s = 0, sim_s = 0;   /* real time waiting for QEMU / simulating */
     std::map<std::string, uint64_t> per_target;
 };
@@ -122,7 +124,7 @@ public:
 
     /* Called by libuv callbacks (C); not for users. */
     void on_link_open();
-    void on_message(sclink_msg *m);
+    void on_message(sclink_msg *m, size_t heap_bytes);
     void on_link_closed(int err, const char *why);
     void on_stats_signal();
     void on_stop_signal(int signum);
@@ -133,10 +135,16 @@ private:
         bool done = false;
         sclink_msg *resp = nullptr;
     };
+    /* A message waiting for the pump, and what it counts against the bound. */
+    struct Queued {
+        sclink_msg *m;
+        size_t cost;
+    };
 
     void pump();
     void irq_changed();
     void serve_link();
+    sclink_msg *dequeue();
     void handle(sclink_msg *m);
     void handle_hello(const sclink_hello *h);
     void handle_request(const sclink_request *r);
@@ -176,7 +184,9 @@ private:
     int link_err_ = 0;
     std::string link_why_;
     int exit_status_ = 0;
-    std::deque<sclink_msg *> queue_;
+    std::deque<Queued> queue_;
+    size_t queued_bytes_ = 0;      /* sum of queue_'s costs */
+    bool input_held_ = false;      /* the queue bound stopped the server reading */
 
     uint64_t res_ps_ = 1;          /* SystemC time resolution in ps */
     sc_core::sc_time base_;        /* SystemC time at the link's time 0 */

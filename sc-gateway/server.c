@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,20 @@ union sclink__stream {
     uv_stream_t stream;
     uv_pipe_t pipe;
     uv_tcp_t tcp;
+};
+
+/*
+ * An allowance of time given to the peer (stall_ms), spent only while we
+ * are inside sclink_server_run_*() and the clock's condition holds: time
+ * spent simulating is not the peer's, since what it sent or read
+ * meanwhile is only seen once we are back in the loop.  See clock_run.
+ */
+struct sclink__clock {
+    uv_timer_t timer;          /* running while the allowance is spent */
+    int armed;                 /* an allowance is given */
+    int running;
+    uint64_t left_ns;          /* what is left of it */
+    uint64_t since_ns;         /* when the timer last started */
 };
 
 struct sclink_server {
@@ -34,12 +49,18 @@ struct sclink_server {
     sclink_decoder dec;
     uint32_t max_frame;
     unsigned stall_ms;
-    uv_timer_t stall;          /* running while a frame is incomplete */
+    struct sclink__clock stall; /* an incomplete frame, while we read */
+    uint64_t stall_frame;      /* frames_in when that frame began */
+    struct sclink__clock drain; /* output over the bound */
+    uint64_t frames_in;        /* messages handed over on this link */
+    int in_loop;               /* inside sclink_server_run_*() */
     uv_timer_t wakeup;         /* bounds sclink_server_run_timeout */
     sclink_buf out;            /* frames not yet handed to libuv */
     sclink_buf inflight;       /* bytes of the uv_write in progress */
     uv_write_t wreq;
     int writing;
+    int reading;               /* uv_read_start in effect */
+    int input_held;            /* sclink_server_hold_input: read nothing */
     int closing_after_flush;
     int handles_open;          /* closed asynchronously in free() */
     int accept_pending;        /* a connection came while the link closed */
@@ -56,7 +77,132 @@ struct busy_client {
 };
 
 static void flush(sclink_server *s);
+static void close_link(sclink_server *s, int err, const char *why);
+static void clocks_update(sclink_server *s);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void on_connection(uv_stream_t *listener, int status);
+
+/* The output bound: SCLINK_SERVER_OUTPUT_FRAMES frames of the agreed size. */
+static size_t output_limit(const sclink_server *s)
+{
+    return (size_t)SCLINK_SERVER_OUTPUT_FRAMES * s->max_frame;
+}
+
+/* --------------------------------------------------------------- clocks */
+
+static void clock_init(sclink_server *s, struct sclink__clock *c)
+{
+    uv_timer_init(s->loop, &c->timer);
+    c->timer.data = s;
+    c->armed = c->running = 0;
+}
+
+/* Stops the timer, keeping what is left of the allowance. */
+static void clock_pause(struct sclink__clock *c)
+{
+    uint64_t ran;
+
+    if (!c->running)
+        return;
+    ran = uv_hrtime() - c->since_ns;
+    c->left_ns = ran < c->left_ns ? c->left_ns - ran : 0;
+    c->running = 0;
+    uv_timer_stop(&c->timer);
+}
+
+/* Gives a fresh allowance of ms, not yet running. */
+static void clock_arm(struct sclink__clock *c, unsigned ms)
+{
+    clock_pause(c);
+    c->armed = 1;
+    c->left_ns = (uint64_t)ms * 1000000;
+}
+
+static void clock_disarm(struct sclink__clock *c)
+{
+    clock_pause(c);
+    c->armed = 0;
+}
+
+/* Spends the allowance while in the loop and `counting`; expired() when out. */
+static void clock_run(sclink_server *s, struct sclink__clock *c, int counting,
+                      uv_timer_cb expired)
+{
+    if (!c->armed || !counting || !s->in_loop) {
+        clock_pause(c);
+        return;
+    }
+    if (c->running)
+        return;
+    c->since_ns = uv_hrtime();
+    c->running = 1;
+    /* The loop's clock is stale after simulating: a timer started from it
+     * would be due at once, before the socket is looked at. */
+    uv_update_time(s->loop);
+    uv_timer_start(&c->timer, expired, (c->left_ns + 999999) / 1000000, 0);
+}
+
+/* Called from the expired callback: the allowance is spent. */
+static void clock_expired(struct sclink__clock *c)
+{
+    c->running = 0;
+    c->armed = 0;
+    c->left_ns = 0;
+}
+
+static void on_stall(uv_timer_t *t);
+static void on_drain(uv_timer_t *t);
+
+/* Runs each clock while it should: the stall clock while we read. */
+static void clocks_update(sclink_server *s)
+{
+    clock_run(s, &s->stall, s->reading, on_stall);
+    clock_run(s, &s->drain, 1, on_drain);
+}
+
+/*
+ * A peer that leaves the output bound unread for stall_ms is cut off, with
+ * no Error (it would not read one).  The allowance starts afresh each
+ * time the output goes over the bound: a slow reader is not a stuck one.
+ */
+static void on_drain(uv_timer_t *t)
+{
+    sclink_server *s = t->data;
+    char why[128];
+
+    clock_expired(&s->drain);
+    snprintf(why, sizeof(why), "peer left %zu bytes of output unread for %u ms",
+             sclink_server_pending_output(s), s->stall_ms);
+    close_link(s, SCLINK_ETIMEDOUT, why);
+}
+
+/* ------------------------------------------------------------ flow control */
+
+/*
+ * Reads while the link is open, the owner can queue more and the peer
+ * takes what it is sent: otherwise the peer's writes block in its kernel
+ * instead of our buffers growing.  Times a peer that leaves the output
+ * over the bound.
+ */
+static void update_flow(sclink_server *s)
+{
+    int full = sclink_server_output_full(s);
+    int want = s->link_state == LINK_OPEN && !s->input_held && !full;
+
+    if (want && !s->reading) {
+        if (uv_read_start(&s->link.stream, on_alloc, on_read) == 0)
+            s->reading = 1;
+    } else if (!want && s->reading) {
+        uv_read_stop(&s->link.stream);
+        s->reading = 0;
+    }
+    if (!full)
+        clock_disarm(&s->drain);
+    else if (!s->drain.armed && s->stall_ms > 0)
+        clock_arm(&s->drain, s->stall_ms);
+    clocks_update(s);
+}
 
 static int is_tcp(const sclink_server *s)
 {
@@ -77,9 +223,13 @@ static void on_link_closed(uv_handle_t *h)
 
     s->link_state = LINK_NONE;
     s->writing = 0;
+    s->reading = 0;
     s->closing_after_flush = 0;
-    s->out.len = 0;
-    s->inflight.len = 0;
+    /* Free, not just empty: a link that made them grow to the output
+     * bound must not leave that much behind for as long as the gateway
+     * waits for the next one. */
+    sclink_buf_free(&s->out);
+    sclink_buf_free(&s->inflight);
     sclink_decoder_free(&s->dec);
     sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
     s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
@@ -103,8 +253,10 @@ static void close_link(sclink_server *s, int err, const char *why)
     s->close_err = err;
     if (why != s->close_why)
         snprintf(s->close_why, sizeof(s->close_why), "%s", why ? why : "");
-    uv_timer_stop(&s->stall);
+    clock_disarm(&s->stall);
+    clock_disarm(&s->drain);
     uv_read_stop(&s->link.stream);
+    s->reading = 0;
     uv_close(&s->link.handle, on_link_closed);
 }
 
@@ -164,7 +316,7 @@ static void on_write(uv_write_t *req, int status)
  * Hands queued frames to the socket: first uv_try_write (no copy, no
  * callback, the common case), then one uv_write for whatever is left.
  */
-static void flush(sclink_server *s)
+static void flush_out(sclink_server *s)
 {
     uv_buf_t b;
     sclink_buf tmp;
@@ -202,6 +354,13 @@ static void flush(sclink_server *s)
         close_link(s, s->close_err, s->close_why);
 }
 
+/* Writes what it can, then reads or not according to what is left. */
+static void flush(sclink_server *s)
+{
+    flush_out(s);
+    update_flow(s);
+}
+
 int sclink_server_send(sclink_server *s, const sclink_msg *m)
 {
     int n;
@@ -220,6 +379,17 @@ size_t sclink_server_pending_output(const sclink_server *s)
     return s->out.len + s->inflight.len;
 }
 
+int sclink_server_output_full(const sclink_server *s)
+{
+    return s->link_state == LINK_OPEN && sclink_server_pending_output(s) > output_limit(s);
+}
+
+void sclink_server_hold_input(sclink_server *s, int hold)
+{
+    s->input_held = hold != 0;
+    update_flow(s);
+}
+
 /* -------------------------------------------------------------- reading */
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -235,9 +405,29 @@ static void on_stall(uv_timer_t *t)
     sclink_server *s = t->data;
     char why[128];
 
+    clock_expired(&s->stall);
     snprintf(why, sizeof(why), "peer left a frame incomplete for %u ms",
              s->stall_ms);
     sclink_server_fail_link(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, SCLINK_ETIMEDOUT, why);
+}
+
+/*
+ * After a read: each frame gets stall_ms from its first byte to its last,
+ * spent while we read.  More bytes of the same frame do not renew it (a
+ * peer sending one byte every stall_ms - 1 held the only link slot for
+ * ever); time we spend simulating, or not reading because of a bound,
+ * does not count, since the rest may be waiting in the socket.  The next
+ * frame starts afresh.
+ */
+static void stall_check(sclink_server *s)
+{
+    if (sclink_decoder_pending(&s->dec) == 0 || s->stall_ms == 0) {
+        clock_disarm(&s->stall);
+    } else if (!s->stall.armed || s->stall_frame != s->frames_in) {
+        clock_arm(&s->stall, s->stall_ms);
+        s->stall_frame = s->frames_in;
+    }
+    clocks_update(s);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -260,7 +450,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     while (r == 0 && s->link_state == LINK_OPEN && !s->closing_after_flush) {
         r = sclink_decoder_next(&s->dec, &m);
         if (r == 1) {
-            s->ops.message(s->ctx, m);
+            s->frames_in++;
+            s->ops.message(s->ctx, m, sclink_decoder_msg_heap(&s->dec));
             r = 0;
         } else {
             break;
@@ -272,12 +463,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     if (s->link_state != LINK_OPEN)
         return;
-    if (sclink_decoder_pending(&s->dec) > 0 && s->stall_ms > 0) {
-        if (!uv_is_active((uv_handle_t *)&s->stall))
-            uv_timer_start(&s->stall, on_stall, s->stall_ms, 0);
-    } else {
-        uv_timer_stop(&s->stall);
-    }
+    stall_check(s);
 }
 
 /* ------------------------------------------------------------ accepting */
@@ -357,7 +543,10 @@ static void on_connection(uv_stream_t *listener, int status)
     s->link_state = LINK_OPEN;
     s->close_err = 0;
     s->close_why[0] = '\0';
-    uv_read_start(&s->link.stream, on_alloc, on_read);
+    s->reading = 0;
+    s->input_held = 0;
+    s->frames_in = 0;
+    update_flow(s);
     if (s->ops.link_open)
         s->ops.link_open(s->ctx);
 }
@@ -397,7 +586,10 @@ static int bind_listener(sclink_server *s, char *err, size_t errlen)
         if (r < 0)
             goto out_uv;
     }
-    r = uv_listen(&s->listener.stream, 4, on_connection);
+    /* A burst of connections (a second QEMU, a port scan) must not fill
+     * the queue: with 4, a TCP connect beyond it waited for SYN retries,
+     * up to 3 s, before it was even told ERR_BUSY. */
+    r = uv_listen(&s->listener.stream, SOMAXCONN, on_connection);
     if (r < 0)
         goto out_uv;
     return 0;
@@ -439,11 +631,11 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
         free(s);
         return r;
     }
-    uv_timer_init(loop, &s->stall);
-    s->stall.data = s;
+    clock_init(s, &s->stall);
+    clock_init(s, &s->drain);
     uv_timer_init(loop, &s->wakeup);
     s->wakeup.data = s;
-    s->handles_open = 2;
+    s->handles_open = 3;
     r = bind_listener(s, err, errlen);
     if (r < 0) {
         sclink_server_free(s);
@@ -460,7 +652,8 @@ void sclink_server_free(sclink_server *s)
     if (s->link_state == LINK_OPEN)
         close_link(s, 0, "gateway shutting down");
     /* Handles close asynchronously: spin the loop until they have. */
-    uv_close((uv_handle_t *)&s->stall, on_handle_closed);
+    uv_close((uv_handle_t *)&s->stall.timer, on_handle_closed);
+    uv_close((uv_handle_t *)&s->drain.timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->wakeup, on_handle_closed);
     if (s->listener.handle.type != UV_UNKNOWN_HANDLE &&
         !uv_is_closing(&s->listener.handle))
@@ -475,23 +668,22 @@ void sclink_server_free(sclink_server *s)
     free(s);
 }
 
-/*
- * The stall timer measures how long the peer leaves a frame incomplete
- * while we are listening.  libuv runs timers before it polls, so after a
- * long stretch of simulation the timer would fire before the rest of the
- * frame, already waiting in the socket, is read: restart it on the way in.
- */
-static void rearm_stall(sclink_server *s)
+/* One loop iteration, with the peer's clocks running while it lasts. */
+static int run_loop(sclink_server *s)
 {
-    if (s->link_state == LINK_OPEN && s->stall_ms > 0 &&
-        sclink_decoder_pending(&s->dec) > 0)
-        uv_timer_start(&s->stall, on_stall, s->stall_ms, 0);
+    int r;
+
+    s->in_loop = 1;
+    clocks_update(s);
+    r = uv_run(s->loop, UV_RUN_ONCE);
+    s->in_loop = 0;
+    clocks_update(s);
+    return r;
 }
 
 int sclink_server_run_once(sclink_server *s)
 {
-    rearm_stall(s);
-    return uv_run(s->loop, UV_RUN_ONCE);
+    return run_loop(s);
 }
 
 static void on_wakeup(uv_timer_t *t)
@@ -503,9 +695,8 @@ int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms)
 {
     int r;
 
-    rearm_stall(s);
     uv_timer_start(&s->wakeup, on_wakeup, timeout_ms, 0);
-    r = uv_run(s->loop, UV_RUN_ONCE);
+    r = run_loop(s);
     uv_timer_stop(&s->wakeup);
     return r;
 }
@@ -533,7 +724,9 @@ int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)
 {
     int r = sclink_decoder_set_max_frame(&s->dec, max_frame);
 
-    if (r == 0)
+    if (r == 0) {
         s->max_frame = max_frame;
+        update_flow(s);   /* the output bound moved with it */
+    }
     return r;
 }

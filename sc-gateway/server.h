@@ -24,8 +24,12 @@ typedef struct sclink_server sclink_server;
 struct sclink_server_ops {
     /* A link was accepted; nothing has been received yet. */
     void (*link_open)(void *ctx);
-    /* A validated message arrived on the link; the callee frees it. */
-    void (*message)(void *ctx, sclink_msg *m);
+    /*
+     * A validated message arrived on the link; it occupies heap_bytes of
+     * the heap, and the callee frees it.  Every message a read completed
+     * is handed over, also after sclink_server_hold_input.
+     */
+    void (*message)(void *ctx, sclink_msg *m, size_t heap_bytes);
     /*
      * The link is gone.  err is 0 when this side closed it on purpose
      * (sclink_server_close_link), SCLINK_ECLOSED when the peer hung up,
@@ -38,7 +42,9 @@ struct sclink_server_ops {
 struct sclink_server_opts {
     const char *listen;     /* "unix:PATH" or "tcp:HOST:PORT" */
     uint32_t max_frame;     /* agreed later with sclink_server_set_max_frame */
-    unsigned stall_ms;      /* a frame left incomplete this long: close */
+    unsigned stall_ms;      /* a frame incomplete this long from its first
+                               byte, or output left over the bound this
+                               long: close (0: never) */
 };
 
 int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
@@ -74,6 +80,25 @@ void sclink_server_close_link(sclink_server *s);
 int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame);
 /* Bytes queued but not yet taken by the socket. */
 size_t sclink_server_pending_output(const sclink_server *s);
+
+/*
+ * The output bound: while the peer leaves more than this many frames of
+ * the agreed size unread, the server reads nothing from it (its writes
+ * then block in its own kernel) and sclink_server_output_full() says so,
+ * so that the owner executes nothing more that would answer.  Reading
+ * resumes as the socket takes the output; a peer that leaves it over the
+ * bound for stall_ms is cut off.  QEMU never gets near it: it has one
+ * non-posted request outstanding at a time and reads the answer.
+ */
+#define SCLINK_SERVER_OUTPUT_FRAMES 4
+/* More than the output bound is pending on an open link. */
+int sclink_server_output_full(const sclink_server *s);
+/*
+ * hold != 0: the owner has queued all it will; read nothing more from the
+ * peer (the messages of a read already done are still handed over).
+ * hold == 0: read again.  A new link starts not held.
+ */
+void sclink_server_hold_input(sclink_server *s, int hold);
 
 #ifdef __cplusplus
 }

@@ -418,6 +418,52 @@ START_TEST(test_unknown_field_number_zero)
 }
 END_TEST
 
+/*
+ * sclink_decoder_msg_heap() says what a decoded message occupies, which
+ * callers bound: about 100 bytes for a small Sync, but some 30 times the
+ * frame for one padded with 2-byte unknown fields, each kept as an
+ * allocation of its own.  A queue bounded by frame sizes held 30 times
+ * its bound.
+ */
+START_TEST(test_decoder_meters_heap)
+{
+    static const uint8_t ok[] = { 0, 0, 0, 6, 0x32, 4, 0x08, 1, 0x10, 1 };
+    static uint8_t padded[4 + 4000];
+    size_t small, i;
+    sclink_decoder d;
+    sclink_msg *m;
+
+    sclink_decoder_init(&d, 0);
+    ck_assert_int_eq(sclink_decoder_feed(&d, ok, sizeof(ok)), 0);
+    ck_assert_int_eq(sclink_decoder_next(&d, &m), 1);
+    small = sclink_decoder_msg_heap(&d);
+    ck_assert_uint_gt(small, sizeof(*m));
+    ck_assert_uint_lt(small, 1024);
+    sclink_msg_free(m);
+
+    /* The same Sync, then field 14 varint 0 until the frame is full. */
+    memcpy(padded, ok, sizeof(ok));
+    for (i = sizeof(ok); i < sizeof(padded); i += 2) {
+        padded[i] = 14 << 3;
+        padded[i + 1] = 0;
+    }
+    padded[2] = (sizeof(padded) - 4) >> 8;
+    padded[3] = (sizeof(padded) - 4) & 0xff;
+    ck_assert_int_eq(sclink_decoder_feed(&d, padded, sizeof(padded)), 0);
+    ck_assert_int_eq(sclink_decoder_next(&d, &m), 1);
+    ck_assert_uint_eq(m->sync->time_ps, 1);
+    ck_assert_uint_gt(sclink_decoder_msg_heap(&d), 16 * sizeof(padded));
+    sclink_msg_free(m);
+
+    /* Each message is metered afresh. */
+    ck_assert_int_eq(sclink_decoder_feed(&d, ok, sizeof(ok)), 0);
+    ck_assert_int_eq(sclink_decoder_next(&d, &m), 1);
+    ck_assert_uint_eq(sclink_decoder_msg_heap(&d), small);
+    sclink_msg_free(m);
+    sclink_decoder_free(&d);
+}
+END_TEST
+
 START_TEST(test_unknown_enum_values)
 {
     char why[160];
@@ -657,6 +703,7 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, test_garbage_random_streams);
     tcase_add_test(tc, test_unknown_message_type);
     tcase_add_test(tc, test_unknown_field_number_zero);
+    tcase_add_test(tc, test_decoder_meters_heap);
     tcase_add_test(tc, test_unknown_enum_values);
     tcase_add_test(tc, test_missing_required_fields);
     tcase_add_test(tc, test_data_length_mismatch);

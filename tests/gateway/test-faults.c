@@ -6,10 +6,12 @@
  * line it writes, and that it still serves the next link.
  */
 #include <check.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -219,6 +221,96 @@ static uint32_t read32(sclink_conn *c, uint64_t off, Sclink__V1__Status *st)
         memcpy(&v, m->response->data.data, 4);
     sclink_msg_free(m);
     return v;
+}
+
+/* Receives the next message: a Response to `id` with `status`; free it. */
+static sclink_msg *recv_response(sclink_conn *c, uint64_t id, Sclink__V1__Status status)
+{
+    sclink_msg *m;
+
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_RESPONSE);
+    ck_assert_uint_eq(m->response->id, id);
+    ck_assert_int_eq(m->response->status, status);
+    return m;
+}
+
+/* The gateway's resident memory in KiB, from /proc/PID/status VmRSS. */
+static long gateway_rss_kb(void)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)gw);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    ck_assert_int_gt(kb, 0);
+    return kb;
+}
+
+/* The platform's timeout_ms, in seconds. */
+#define TIMEOUT_S 2.0
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Encodes frame number i of a flood into buf; returns its size. */
+typedef size_t (*flood_frame_fn)(uint8_t *buf, size_t cap, size_t i);
+
+/*
+ * Writes frames made by `make`, reading nothing, until the gateway stops
+ * taking them (no room in the socket for `idle_ms`) or `cap` bytes are
+ * out; fails at once if the gateway grows by `limit_kb` or more over
+ * `base_kb` on the way.  Returns the number of frames written.
+ */
+static size_t flood(sclink_conn *c, flood_frame_fn make, size_t cap, int idle_ms, long base_kb,
+                    long limit_kb)
+{
+    struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+    uint8_t batch[4096];
+    size_t sent = 0, frames = 0, k, n;
+    long kb;
+
+    while (sent < cap) {
+        if (poll(&p, 1, idle_ms) == 0)
+            break;
+        /* 4 KiB of frames at a time, as fast as a peer can: POLLOUT
+         * means room for far more, so each batch is written whole. */
+        for (k = n = 0; n + 256 <= sizeof(batch); k++)
+            n += make(batch + n, 256, frames + k);
+        /* A gateway that cut the link ends the flood (no SIGPIPE). */
+        if (send(c->fd, batch, n, MSG_NOSIGNAL) != (ssize_t)n)
+            break;
+        sent += n;
+        frames += k;
+        kb = gateway_rss_kb();
+        ck_assert_msg(kb - base_kb < limit_kb, "gateway grew by %ld KiB after %zu bytes of flood",
+                      kb - base_kb, sent);
+    }
+    ck_assert_msg(sent < cap, "gateway took %zu bytes of flood without pushing back", sent);
+    return frames;
+}
+
+static size_t encode_request(uint8_t *buf, size_t cap, sclink_request *r)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    int n;
+
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
+    env.request = r;
+    n = sclink_encode(&env, 0, buf, cap);
+    ck_assert_int_gt(n, 0);
+    return (size_t)n;
 }
 
 /* After a fault, the gateway (in --serve) must serve a healthy link. */
@@ -551,6 +643,305 @@ START_TEST(test_one_shot_exit_after_disconnect)
 }
 END_TEST
 
+/* Read number i of all of ram (64 KiB), id 1000 + i. */
+static size_t big_read(uint8_t *buf, size_t cap, size_t i)
+{
+    sclink_request r;
+
+    read_req(&r, 1000 + i, 0x0, 0);
+    r.length = 0x10000;
+    return encode_request(buf, cap, &r);
+}
+
+/* The output bound, 4 frames of 1 MiB, twice (two buffers), and slack. */
+#define OUTPUT_FLOOD_GROWTH_KB (16 * 1024)
+/* What a link that has ended may leave behind. */
+#define ENDED_LINK_GROWTH_KB 1024
+
+/*
+ * A peer that sends 64 KiB reads and never reads the answers: the gateway
+ * stops reading once 4 frames of output are pending, so the peer's writes
+ * block and the gateway stays small; the answers flow again, in order, as
+ * the peer reads; once it goes away its buffers are freed and the next
+ * link is served.  Without the bound the gateway grew by 650 MB a second.
+ */
+START_TEST(test_unread_output_stays_bounded)
+{
+    sclink_msg *m;
+    sclink_conn c;
+    size_t reads, i;
+    long base;
+
+    start_gateway("--serve");
+    link_up(&c);
+    base = gateway_rss_kb();
+    /* 4 MiB of requests would ask for 13 GB of answers. */
+    reads = flood(&c, big_read, 4 << 20, 500, base, OUTPUT_FLOOD_GROWTH_KB);
+    usleep(200000);
+    ck_assert_int_lt(gateway_rss_kb() - base, OUTPUT_FLOOD_GROWTH_KB);
+    /* More answers than the output bound holds: they resumed as we read. */
+    ck_assert_uint_gt(reads, (4u << 20) / 0x10000);
+    for (i = 0; i < reads; i++) {
+        m = recv_response(&c, 1000 + i, SCLINK__V1__STATUS__STATUS_OK);
+        ck_assert_uint_eq(m->response->data.len, 0x10000);
+        sclink_msg_free(m);
+    }
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_lt(gateway_rss_kb() - base, ENDED_LINK_GROWTH_KB);
+    ck_assert_int_eq(log_count("link lost: peer closed the connection"), 1);
+    stop_gateway();
+}
+END_TEST
+
+/*
+ * A peer that floods 64 KiB reads and then reads nothing: it holds the only
+ * link slot, with the output bound pending, until the gateway cuts it
+ * about 2000 ms (timeout_ms) after the output went over the bound; the
+ * next link is then served although the peer is still connected.
+ */
+START_TEST(test_unread_output_cut_after_timeout)
+{
+    struct timespec t0;
+    sclink_conn c;
+    double took;
+    int i;
+
+    start_gateway("--serve");
+    link_up(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    flood(&c, big_read, 4 << 20, 500, gateway_rss_kb(), OUTPUT_FLOOD_GROWTH_KB);
+    for (i = 0; i < 300 && log_count("link lost: peer left") == 0; i++)
+        usleep(20000);
+    took = seconds_since(&t0);
+    ck_assert_int_eq(log_count("output unread for 2000 ms"), 1);
+    ck_assert_msg(took > TIMEOUT_S * 0.9 && took < TIMEOUT_S * 2,
+                  "cut %.2f s after the flood began (timeout %.1f s)", took, TIMEOUT_S);
+    still_serving();
+    sclink_conn_close(&c);
+    stop_gateway();
+}
+END_TEST
+
+/* A non-posted 4-byte write that must succeed. */
+static void write32(sclink_conn *c, uint64_t off, uint32_t v)
+{
+    static uint64_t id = 5000;
+    sclink_request r;
+
+    read_req(&r, ++id, off, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = (uint8_t *)&v;
+    r.data.len = 4;
+    send_request(c, &r);
+    sclink_msg_free(recv_response(c, id, SCLINK__V1__STATUS__STATUS_OK));
+}
+
+#define DMA_CTRL_ID 9000
+
+/*
+ * Starts the dma model (at 0x30000) copying 16 bytes of guest memory at
+ * 0x1000 into its buffer, and returns the DMA Request that makes the
+ * gateway wait.  The write that started it, id DMA_CTRL_ID, is answered
+ * once the DMA is.
+ */
+static sclink_msg *start_dma(sclink_conn *c)
+{
+    uint32_t start = 0x100; /* CTRL: DIR 0 (guest -> buffer), START */
+    sclink_request r;
+    sclink_msg *m;
+
+    write32(c, 0x30000, 0x1000); /* SRC_LO */
+    write32(c, 0x30008, 0);      /* DST_LO */
+    write32(c, 0x30010, 16);     /* LEN */
+    read_req(&r, DMA_CTRL_ID, 0x30014, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = (uint8_t *)&start;
+    r.data.len = 4;
+    send_request(c, &r);
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), 0);
+    ck_assert_int_eq(m->msg_case, SCLINK__V1__ENVELOPE__MSG_REQUEST);
+    ck_assert(!m->request->has_bar);
+    ck_assert_int_eq(m->request->command, SCLINK__V1__COMMAND__CMD_READ);
+    ck_assert_uint_eq(m->request->length, 16);
+    return m;
+}
+
+/* Posted write number i: value i to ram at 0x2000 + 4 * (i % 1024). */
+static size_t posted_write(uint8_t *buf, size_t cap, size_t i)
+{
+    sclink_attributes attrs = SCLINK__V1__ATTRIBUTES__INIT;
+    uint32_t v = (uint32_t)i;
+    sclink_request r;
+
+    read_req(&r, 1 + i, 0x2000 + 4 * (i % 1024), 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = (uint8_t *)&v;
+    r.data.len = 4;
+    attrs.has_posted = attrs.posted = 1;
+    r.attributes = &attrs;
+    return encode_request(buf, cap, &r);
+}
+
+/* Posted write number i with unknown fields (field 14, varint 0) up to 250 bytes. */
+static size_t padded_posted_write(uint8_t *buf, size_t cap, size_t i)
+{
+    size_t n = posted_write(buf, cap, i);
+
+    ck_assert_uint_ge(cap, 250);
+    for (; n + 2 <= 250; n += 2) {
+        buf[n] = 14 << 3;
+        buf[n + 1] = 0;
+    }
+    buf[2] = (uint8_t)((n - 4) >> 8);
+    buf[3] = (uint8_t)(n - 4);
+    return n;
+}
+
+/* The queue bound, 32 MiB of decoded messages, and slack. */
+#define QUEUE_FLOOD_GROWTH_KB (48 * 1024)
+
+/*
+ * Leaves the gateway waiting for a DMA Response and floods it with the
+ * frames `make` builds meanwhile: the gateway queues them up to the bound,
+ * then stops reading, so the peer's writes block and the gateway stays
+ * small; the DMA times out saying why, and the next link is served.
+ */
+static void flood_during_dma(flood_frame_fn make)
+{
+    sclink_conn c;
+    long base;
+
+    start_gateway("--serve");
+    link_up(&c);
+    base = gateway_rss_kb();
+    sclink_msg_free(start_dma(&c));
+    /* 16 MiB of them decode into 150 MiB or more. */
+    flood(&c, make, 16 << 20, 300, base, QUEUE_FLOOD_GROWTH_KB);
+    ck_assert_int_lt(gateway_rss_kb() - base, QUEUE_FLOOD_GROWTH_KB);
+    /* platform timeout_ms is 2000 */
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "reached the queue bound");
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: no answer to DMA request"), 1);
+    ck_assert_int_eq(log_count("queue bound 1 times"), 1);
+    stop_gateway();
+}
+
+/* Small posted writes: without the bound, 1 GB a second. */
+START_TEST(test_queue_bounded_while_dma_unanswered)
+{
+    flood_during_dma(posted_write);
+}
+END_TEST
+
+/*
+ * Posted writes padded with unknown fields, which decode into some 30
+ * times their frame: a bound that counted frames let the queue grow past
+ * 48 MiB after 2 MB of them.
+ */
+START_TEST(test_queue_bound_counts_decoded_size)
+{
+    flood_during_dma(padded_posted_write);
+}
+END_TEST
+
+/*
+ * What a peer may send while a DMA Request is unanswered, short of the
+ * bound: posted writes costing 3/4 of it (a decoded posted write and its
+ * queue entry take about 400 bytes), then the Response.  The DMA
+ * completes and every write is applied, in order.
+ */
+START_TEST(test_posted_writes_below_queue_bound_during_dma)
+{
+    const size_t budget = (32u << 20) / 4 * 3, msg_cost = 400;
+    sclink_response resp = SCLINK__V1__RESPONSE__INIT;
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    uint8_t data[16] = { 0 };
+    sclink_msg *dma;
+    Sclink__V1__Status st;
+    size_t cost = 0, i, n;
+    uint8_t frame[256];
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up(&c);
+    dma = start_dma(&c);
+    for (i = 0; cost < budget; i++) {
+        n = posted_write(frame, sizeof(frame), i);
+        send_raw(&c, frame, n);
+        cost += msg_cost;
+    }
+    resp.has_id = resp.has_status = resp.has_data = 1;
+    resp.id = dma->request->id;
+    resp.status = SCLINK__V1__STATUS__STATUS_OK;
+    resp.data.data = data;
+    resp.data.len = sizeof(data);
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_RESPONSE;
+    env.response = &resp;
+    ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
+    sclink_msg_free(dma);
+    sclink_msg_free(recv_response(&c, DMA_CTRL_ID, SCLINK__V1__STATUS__STATUS_OK));
+    ck_assert_uint_eq(read32(&c, 0x30018, &st), 0x2); /* STATUS: DONE, no ERROR */
+    ck_assert_uint_eq(read32(&c, 0x2000 + 4 * ((i - 1) % 1024), &st), i - 1);
+    ck_assert_uint_eq(read32(&c, 0x2000 + 4 * ((i - 2) % 1024), &st), i - 2);
+    sclink_conn_close(&c);
+    still_serving(); /* the first link's statistics are out */
+    ck_assert_int_ge(log_count("queue bound 0 times"), 1);
+    ck_assert_int_eq(log_count("queue bound 1 times"), 0);
+    stop_gateway();
+}
+END_TEST
+
+/*
+ * Slow-loris: a frame sent one byte every 250 ms, far within the 2000 ms
+ * timeout per byte, far beyond it in total.  The stall timer restarted on
+ * every byte, so such a peer held the only link slot for ever; the gateway
+ * must cut it about 2000 ms after the frame's first byte.
+ */
+START_TEST(test_slow_frame_cut_from_first_byte)
+{
+    struct pollfd p;
+    struct timespec t0;
+    uint8_t data[64] = { 0 }, frame[256];
+    sclink_request r;
+    sclink_conn c;
+    size_t n, i;
+    double took;
+
+    start_gateway("--serve");
+    link_up(&c);
+    read_req(&r, 1, 0x100, 0);
+    r.command = SCLINK__V1__COMMAND__CMD_WRITE;
+    r.has_data = 1;
+    r.data.data = data;
+    r.data.len = sizeof(data);
+    r.length = sizeof(data);
+    n = encode_request(frame, sizeof(frame), &r);
+    ck_assert_uint_gt((n - 1) * 0.25, 3 * TIMEOUT_S);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p.fd = c.fd;
+    p.events = POLLIN;
+    /* Never the last byte: the frame stays incomplete. */
+    for (i = 0; i + 1 < n && seconds_since(&t0) < 3 * TIMEOUT_S; i++) {
+        if (send(c.fd, frame + i, 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 250) != 0)
+            break; /* the gateway answered, or is gone */
+    }
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "incomplete");
+    took = seconds_since(&t0);
+    ck_assert_msg(took > TIMEOUT_S * 0.9 && took < TIMEOUT_S * 2,
+                  "cut %.2f s after the first byte (timeout %.1f s), %zu bytes sent", took,
+                  TIMEOUT_S, i);
+    sclink_conn_close(&c);
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: peer left a frame incomplete for 2000 ms"), 1);
+    stop_gateway();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gateway-faults");
@@ -575,6 +966,12 @@ int main(void)
     tcase_add_test(tc, test_serve_resets_models);
     tcase_add_test(tc, test_one_shot_exit_after_bye);
     tcase_add_test(tc, test_one_shot_exit_after_disconnect);
+    tcase_add_test(tc, test_unread_output_stays_bounded);
+    tcase_add_test(tc, test_unread_output_cut_after_timeout);
+    tcase_add_test(tc, test_queue_bounded_while_dma_unanswered);
+    tcase_add_test(tc, test_queue_bound_counts_decoded_size);
+    tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
+    tcase_add_test(tc, test_slow_frame_cut_from_first_byte);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
