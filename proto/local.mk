@@ -21,6 +21,7 @@ proto_libsclink_la_SOURCES = \
 	proto/decoder.c \
 	proto/encoder.c \
 	proto/validate.c \
+	proto/logtext.c \
 	proto/addr.c \
 	proto/conn.c \
 	proto/handshake.c

@@ -170,6 +170,27 @@ int sclink_msg_validate(const sclink_msg *m, uint32_t max_frame, char *why,
 /* The message's name ("Hello", "Request", ...) for logs. */
 const char *sclink_msg_name(const sclink_msg *m);
 
+/* ---------------------------------------------------------------- logging */
+
+/*
+ * Text the peer sent (a Hello or Welcome name, a Bye or Error message)
+ * made safe to put in a log line: a peer must not be able to start a line
+ * of its own, move the cursor or recolour a terminal, nor make a quoted
+ * field end early.  Bytes 0x20-0x7e are kept, except `\`, `'` and `"`,
+ * which get a backslash; every other byte (control characters, DEL, and
+ * every byte >= 0x80, so UTF-8 too: it can carry C1 controls and bidi
+ * overrides) becomes `\xNN`.  At most SCLINK_LOG_TEXT_MAX bytes of escaped
+ * text are kept, never half an escape; when the text did not fit,
+ * "... (N more bytes cut)" follows, N counting the bytes of text left out.
+ *
+ * Writes a NUL-terminated string to out and returns out; NULL text is "".
+ * With outlen >= SCLINK_LOG_TEXT_SIZE nothing else is cut; a smaller
+ * buffer cuts sooner, without the marker if it cannot hold one.
+ */
+#define SCLINK_LOG_TEXT_MAX 256
+#define SCLINK_LOG_TEXT_SIZE (SCLINK_LOG_TEXT_MAX + 48 + 1)
+char *sclink_log_text(char *out, size_t outlen, const char *text);
+
 /* ---------------------------------------------------------- connection */
 
 /* A parsed "unix:PATH" or "tcp:HOST:PORT" address. */

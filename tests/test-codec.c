@@ -674,6 +674,54 @@ START_TEST(test_strerror_covers_codes)
 }
 END_TEST
 
+/* Peer text in logs: control bytes, DEL, >= 0x80 and quotes escaped. */
+START_TEST(test_log_text_escapes_control_and_high_bytes)
+{
+    char out[SCLINK_LOG_TEXT_SIZE];
+
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), "qemu0"), "qemu0");
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), NULL), "");
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), "a\n[forged] b"), "a\\x0a[forged] b");
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), "\x1b[31mred\r\t\x7f"),
+                     "\\x1b[31mred\\x0d\\x09\\x7f");
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), "caf\xc3\xa9 \xff"), "caf\\xc3\\xa9 \\xff");
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), "it's \"\\x0a\""),
+                     "it\\'s \\\"\\\\x0a\\\"");
+}
+END_TEST
+
+/* At most SCLINK_LOG_TEXT_MAX escaped bytes, never half an escape, then a marker. */
+START_TEST(test_log_text_cuts_long_text)
+{
+    char text[1025], out[SCLINK_LOG_TEXT_SIZE], want[SCLINK_LOG_TEXT_SIZE];
+    char small[40];
+
+    memset(text, 'a', SCLINK_LOG_TEXT_MAX);
+    text[SCLINK_LOG_TEXT_MAX] = '\0';
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), text), text); /* exactly fits */
+
+    memset(text, 'a', 1024);
+    text[1024] = '\0';
+    snprintf(want, sizeof(want), "%.*s... (%d more bytes cut)", SCLINK_LOG_TEXT_MAX, text,
+             1024 - SCLINK_LOG_TEXT_MAX);
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), text), want);
+
+    /* 255 plain bytes, then an escape that would cross the bound. */
+    memset(text, 'a', SCLINK_LOG_TEXT_MAX - 1);
+    strcpy(text + SCLINK_LOG_TEXT_MAX - 1, "\n\n");
+    snprintf(want, sizeof(want), "%.*s... (2 more bytes cut)", SCLINK_LOG_TEXT_MAX - 1, text);
+    ck_assert_str_eq(sclink_log_text(out, sizeof(out), text), want);
+
+    /* A small buffer cuts sooner, and never overruns. */
+    memset(small, '#', sizeof(small));
+    sclink_log_text(small, 10, "0123456789abcdef");
+    ck_assert_str_eq(small, "012345678");
+    ck_assert_int_eq(small[10], '#');
+    sclink_log_text(small, 1, "x");
+    ck_assert_str_eq(small, "");
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -711,6 +759,11 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, test_request_address_and_attributes);
     tcase_add_test(tc, test_device_description_rules);
     tcase_add_test(tc, test_strerror_covers_codes);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("log-text");
+    tcase_add_test(tc, test_log_text_escapes_control_and_high_bytes);
+    tcase_add_test(tc, test_log_text_cuts_long_text);
     suite_add_tcase(s, tc);
     return s;
 }
