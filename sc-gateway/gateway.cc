@@ -361,7 +361,10 @@ void Gateway::on_link_closed(int err, const char *why)
 {
     link_open_ = false;
     link_err_ = err;
-    link_why_ = why ? why : "";
+    /* A close this side asked for has no text: keep the reason handle()
+     * gave (a peer's Error), or "link lost" would say "success". */
+    if (why && *why)
+        link_why_ = why;
 }
 
 void Gateway::on_stats_signal()
@@ -473,6 +476,7 @@ void Gateway::serve_link()
     stopping_ = false;
     peer_leaving_ = false;
     link_err_ = 0;
+    link_why_.clear();
     base_ = sc_core::sc_time_stamp();
     last_ps_ = 0;
     intx_level_ = false;
@@ -571,6 +575,7 @@ void Gateway::handle(sclink_msg *m)
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         log(std::string("peer reported error ") + error_name(m->error->code) + ": " +
             (m->error->message ? m->error->message : ""));
+        link_why_ = std::string("peer reported error ") + error_name(m->error->code);
         stats_.errors++;
         sclink_server_close_link(server_);
         break;

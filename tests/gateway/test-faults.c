@@ -938,6 +938,48 @@ START_TEST(test_slow_frame_cut_from_first_byte)
     sclink_conn_close(&c);
     still_serving();
     ck_assert_int_eq(log_count("link lost: peer left a frame incomplete for 2000 ms"), 1);
+/* Sends a Bye or an Error carrying `text`, then expects the close. */
+static void send_text_and_leave(sclink_conn *c, int error, const char *text)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_bye bye = SCLINK__V1__BYE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+    sclink_msg *m;
+
+    if (error) {
+        e.has_code = 1;
+        e.code = SCLINK__V1__ERROR_CODE__ERR_INTERNAL;
+        e.message = (char *)text;
+        env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+        env.error = &e;
+    } else {
+        bye.message = (char *)text;
+        env.msg_case = SCLINK__V1__ENVELOPE__MSG_BYE;
+        env.bye = &bye;
+    }
+    ck_assert_int_eq(sclink_conn_send(c, &env), 0);
+    ck_assert_int_eq(sclink_conn_recv(c, &m, 5000), SCLINK_ECLOSED);
+    sclink_conn_close(c);
+}
+
+/*
+ * A peer's Error ends the link with a "link lost" line that names it, not
+ * "success" (regression: the close this side asked for wiped the reason).
+ */
+START_TEST(test_peer_error_named_in_link_lost)
+{
+    sclink_conn c;
+
+    start_gateway("--serve");
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    send_text_and_leave(&c, 1, "not today");     /* instead of a Hello */
+    link_up(&c);
+    send_text_and_leave(&c, 1, "going away");    /* on a running link */
+    still_serving();
+    ck_assert_int_eq(log_count("link lost: peer refused: ERR_INTERNAL: not today"), 1);
+    ck_assert_int_eq(log_count("peer reported error ERR_INTERNAL: going away"), 1);
+    ck_assert_int_eq(log_count("link lost: peer reported error ERR_INTERNAL"), 1);
+    ck_assert_int_eq(log_count("link lost: success"), 0);
     stop_gateway();
 }
 END_TEST
@@ -972,6 +1014,7 @@ int main(void)
     tcase_add_test(tc, test_queue_bound_counts_decoded_size);
     tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
     tcase_add_test(tc, test_slow_frame_cut_from_first_byte);
+    tcase_add_test(tc, test_peer_error_named_in_link_lost);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
