@@ -95,6 +95,14 @@ std::string hex_bytes(const uint8_t *p, size_t n)
     return s;
 }
 
+/* What the peer sent, escaped and bounded for a log line (sclink_log_text). */
+std::string peer_text(const char *text)
+{
+    char buf[SCLINK_LOG_TEXT_SIZE];
+
+    return sclink_log_text(buf, sizeof(buf), text);
+}
+
 const char *error_name(Sclink__V1__ErrorCode c)
 {
     const ProtobufCEnumValue *v =
@@ -547,7 +555,7 @@ void Gateway::handle(sclink_msg *m)
         if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
             /* An Error is never answered with an Error. */
             link_why_ = std::string("peer refused: ") + error_name(m->error->code) + ": " +
-                        (m->error->message ? m->error->message : "");
+                        peer_text(m->error->message);
             sclink_server_close_link(server_);
             return;
         }
@@ -569,12 +577,12 @@ void Gateway::handle(sclink_msg *m)
         break;
     case SCLINK__V1__ENVELOPE__MSG_BYE:
         bye_received_ = true;
-        log(std::string("peer said Bye") + (m->bye->message ? ": " + std::string(m->bye->message) : ""));
+        log(std::string("peer said Bye") + (m->bye->message ? ": " + peer_text(m->bye->message) : ""));
         sclink_server_close_link(server_);
         break;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         log(std::string("peer reported error ") + error_name(m->error->code) + ": " +
-            (m->error->message ? m->error->message : ""));
+            peer_text(m->error->message));
         link_why_ = std::string("peer reported error ") + error_name(m->error->code);
         stats_.errors++;
         sclink_server_close_link(server_);
@@ -686,10 +694,10 @@ void Gateway::handle_hello(const sclink_hello *h)
         if (intx_level_)
             send_interrupt(SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE, 0, true);
     }
-    char line[256];
+    char line[SCLINK_LOG_TEXT_SIZE + 256];
     std::snprintf(line, sizeof(line),
                   "link up with '%s' (protocol %u.%u): quantum %" PRIu64 " ps, %s, max frame %u",
-                  h->name ? h->name : "", h->version_major, h->version_minor, quantum_ps_,
+                  peer_text(h->name).c_str(), h->version_major, h->version_minor, quantum_ps_,
                   !(caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC) ? "free-running"
                   : (caps_ & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD)
                       ? "synchronized windows up to the next event"

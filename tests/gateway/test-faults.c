@@ -151,7 +151,7 @@ static void hello(sclink_hello *h, unsigned major)
     h->capabilities = 0xff;
 }
 
-static void link_up(sclink_conn *c)
+static void link_up_named(sclink_conn *c, const char *name)
 {
     char why[256];
     sclink_hello h;
@@ -159,8 +159,14 @@ static void link_up(sclink_conn *c)
 
     ck_assert_int_eq(sclink_conn_connect(c, addr, 2000), 0);
     hello(&h, SCLINK_VERSION_MAJOR);
+    h.name = (char *)name;
     ck_assert_int_eq(sclink_client_handshake(c, &h, &w, 3000, why, sizeof(why)), 0);
     sclink_msg_free(w);
+}
+
+static void link_up(sclink_conn *c)
+{
+    link_up_named(c, "faults");
 }
 
 /* Receives the next message and checks it is an Error with `code`. */
@@ -984,6 +990,55 @@ START_TEST(test_peer_error_named_in_link_lost)
 }
 END_TEST
 
+/*
+ * Peer text reaches the log escaped: a Hello name, a Bye message, an Error
+ * after the handshake and one instead of a Hello that try to forge a log
+ * line and recolour the terminal show up as \xNN escapes, in their line,
+ * and a long one is cut with a marker.
+ */
+START_TEST(test_log_escapes_peer_text)
+{
+    static const char forged[] = "x\n[forged] sclink-gateway: link up\x1b[31m";
+    static const char escaped[] = "x\\x0a[forged] sclink-gateway: link up\\x1b[31m";
+    char text[1001], buf[65536], *line;
+    size_t n;
+    FILE *f;
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up_named(&c, forged);
+    send_text_and_leave(&c, 0, forged);     /* Bye */
+    link_up(&c);
+    send_text_and_leave(&c, 1, forged);     /* Error on a running link */
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    send_text_and_leave(&c, 1, forged);     /* Error instead of a Hello */
+    memset(text, 0x1b, sizeof(text) - 1);   /* 1000 bytes, 4000 escaped */
+    text[sizeof(text) - 1] = '\0';
+    link_up(&c);
+    send_text_and_leave(&c, 0, text);
+    still_serving();                        /* every line above is written */
+
+    ck_assert_int_eq(log_count(escaped), 4);
+    ck_assert_int_eq(log_count("link up with 'x\\x0a[forged]"), 1);
+    ck_assert_int_eq(log_count("peer said Bye: x\\x0a[forged]"), 1);
+    ck_assert_int_eq(log_count("peer reported error ERR_INTERNAL: x\\x0a[forged]"), 1);
+    ck_assert_int_eq(log_count("link lost: peer refused: ERR_INTERNAL: x\\x0a[forged]"), 1);
+    ck_assert_int_eq(log_count("\\x1b... (936 more bytes cut)"), 1);
+    f = fopen(errlog, "r");
+    ck_assert_ptr_nonnull(f);
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    ck_assert_ptr_null(memchr(buf, 0x1b, n));
+    for (line = buf; *line; line += n + (line[n] == '\n')) {
+        n = strcspn(line, "\n");
+        ck_assert_msg(strncmp(line, "[forged]", 8) != 0, "a forged line in the log");
+        ck_assert_msg(n < 512, "a log line of %zu bytes", n);
+    }
+    stop_gateway();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gateway-faults");
@@ -1015,6 +1070,7 @@ int main(void)
     tcase_add_test(tc, test_posted_writes_below_queue_bound_during_dma);
     tcase_add_test(tc, test_slow_frame_cut_from_first_byte);
     tcase_add_test(tc, test_peer_error_named_in_link_lost);
+    tcase_add_test(tc, test_log_escapes_peer_text);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
