@@ -57,6 +57,7 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *m = NULL;
     const sclink_welcome *w;
+    char text[SCLINK_LOG_TEXT_SIZE];
     int err;
 
     *welcome = NULL;
@@ -75,7 +76,9 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
         break;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         sclink__why(why, whylen, "gateway refused: %s",
-                    m->error->message ? m->error->message : "(no text)");
+                    m->error->message
+                        ? sclink_log_text(text, sizeof(text), m->error->message)
+                        : "(no text)");
         err = m->error->code == SCLINK__V1__ERROR_CODE__ERR_VERSION
                   ? SCLINK_EVERSION
                   : SCLINK_EPEER;

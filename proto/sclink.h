@@ -243,7 +243,8 @@ uint32_t sclink_agree_max_frame(uint32_t a, uint32_t b);
 /*
  * QEMU side: sends `hello`, waits for the answer.  Returns 0 with *welcome
  * set (free it with sclink_msg_free), SCLINK_EPEER with the peer's Error text
- * in `why`, or another negative code.  On success the connection's frame
+ * in `why` (escaped by sclink_log_text: `why` is for logs), or another
+ * negative code.  On success the connection's frame
  * limit is the agreed one.
  */
 int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,

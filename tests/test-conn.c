@@ -20,6 +20,7 @@ enum server_mode {
     SERVE_SILENT,    /* accept, then say nothing */
     SERVE_CLOSE,     /* accept, then close */
     SERVE_ECHO,      /* send back every message received */
+    SERVE_REFUSE,    /* answer the Hello with an Error forging a log line */
 };
 
 static char sock_path[108];
@@ -57,6 +58,14 @@ static void serve(int lfd, enum server_mode mode)
         }
         sclink_msg_free(m);
         /* Wait for the client to hang up. */
+        sclink_conn_recv(&c, &m, 5000);
+        break;
+    case SERVE_REFUSE:
+        if (sclink_conn_recv(&c, &m, 5000) != 0)
+            _exit(3);
+        sclink_msg_free(m);
+        sclink_conn_send_error(&c, SCLINK__V1__ERROR_CODE__ERR_CONFIG,
+                               "no\n[forged] link up\x1b[31m");
         sclink_conn_recv(&c, &m, 5000);
         break;
     case SERVE_SILENT:
@@ -161,6 +170,27 @@ START_TEST(test_handshake_version_mismatch)
     /* The Error names both versions. */
     ck_assert_ptr_nonnull(strstr(why, "2.0"));
     ck_assert_ptr_nonnull(strstr(why, "1.0"));
+    sclink_conn_close(&c);
+    stop_server(pid);
+}
+END_TEST
+
+/* The refusal's text comes back escaped: `why` goes to logs. */
+START_TEST(test_handshake_refusal_text_escaped)
+{
+    char addr[128], why[256] = "";
+    sclink_conn c;
+    sclink_hello h;
+    sclink_msg *w;
+    pid_t pid;
+
+    make_unix_addr(addr, sizeof(addr));
+    pid = start_server(addr, SERVE_REFUSE);
+    ck_assert_int_eq(sclink_conn_connect(&c, addr, 2000), 0);
+    hello_v(&h, SCLINK_VERSION_MAJOR);
+    ck_assert_int_eq(sclink_client_handshake(&c, &h, &w, 2000, why, sizeof(why)),
+                     SCLINK_EPEER);
+    ck_assert_str_eq(why, "gateway refused: no\\x0a[forged] link up\\x1b[31m");
     sclink_conn_close(&c);
     stop_server(pid);
 }
@@ -336,6 +366,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_handshake_unix);
     tcase_add_test(tc, test_handshake_version_mismatch);
     tcase_add_test(tc, test_handshake_welcome_oversteps);
+    tcase_add_test(tc, test_handshake_refusal_text_escaped);
     tcase_add_test(tc, test_hello_check_rules);
     tcase_add_test(tc, test_agree_max_frame);
     tcase_add_test(tc, test_echo_tcp_every_type);

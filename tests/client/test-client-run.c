@@ -36,6 +36,7 @@ struct gw_script {
     int late_irq;        /* breaks the rules: msix 2 stamped before the
                             GRANT it should have preceded, sent after it */
     int bad_grant;       /* breaks the rules: GRANT names another time */
+    const char *text;    /* Welcome name and Error text, if not NULL */
 };
 
 static char sock_path[108];
@@ -54,7 +55,7 @@ static void logf_(int fd, const char *fmt, ...)
     dprintf(fd, "\n");
 }
 
-static void send_welcome(sclink_conn *c, const sclink_hello *h)
+static void send_welcome(sclink_conn *c, const sclink_hello *h, const char *name)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_welcome w = SCLINK__V1__WELCOME__INIT;
@@ -82,7 +83,7 @@ static void send_welcome(sclink_conn *c, const sclink_hello *h)
     w.has_version_major = w.has_version_minor = w.has_role = 1;
     w.version_major = 1;
     w.role = SCLINK__V1__ROLE__ROLE_GATEWAY;
-    w.name = "scripted";
+    w.name = (char *)(name ? name : "scripted");
     w.has_capabilities = w.has_quantum_ps = w.has_max_frame = 1;
     w.capabilities = GW_CAPS & h->capabilities;
     w.quantum_ps = QUANTUM;
@@ -195,7 +196,7 @@ static void gateway(int lfd, int log, const struct gw_script *gs)
     logf_(log, "hello caps=0x%" PRIx64 " name=%s", m->hello->capabilities,
           m->hello->name ? m->hello->name : "");
     sync = (m->hello->capabilities & SCLINK__V1__CAPABILITY__CAP_SYNC) != 0;
-    send_welcome(&c, m->hello);
+    send_welcome(&c, m->hello, gs->text);
     sclink_msg_free(m);
     for (;;) {
         err = sclink_conn_recv(&c, &m, 5000);
@@ -219,7 +220,7 @@ static void gateway(int lfd, int log, const struct gw_script *gs)
                       r->time_ps, end);
             if (gs->error_on_read && r->address == 0xe0) {
                 sclink_conn_send_error(&c, SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
-                                       "scripted failure");
+                                       gs->text ? gs->text : "scripted failure");
                 sclink_msg_free(m);
                 break;
             }
@@ -578,6 +579,25 @@ START_TEST(test_gateway_error_is_printed_and_exits_1)
 }
 END_TEST
 
+/* What the gateway says is printed escaped: it cannot forge an output line. */
+START_TEST(test_gateway_text_is_printed_escaped)
+{
+    const struct gw_script gs = { .error_on_read = 1,
+                                  .text = "x\n[forged] read ok\x1b[31m" };
+    const char *args[] = { "--trace", "ADDR", "read 0 0xe0 4", NULL };
+    struct result r;
+
+    run(&gs, args, NULL, &r);
+    ASSERT_RUN(r, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "< Welcome v1.0 "));
+    ck_assert_ptr_nonnull(strstr(r.out, "name=x\\x0a[forged] read ok\\x1b[31m\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "< Error ERR_INTERNAL: x\\x0a[forged] read ok\\x1b[31m\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\nerror ERR_INTERNAL: x\\x0a[forged] read ok\\x1b[31m\n"));
+    ck_assert_ptr_null(strstr(r.out, "\n[forged]"));
+    ck_assert_ptr_null(strchr(r.out, 0x1b));
+}
+END_TEST
+
 START_TEST(test_raw_bad_frame_and_expect_error)
 {
     const char *args[] = { "-q", "ADDR", "raw 00000000", "expect-error ERR_FRAME_SIZE",
@@ -752,6 +772,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, test_expect_read_mismatch_exits_1);
     tcase_add_test(tc, test_keep_going_runs_every_command);
     tcase_add_test(tc, test_gateway_error_is_printed_and_exits_1);
+    tcase_add_test(tc, test_gateway_text_is_printed_escaped);
     tcase_add_test(tc, test_raw_bad_frame_and_expect_error);
     tcase_add_test(tc, test_no_sync_sends_no_sync);
     tcase_add_test(tc, test_conforming_peer_refuses_locally);

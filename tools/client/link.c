@@ -246,6 +246,7 @@ static int link_dma(struct client_link *l, const sclink_request *r)
  */
 static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
 {
+    char text[SCLINK_LOG_TEXT_SIZE];
     sclink_msg *m;
     int err;
 
@@ -298,13 +299,13 @@ static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
     case SCLINK__V1__ENVELOPE__MSG_BYE:
         client_event("bye from gateway reason=%s message=%s",
                      client_bye_reason_name(m->bye->reason),
-                     m->bye->message ? m->bye->message : "");
+                     sclink_log_text(text, sizeof(text), m->bye->message));
         l->open = 0;
         err = SCLINK_ECLOSED;
         break;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         client_result("error %s: %s", client_error_code_name(m->error->code),
-                      m->error->message ? m->error->message : "");
+                      sclink_log_text(text, sizeof(text), m->error->message));
         l->open = 0;
         l->peer_error = m->error->code;
         if (!l->expecting_error)
@@ -411,6 +412,7 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_hello hello;
+    char text[SCLINK_LOG_TEXT_SIZE];
     int err;
 
     memset(l, 0, sizeof(*l));
@@ -452,8 +454,8 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         client_result("error %s: %s",
                       client_error_code_name(l->welcome->error->code),
-                      l->welcome->error->message ? l->welcome->error->message
-                                                 : "");
+                      sclink_log_text(text, sizeof(text),
+                                      l->welcome->error->message));
         l->open = 0;
         return CLIENT_EXIT_FAIL;
     default:

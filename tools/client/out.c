@@ -78,7 +78,7 @@ static const char *name_or_empty(const char *s)
 
 void client_format_msg(const sclink_msg *m, char *buf, size_t len)
 {
-    char caps[128], data[160];
+    char caps[128], data[160], text[SCLINK_LOG_TEXT_SIZE];
     const sclink_request *r;
     const sclink_response *rs;
 
@@ -90,7 +90,7 @@ void client_format_msg(const sclink_msg *m, char *buf, size_t len)
                  "name=%s",
                  m->hello->version_major, m->hello->version_minor, caps,
                  m->hello->quantum_ps, m->hello->max_frame,
-                 name_or_empty(m->hello->name));
+                 sclink_log_text(text, sizeof(text), m->hello->name));
         break;
     case SCLINK__V1__ENVELOPE__MSG_WELCOME:
         client_caps_format(m->welcome->capabilities, caps, sizeof(caps));
@@ -99,7 +99,7 @@ void client_format_msg(const sclink_msg *m, char *buf, size_t len)
                  "name=%s",
                  m->welcome->version_major, m->welcome->version_minor, caps,
                  m->welcome->quantum_ps, m->welcome->max_frame,
-                 name_or_empty(m->welcome->name));
+                 sclink_log_text(text, sizeof(text), m->welcome->name));
         break;
     case SCLINK__V1__ENVELOPE__MSG_REQUEST:
         r = m->request;
@@ -149,12 +149,12 @@ void client_format_msg(const sclink_msg *m, char *buf, size_t len)
     case SCLINK__V1__ENVELOPE__MSG_BYE:
         snprintf(buf, len, "Bye reason=%s message=%s",
                  client_bye_reason_name(m->bye->reason),
-                 name_or_empty(m->bye->message));
+                 sclink_log_text(text, sizeof(text), m->bye->message));
         break;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         snprintf(buf, len, "Error %s: %s",
                  name_or_empty(client_error_code_name(m->error->code)),
-                 name_or_empty(m->error->message));
+                 sclink_log_text(text, sizeof(text), m->error->message));
         break;
     default:
         snprintf(buf, len, "%s", sclink_msg_name(m));
@@ -196,7 +196,7 @@ static void format_irq_kind(const sclink_device_info *d, char *buf, size_t len)
 void client_print_welcome(const sclink_welcome *w)
 {
     const sclink_device_info *d = w->device;
-    char caps[128], irq[32];
+    char caps[128], irq[32], text[SCLINK_LOG_TEXT_SIZE];
     size_t i;
 
     client_caps_format(w->capabilities, caps, sizeof(caps));
@@ -206,7 +206,8 @@ void client_print_welcome(const sclink_welcome *w)
                  "ps max_frame=%u caps=%s name=%s",
                  d->vendor_id, d->device_id, d->subsystem_vendor_id,
                  d->subsystem_id, d->class_code, d->revision, irq,
-                 w->quantum_ps, w->max_frame, caps, name_or_empty(w->name));
+                 w->quantum_ps, w->max_frame, caps,
+                 sclink_log_text(text, sizeof(text), w->name));
     for (i = 0; i < d->n_bars; i++) {
         const sclink_bar *b = d->bars[i];
 
