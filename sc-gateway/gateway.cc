@@ -150,6 +150,9 @@ const uint64_t kMaxLookaheadPs = UINT64_C(1000000000000);
 const size_t kMaxQueuedBytes = 32u << 20;
 const size_t kQueueEntryCost = 32;
 
+/* Failed posted writes logged per link per second; the rest are counted. */
+const unsigned kPostedFailuresLogged = 10;
+
 uint64_t add_sat(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -301,6 +304,40 @@ void Gateway::log(const std::string &line) const
 {
     if (!cfg_.quiet)
         std::cerr << "sclink-gateway: " << line << std::endl;
+}
+
+/*
+ * Whether a failed posted write gets its log line.  Nobody waits for a
+ * posted write, so the log is all that reports its failure, but a peer
+ * that posts into a hole must not turn each frame into a log line (6 MB
+ * in, 15 MB out): the first kPostedFailuresLogged of each second of real
+ * time are logged, the rest counted for log_suppressed_posted().
+ */
+bool Gateway::posted_failure_loggable()
+{
+    double t = now_s();
+
+    if (t - posted_log_start_ >= 1.0) {
+        log_suppressed_posted();
+        posted_log_start_ = t;
+        posted_logged_ = 0;
+    }
+    if (posted_logged_ < kPostedFailuresLogged) {
+        posted_logged_++;
+        return true;
+    }
+    posted_suppressed_++;
+    return false;
+}
+
+/* One line for the failures posted_failure_loggable() kept quiet. */
+void Gateway::log_suppressed_posted()
+{
+    if (posted_suppressed_ == 0)
+        return;
+    log(std::to_string(posted_suppressed_) + " more failed posted writes suppressed (at most " +
+        std::to_string(kPostedFailuresLogged) + " a second are logged)");
+    posted_suppressed_ = 0;
 }
 
 void Gateway::trace(const std::string &line)
@@ -485,6 +522,9 @@ void Gateway::serve_link()
     peer_leaving_ = false;
     link_err_ = 0;
     link_why_.clear();
+    posted_log_start_ = 0;
+    posted_logged_ = 0;
+    posted_suppressed_ = 0;
     base_ = sc_core::sc_time_stamp();
     last_ps_ = 0;
     intx_level_ = false;
@@ -498,6 +538,12 @@ void Gateway::serve_link()
         if (!queue_.empty() && !sclink_server_output_full(server_)) {
             output_wait = false;
             sclink_msg *m = dequeue();
+            /* The count of a second that is over need not wait for the
+             * next failure, nor come after the line of a peer leaving. */
+            if (posted_suppressed_ && (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
+                                       m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ||
+                                       now_s() - posted_log_start_ >= 1.0))
+                log_suppressed_posted();
             handle(m);
             sclink_msg_free(m);
             continue;
@@ -531,6 +577,7 @@ void Gateway::serve_link()
         else
             sclink_server_run_once(server_);
     }
+    log_suppressed_posted();
     state_ = State::closed;
     if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
         exit_status_ = 0;
@@ -866,7 +913,9 @@ void Gateway::handle_request(const sclink_request *r)
 
     /* Formatting the line costs more than the access itself: only when a
      * trace file is open or a failed posted write must be logged. */
-    if (trace_ || (posted && status != SCLINK__V1__STATUS__STATUS_OK)) {
+    const bool log_failure = posted && status != SCLINK__V1__STATUS__STATUS_OK &&
+                             posted_failure_loggable();
+    if (trace_ || log_failure) {
         std::snprintf(line, sizeof(line), "t=%" PRIu64 " %s%s bar%u+0x%" PRIx64 " len=%u",
                       debug ? now_ps() : r->time_ps, posted ? "posted-" : "",
                       command_name(r->command), r->bar, r->address, r->length);
@@ -878,7 +927,7 @@ void Gateway::handle_request(const sclink_request *r)
 
     if (posted) {
         /* Nobody waits for a posted write: its failure can only be logged. */
-        if (status != SCLINK__V1__STATUS__STATUS_OK)
+        if (log_failure)
             log(std::string(line) + " failed: " + status_name(status));
         return;
     }

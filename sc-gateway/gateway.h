@@ -158,6 +158,8 @@ private:
     void send_bye(Sclink__V1__ByeReason reason, const char *message);
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
     void log(const std::string &line) const;
+    bool posted_failure_loggable();
+    void log_suppressed_posted();
     void trace(const std::string &line);
     uint64_t now_ps() const;
     const BarConfig *find_bar(unsigned index) const;
@@ -206,6 +208,11 @@ private:
     std::function<std::string(uint64_t)> namer_;
     LinkStats stats_;
     FILE *trace_ = nullptr;
+    /* Failed posted writes: start of the current second of real time,
+     * lines logged in it, failures counted but not logged. */
+    double posted_log_start_ = 0;
+    unsigned posted_logged_ = 0;
+    uint64_t posted_suppressed_ = 0;
     std::vector<uint8_t> data_buf_; /* handle_request's data, reused */
     bool stats_requested_ = false;
 };
