@@ -5,10 +5,14 @@
 # bench/gateway-bench at both.  The program measures everything in one
 # process, rounds interleaved, prints the table and writes JSON (issue 4).
 # `make bench-gateway` runs it; it is never part of `make check`.
+#
+# GATEWAY_BENCH_GATEWAY=PATH measures another sclink-gateway (an older
+# build, for an A/B run) with this build's client; GATEWAY_BENCH_TRACE=1
+# runs each gateway with --trace to a file beside its log.
 set -u
 
 : "${top_builddir:=.}"
-GATEWAY=$top_builddir/sc-gateway/sclink-gateway
+GATEWAY=${GATEWAY_BENCH_GATEWAY:-$top_builddir/sc-gateway/sclink-gateway}
 BENCH=$top_builddir/bench/gateway-bench
 json=${1:-bench/results/gateway.json}
 
@@ -46,7 +50,10 @@ EOF
 # start NAME LISTEN: starts a gateway, waits until it listens, sets addr to
 # the address a client uses (with the real port for tcp:HOST:0).
 start() {
-    "$GATEWAY" --serve --listen "$2" "$tmp/platform.yaml" \
+    trace=
+    [ "${GATEWAY_BENCH_TRACE:-0}" = 1 ] && trace="--trace $tmp/$1.trace"
+    # shellcheck disable=SC2086 # $trace is two words or none, $tmp has no space
+    "$GATEWAY" --serve --listen "$2" $trace "$tmp/platform.yaml" \
         > "$tmp/$1.out" 2> "$tmp/$1.err" &
     pids="$pids $!"
     for _ in $(seq 100); do
