@@ -150,6 +150,15 @@ const uint64_t kMaxLookaheadPs = UINT64_C(1000000000000);
 const size_t kMaxQueuedBytes = 32u << 20;
 const size_t kQueueEntryCost = 32;
 
+/*
+ * How long a traced line may stay in the stdio buffer once the pump has
+ * nothing left to execute.  Flushing every line left traced posted writes
+ * 0.6x of their rate (doc/performance.md, "Trace flushing"); this costs at
+ * most 50 writes a second, and a failed access, a link's end and SIGUSR1
+ * flush at once.
+ */
+const double kTraceFlushS = 0.02;
+
 /* Failed posted writes logged per link per second; the rest are counted. */
 const unsigned kPostedFailuresLogged = 10;
 
@@ -345,7 +354,38 @@ void Gateway::trace(const std::string &line)
     if (trace_) {
         std::fputs(line.c_str(), trace_);
         std::fputc('\n', trace_);
+        trace_pending_ = true;
     }
+}
+
+/*
+ * Hands the trace lines written so far to the kernel: a trace is read
+ * after a crash, and a SIGKILL takes a stdio buffer with it.
+ */
+void Gateway::flush_trace()
+{
+    if (!trace_pending_)
+        return;
+    std::fflush(trace_);
+    trace_pending_ = false;
+    trace_flushed_at_ = now_s();
+}
+
+/*
+ * The pump has nothing to execute: flushes the trace if the last flush is
+ * kTraceFlushS old.  Returns how many ms until it will be (the pump waits
+ * no longer for the peer), 0 when no line is waiting.
+ */
+unsigned Gateway::flush_trace_when_idle()
+{
+    if (!trace_pending_)
+        return 0;
+    double left = trace_flushed_at_ + kTraceFlushS - now_s();
+    if (left <= 0) {
+        flush_trace();
+        return 0;
+    }
+    return (unsigned)std::ceil(left * 1e3);
 }
 
 uint64_t Gateway::now_ps() const
@@ -415,6 +455,7 @@ void Gateway::on_link_closed(int err, const char *why)
 void Gateway::on_stats_signal()
 {
     print_stats(std::cerr);
+    flush_trace();
 }
 
 void Gateway::on_stop_signal(int signum)
@@ -471,6 +512,7 @@ void Gateway::send_bye(Sclink__V1__ByeReason reason, const char *message)
 void Gateway::fail(Sclink__V1__ErrorCode code, const std::string &why)
 {
     stats_.errors++;
+    flush_trace();
     sclink_server_fail_link(server_, code, -EPROTO, why.c_str());
 }
 
@@ -571,13 +613,18 @@ void Gateway::serve_link()
                 stopping_ = true;
             }
         }
+        /* Idle: what was traced may stay buffered kTraceFlushS at most. */
+        unsigned flush_ms = queue_.empty() ? flush_trace_when_idle() : 0;
         Stopwatch w(stats_.wait_s);
         if (state_ == State::await_hello)
             sclink_server_run_timeout(server_, 100);
+        else if (flush_ms)
+            sclink_server_run_timeout(server_, flush_ms);
         else
             sclink_server_run_once(server_);
     }
     log_suppressed_posted();
+    flush_trace();
     state_ = State::closed;
     if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
         exit_status_ = 0;
@@ -923,6 +970,11 @@ void Gateway::handle_request(const sclink_request *r)
               " -> " + status_name(status) +
               (!is_write && status == SCLINK__V1__STATUS__STATUS_OK
                    ? " data=" + hex_bytes(data.data(), data.size()) : ""));
+        /* The line of a failed access is the one a post-mortem looks for;
+         * failed posted writes flush as often as they are logged, or a
+         * flood of them would cost a write each. */
+        if (status != SCLINK__V1__STATUS__STATUS_OK && (!posted || log_failure))
+            flush_trace();
     }
 
     if (posted) {
@@ -1155,6 +1207,8 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
                       r.time_ps, debug ? "d" : "", is_write ? "write" : "read", addr, len,
                       status_name(to_wire(st)));
         trace(line);
+        if (st != tlm::TLM_OK_RESPONSE)
+            flush_trace();
     }
     return st;
 }

@@ -161,6 +161,8 @@ private:
     bool posted_failure_loggable();
     void log_suppressed_posted();
     void trace(const std::string &line);
+    void flush_trace();
+    unsigned flush_trace_when_idle();
     uint64_t now_ps() const;
     const BarConfig *find_bar(unsigned index) const;
 
@@ -208,6 +210,8 @@ private:
     std::function<std::string(uint64_t)> namer_;
     LinkStats stats_;
     FILE *trace_ = nullptr;
+    bool trace_pending_ = false;   /* lines written since the last fflush */
+    double trace_flushed_at_ = 0;  /* real time of that fflush */
     /* Failed posted writes: start of the current second of real time,
      * lines logged in it, failures counted but not logged. */
     double posted_log_start_ = 0;
