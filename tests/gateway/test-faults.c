@@ -944,6 +944,10 @@ START_TEST(test_slow_frame_cut_from_first_byte)
     sclink_conn_close(&c);
     still_serving();
     ck_assert_int_eq(log_count("link lost: peer left a frame incomplete for 2000 ms"), 1);
+    stop_gateway();
+}
+END_TEST
+
 /* Sends a Bye or an Error carrying `text`, then expects the close. */
 static void send_text_and_leave(sclink_conn *c, int error, const char *text)
 {
