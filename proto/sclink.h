@@ -167,6 +167,16 @@ void sclink_msg_free(sclink_msg *m);
 int sclink_msg_validate(const sclink_msg *m, uint32_t max_frame, char *why,
                         size_t whylen);
 
+/*
+ * `len` bytes from `addr` run past 2^64 - 1, back to address 0 (rule R9:
+ * no access may).  addr + len is never computed: both come from peers and
+ * guests.  Zero bytes never wrap.
+ */
+static inline int sclink_range_wraps(uint64_t addr, uint64_t len)
+{
+    return len != 0 && len - 1 > UINT64_MAX - addr;
+}
+
 /* The message's name ("Hello", "Request", ...) for logs. */
 const char *sclink_msg_name(const sclink_msg *m);
 

@@ -202,7 +202,7 @@ static int check_request(const sclink_request *r, uint32_t max_frame,
     if (r->length > max_frame - RESPONSE_OVERHEAD)
         FAIL(SCLINK_ELENGTH, "Request %llu: length %u over the frame limit %u",
              (unsigned long long)r->id, r->length, max_frame);
-    if (r->address + (r->length - 1) < r->address)
+    if (sclink_range_wraps(r->address, r->length))
         FAIL(SCLINK_ERANGE, "Request %llu: address %#llx + length %u wraps",
              (unsigned long long)r->id, (unsigned long long)r->address,
              r->length);

@@ -1251,7 +1251,7 @@ bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
     }
     /* No Request may wrap past 2^64 - 1 (doc/protocol.md 12.5, R9); split,
      * the later pieces would instead go to address 0 and up. */
-    if (total - 1 > UINT64_MAX - addr) {
+    if (sclink_range_wraps(addr, total)) {
         gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return false;
     }

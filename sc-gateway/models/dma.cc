@@ -1,6 +1,8 @@
 // "dma": a chunked DMA engine with a local buffer (see dma.h, doc/models.md).
 #include "dma.h"
 
+#include "sclink.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -77,13 +79,13 @@ bool Dma::job_ok(const Job &job) const
 {
     switch (job.dir) {
     case DIR_TO_LOCAL:
-        return !range_wraps(job.src, job.len) &&
+        return !sclink_range_wraps(job.src, job.len) &&
                range_fits(job.dst, job.len, buf_.size());
     case DIR_FROM_LOCAL:
         return range_fits(job.src, job.len, buf_.size()) &&
-               !range_wraps(job.dst, job.len);
+               !sclink_range_wraps(job.dst, job.len);
     case DIR_GUEST:
-        return !range_wraps(job.src, job.len) && !range_wraps(job.dst, job.len);
+        return !sclink_range_wraps(job.src, job.len) && !sclink_range_wraps(job.dst, job.len);
     }
     return false;
 }

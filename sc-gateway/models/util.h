@@ -34,11 +34,6 @@ inline bool range_fits(uint64_t off, uint64_t len, uint64_t size)
 {
     return len <= size && off <= size - len;
 }
-/* len bytes from addr run past 2^64 - 1, back to address 0. */
-inline bool range_wraps(uint64_t addr, uint64_t len)
-{
-    return len != 0 && len - 1 > UINT64_MAX - addr;
-}
 
 /*
  * A b_transport on `size` bytes of memory at `mem`: byte enables are
