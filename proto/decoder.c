@@ -231,6 +231,136 @@ static int has_bad_unknown_field(const ProtobufCMessage *m)
     return 0;
 }
 
+/* Reads a varint at *p (below end); 0 if it is truncated or too long. */
+static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    unsigned shift;
+
+    *v = 0;
+    for (shift = 0; *p < end && shift < 64; shift += 7) {
+        uint8_t b = *(*p)++;
+
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 1;
+    }
+    return 0;
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+
+    do {
+        p[n++] = (uint8_t)(v & 0x7f) | (v > 0x7f ? 0x80 : 0);
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+/*
+ * One top-level field of an Envelope encoding: its number, wire type and,
+ * for a length-delimited one, its payload.  0 at the end or on an encoding
+ * this walk does not follow (protobuf-c then has the last word on it).
+ */
+struct field {
+    uint32_t num;
+    unsigned wire;
+    const uint8_t *data;
+    size_t len;
+};
+
+static int next_field(const uint8_t **p, const uint8_t *end, struct field *f)
+{
+    uint64_t tag, n;
+
+    if (*p >= end || !get_varint(p, end, &tag) || (tag >> 3) == 0 ||
+        (tag >> 3) > UINT32_MAX)
+        return 0;
+    f->num = (uint32_t)(tag >> 3);
+    f->wire = (unsigned)(tag & 7);
+    f->data = NULL;
+    f->len = 0;
+    switch (f->wire) {
+    case 0:
+        return get_varint(p, end, &n);
+    case 1:
+    case 5:
+        n = f->wire == 1 ? 8 : 4;
+        break;
+    case 2:
+        if (!get_varint(p, end, &n))
+            return 0;
+        f->data = *p;
+        break;
+    default:
+        return 0; /* groups: protobuf-c refuses them */
+    }
+    if (n > (uint64_t)(end - *p))
+        return 0;
+    f->len = (size_t)n;
+    *p += n;
+    return 1;
+}
+
+/*
+ * Protobuf merges the occurrences of an embedded message field (parsing
+ * them is parsing the concatenation of their payloads), and for a oneof
+ * member, the occurrences since another member was last set, which clears
+ * it (doc/protocol.md 3.1, E1).  protobuf-c instead keeps only the last
+ * occurrence of a oneof member.  So when the winning member occurs more
+ * than once in its final run, returns a new Envelope encoding of it alone
+ * with the payloads concatenated, in *merged (free() it) and *merged_len,
+ * and returns 1; else 0, or SCLINK_ENOMEM.  Top-level unknown fields are
+ * dropped: they would be ignored anyway.
+ */
+static int merge_repeated_member(const uint8_t *payload, size_t len,
+                                 uint8_t **merged, size_t *merged_len)
+{
+    const ProtobufCMessageDescriptor *desc = &sclink__v1__envelope__descriptor;
+    const uint8_t *p = payload, *end = payload + len, *run = NULL;
+    uint32_t member = 0;
+    unsigned count = 0;
+    size_t total = 0, n;
+    struct field f;
+    uint8_t *out;
+
+    while (p < end) {
+        const uint8_t *at = p;
+
+        if (!next_field(&p, end, &f))
+            return 0;
+        if (protobuf_c_message_descriptor_get_field(desc, (unsigned)f.num) == NULL)
+            continue; /* unknown: ignored */
+        if (f.wire != 2)
+            return 0; /* protobuf-c refuses it */
+        if (f.num != member) {
+            member = f.num;
+            run = at;
+            count = 0;
+            total = 0;
+        }
+        count++;
+        total += f.len;
+    }
+    if (count < 2)
+        return 0;
+    out = malloc(total + 16);
+    if (out == NULL)
+        return SCLINK_ENOMEM;
+    n = put_varint(out, (uint64_t)member << 3 | 2);
+    n += put_varint(out + n, total);
+    for (p = run; next_field(&p, end, &f);) {
+        if (f.num != member)
+            continue;
+        memcpy(out + n, f.data, f.len);
+        n += f.len;
+    }
+    *merged = out;
+    *merged_len = n;
+    return 1;
+}
+
 int sclink_msg_unpack(const void *payload, size_t len, uint32_t max_frame,
                       sclink_msg **out, char *why, size_t whylen)
 {
@@ -241,6 +371,8 @@ static int msg_unpack(const void *payload, size_t len, uint32_t max_frame,
                       ProtobufCAllocator *alloc, sclink_msg **out, char *why,
                       size_t whylen)
 {
+    uint8_t *merged;
+    size_t merged_len;
     sclink_msg *m;
     int err;
 
@@ -255,6 +387,22 @@ static int msg_unpack(const void *payload, size_t len, uint32_t max_frame,
         sclink__why(why, whylen, "payload of %zu bytes is not an Envelope",
                     len);
         return SCLINK_EDECODE;
+    }
+    /* The whole payload decodes: now take its repeated member merged. */
+    err = merge_repeated_member(payload, len, &merged, &merged_len);
+    if (err < 0) {
+        sclink__why(why, whylen, "no memory to merge a repeated member");
+        goto out_free;
+    }
+    if (err == 1) {
+        sclink__v1__envelope__free_unpacked(m, alloc);
+        m = sclink__v1__envelope__unpack(alloc, merged_len, merged);
+        free(merged);
+        if (m == NULL) {
+            sclink__why(why, whylen, "payload of %zu bytes is not an Envelope",
+                        len);
+            return SCLINK_EDECODE;
+        }
     }
     if (has_bad_unknown_field(&m->base)) {
         sclink__why(why, whylen, "payload carries a field numbered 0");
