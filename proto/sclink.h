@@ -168,6 +168,16 @@ int sclink_msg_validate(const sclink_msg *m, uint32_t max_frame, char *why,
                         size_t whylen);
 
 /*
+ * The endpoint rule on a Response and the Request it answers
+ * (doc/protocol.md 12.10): a successful read carries exactly the Request's
+ * `length` bytes, a write none.  SCLINK_ELENGTH (sent as ERR_MALFORMED)
+ * with a reason in `why` otherwise.
+ */
+int sclink_response_check(const sclink_request *req,
+                          const sclink_response *resp, char *why,
+                          size_t whylen);
+
+/*
  * `len` bytes from `addr` run past 2^64 - 1, back to address 0 (rule R9:
  * no access may).  addr + len is never computed: both come from peers and
  * guests.  Zero bytes never wrap.

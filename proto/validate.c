@@ -332,6 +332,23 @@ int sclink_msg_validate(const sclink_msg *m, uint32_t max_frame, char *why,
     }
 }
 
+int sclink_response_check(const sclink_request *req,
+                          const sclink_response *resp, char *why, size_t whylen)
+{
+    size_t n = resp->has_data ? resp->data.len : 0;
+
+    /* A failed access carries no data: rule P4, checked on receipt. */
+    if (resp->status != SCLINK__V1__STATUS__STATUS_OK)
+        return 0;
+    if (is_write(req->command) && n != 0)
+        FAIL(SCLINK_ELENGTH, "Response %llu to a write carries %zu data bytes",
+             (unsigned long long)resp->id, n);
+    if (!is_write(req->command) && n != req->length)
+        FAIL(SCLINK_ELENGTH, "Response %llu to a read of %u bytes carries %zu",
+             (unsigned long long)resp->id, req->length, n);
+    return 0;
+}
+
 const char *sclink_msg_name(const sclink_msg *m)
 {
     switch (m ? m->msg_case : SCLINK__V1__ENVELOPE__MSG__NOT_SET) {
