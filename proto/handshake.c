@@ -100,10 +100,11 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
         err = SCLINK_EVERSION;
         goto out_free;
     }
-    /* The gateway may only narrow what was offered. */
+    /* The gateway may only narrow what was offered; a Hello without a
+     * max_frame (or with 0) proposed the default (section 7.4). */
     if ((w->capabilities & ~hello->capabilities) != 0 ||
-        (hello->has_max_frame && hello->max_frame != 0 &&
-         w->max_frame > hello->max_frame)) {
+        w->max_frame > sclink_agree_max_frame(hello->has_max_frame ? hello->max_frame : 0,
+                                              SCLINK_LIMIT_MAX_FRAME)) {
         sclink__why(why, whylen,
                     "Welcome agrees to more than the Hello offered "
                     "(capabilities %#llx of %#llx, max_frame %u)",
