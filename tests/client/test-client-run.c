@@ -457,6 +457,7 @@ START_TEST(test_requests_never_stamped_beyond_the_window)
 }
 END_TEST
 
+/* Rule B: the client runs to the window end and reports REACHED there. */
 START_TEST(test_sync_command_reports_the_new_window)
 {
     const char *args[] = { "ADDR", "advance 500ns", "sync", NULL };
@@ -464,8 +465,9 @@ START_TEST(test_sync_command_reports_the_new_window)
 
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "sync t=500000ps -> window_end=1500000ps\n"));
-    ck_assert_ptr_nonnull(strstr(r.log, "reached 500000\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "sync t=1000000ps -> window_end=2000000ps\n"));
+    ck_assert_ptr_nonnull(strstr(r.log, "reached 1000000\n"));
+    ck_assert_ptr_null(strstr(r.log, "reached 500000\n"));
 }
 END_TEST
 
@@ -494,8 +496,10 @@ START_TEST(test_wait_irq_limit_fails_the_run)
 
     run(&gs, args, NULL, &r);
     ASSERT_RUN(r, 1);
+    /* REACHED only at window ends: the wait ends at the first one past LIMIT. */
     ck_assert_ptr_nonnull(strstr(r.out, "fail line 1: wait-irq: no irq msix 3 by "
-                                        "t=1500000ps (client time 1500000ps)\n"));
+                                        "t=1500000ps (client time 2000000ps)\n"));
+    ck_assert_ptr_nonnull(strstr(r.log, "reached 1000000\nreached 2000000\n"));
     /* The run stopped at the failure: no read. */
     ck_assert_ptr_null(strstr(r.log, "req read"));
 }

@@ -26,20 +26,21 @@ start_gateway --serve
 client --lookahead --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
 expect_line "$tmp/client.out" "^welcome .*caps=.*lookahead"
 grants "$tmp/client.out" > "$tmp/got"
-# Nothing scheduled: one second.  Then the writes at 0 cut the window to Q;
-# from there each GRANT ends at the timer's next expiry (25 us period);
-# the write at 100 us stops the timer: one second again.
+# `sync` reports REACHED at the first window end, Q (rule B), and nothing is
+# scheduled: one second.  Then the writes at Q cut the window to 2Q; from
+# there each GRANT ends at the timer's next expiry (25 us period, started
+# at Q); the write at 110 us stops the timer: one second again.
 cat > "$tmp/want" <<EOF2
-0 1000000000000
-$Q 25000000
-25000000 50000000
-50000000 75000000
-75000000 100000000
-100000000 1000100000000
+$Q 1000010000000
+20000000 35000000
+35000000 60000000
+60000000 85000000
+85000000 110000000
+110000000 1000110000000
 EOF2
 diff "$tmp/want" "$tmp/got" > "$tmp/diff" || fail "grants differ: $(cat "$tmp/diff")"
 ok "GRANTs reach the next scheduled event, a Request cuts the window to t + Q"
-expect_line "$tmp/client.out" "^irq msix 0 t=25000000ps now=25000000ps"
+expect_line "$tmp/client.out" "^irq msix 0 t=35000000ps now=35000000ps"
 ok "the timer interrupt arrives at the window end it set"
 cp "$tmp/client.out" "$tmp/with.out"
 

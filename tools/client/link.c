@@ -531,7 +531,7 @@ int client_link_access(struct client_link *l, Sclink__V1__Command cmd,
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_request req;
     sclink_msg *m;
-    char what[64];
+    char what[64], why[160];
     int read = wdata == NULL, err;
 
     build_request(l, &req, cmd, bar, off, len, wdata);
@@ -549,17 +549,12 @@ int client_link_access(struct client_link *l, Sclink__V1__Command cmd,
         return err;
     l->stats.responses++;
     *status = m->response->status;
-    if (*status == SCLINK__V1__STATUS__STATUS_OK && read) {
-        if (!m->response->has_data || m->response->data.len != len) {
-            err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                             "Response %" PRIu64 " to a read of %u bytes "
-                             "carries %zu",
-                             req.id, len,
-                             m->response->has_data ? m->response->data.len : 0);
-            goto out_free;
-        }
-        memcpy(rdata, m->response->data.data, len);
+    if (sclink_response_check(&req, m->response, why, sizeof(why))) {
+        err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_MALFORMED, "%s", why);
+        goto out_free;
     }
+    if (*status == SCLINK__V1__STATUS__STATUS_OK && read)
+        memcpy(rdata, m->response->data.data, len);
 
 out_free:
     sclink_msg_free(m);
@@ -644,7 +639,8 @@ int client_link_sync(struct client_link *l)
         l->failed = 1;
         return SCLINK_ESTATE;
     }
-    return link_sync_at(l, l->win.now_ps);
+    /* Rule B: a REACHED only at the window end. */
+    return link_sync_at(l, l->win.end_ps);
 }
 
 /* Takes the oldest queued Interrupt that matches, if any. */
@@ -671,7 +667,6 @@ int client_link_wait_irq(struct client_link *l, Sclink__V1__IrqType type,
 {
     int64_t deadline = now_ms() + l->opts->timeout_ms, left;
     sclink_msg *m;
-    uint64_t at;
     int err;
 
     for (;;) {
@@ -681,11 +676,11 @@ int client_link_wait_irq(struct client_link *l, Sclink__V1__IrqType type,
         if (!l->open || left <= 0)
             return 0;
         if (l->win.enabled) {
-            /* Run to the window end (or the limit), then let SystemC follow. */
+            /* Run to the window end, then let SystemC follow: a REACHED
+             * only at W (rule B), so the last window may end past LIMIT. */
             if (l->win.now_ps >= limit_ps)
                 return 0;
-            at = l->win.end_ps < limit_ps ? l->win.end_ps : limit_ps;
-            err = link_sync_at(l, at);
+            err = link_sync_at(l, l->win.end_ps);
         } else {
             /* Without windows the gateway runs freely: just listen. */
             err = link_next(l, (int)left, &m);
