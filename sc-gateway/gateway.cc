@@ -404,6 +404,7 @@ void Gateway::on_link_open()
     queue_.clear();
     queued_bytes_ = 0;
     input_held_ = false;
+    unanswered_ids_.clear();
     link_open_ = true;
 }
 
@@ -419,7 +420,14 @@ void Gateway::on_message(sclink_msg *m, size_t heap_bytes)
     if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
         m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR)
         peer_leaving_ = true;
-    queue_.push_back(Queued{m, heap_bytes + kQueueEntryCost});
+    /* Ids are unique among the Requests received and not yet answered
+     * (5.3): noted on arrival, since the pump may answer the first before
+     * it takes the second, and reported when the pump reaches it. */
+    bool dup_id = false;
+    if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_REQUEST &&
+        !(m->request->attributes && m->request->attributes->posted))
+        dup_id = !unanswered_ids_.insert(m->request->id).second;
+    queue_.push_back(Queued{m, heap_bytes + kQueueEntryCost, dup_id});
     queued_bytes_ += queue_.back().cost;
     if (!input_held_ && queued_bytes_ >= kMaxQueuedBytes) {
         sclink_server_hold_input(server_, 1);
@@ -429,7 +437,7 @@ void Gateway::on_message(sclink_msg *m, size_t heap_bytes)
 }
 
 /* Takes the oldest queued message; reads again once the queue is half empty. */
-sclink_msg *Gateway::dequeue()
+Gateway::Queued Gateway::dequeue()
 {
     Queued q = queue_.front();
 
@@ -439,7 +447,7 @@ sclink_msg *Gateway::dequeue()
         sclink_server_hold_input(server_, 0);
         input_held_ = false;
     }
-    return q.m;
+    return q;
 }
 
 void Gateway::on_link_closed(int err, const char *why)
@@ -579,14 +587,15 @@ void Gateway::serve_link()
          * would add an answer it does not take. */
         if (!queue_.empty() && !sclink_server_output_full(server_)) {
             output_wait = false;
-            sclink_msg *m = dequeue();
+            Queued q = dequeue();
+            sclink_msg *m = q.m;
             /* The count of a second that is over need not wait for the
              * next failure, nor come after the line of a peer leaving. */
             if (posted_suppressed_ && (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
                                        m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ||
                                        now_s() - posted_log_start_ >= 1.0))
                 log_suppressed_posted();
-            handle(m);
+            handle(m, q.dup_id);
             sclink_msg_free(m);
             continue;
         }
@@ -639,11 +648,16 @@ void Gateway::serve_link()
     }
 }
 
-void Gateway::handle(sclink_msg *m)
+void Gateway::handle(sclink_msg *m, bool dup_id)
 {
     /* After the link is gone, only side effects still matter: a write the
      * peer sent before leaving is applied, nothing is answered. */
     bool gone = !link_open_;
+
+    /* The peer sends nothing after its Bye (10.1): what follows it in the
+     * queue is discarded, as in CLOSING (6.3). */
+    if (bye_received_)
+        return;
 
     if (state_ == State::await_hello) {
         if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
@@ -663,7 +677,10 @@ void Gateway::handle(sclink_msg *m)
     }
     switch (m->msg_case) {
     case SCLINK__V1__ENVELOPE__MSG_REQUEST:
-        handle_request(m->request);
+        handle_request(m->request, dup_id);
+        /* Answered now, or never: its id is free again. */
+        if (!dup_id && !(m->request->attributes && m->request->attributes->posted))
+            unanswered_ids_.erase(m->request->id);
         break;
     case SCLINK__V1__ENVELOPE__MSG_SYNC:
         if (!gone)
@@ -798,6 +815,11 @@ void Gateway::handle_hello(const sclink_hello *h)
                       : "synchronized windows of one quantum",
                   max_frame_);
     log(line);
+    if (irq_cap() && !(caps_ & irq_cap()))
+        log(std::string("QEMU did not offer CAP_") +
+            (cfg_.irq_kind == IrqKind::intx ? "INTX" : cfg_.irq_kind == IrqKind::msi ? "MSI" : "MSIX") +
+            ", which the device's interrupts need: none will be sent, and QEMU should "
+            "refuse the Welcome (doc/protocol.md 7.5)");
 }
 
 /*
@@ -857,7 +879,7 @@ const BarConfig *Gateway::find_bar(unsigned index) const
     return nullptr;
 }
 
-void Gateway::handle_request(const sclink_request *r)
+void Gateway::handle_request(const sclink_request *r, bool dup_id)
 {
     const bool sync = caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC;
     const bool debug = r->command == SCLINK__V1__COMMAND__CMD_DEBUG_READ ||
@@ -879,11 +901,32 @@ void Gateway::handle_request(const sclink_request *r)
 
     data.assign(r->length, 0);
 
+    /* The endpoint rules in the order of doc/protocol.md 12.10. */
+    if (debug && !(caps_ & SCLINK__V1__CAPABILITY__CAP_DEBUG)) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "debug Request " + std::to_string(r->id) +
+             " without the CAP_DEBUG capability agreed");
+        return;
+    }
+    if (posted && !(caps_ & SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES)) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "posted write " + std::to_string(r->id) +
+             " without the CAP_POSTED_WRITES capability agreed");
+        return;
+    }
     if (!r->has_bar || !bar) {
         fail(SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
              "MMIO Request " + std::to_string(r->id) +
                  (r->has_bar ? " to BAR " + std::to_string(r->bar) + ", which the device lacks"
                              : std::string(" without a bar")));
+        return;
+    }
+    if (posted && !bar->posted_writes) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "posted write to BAR " + std::to_string(r->bar) +
+             ", which does not accept posted writes");
+        return;
+    }
+    if (dup_id) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Request " + std::to_string(r->id) +
+             " has the id of a Request not yet answered");
         return;
     }
     if (!debug) {
@@ -896,12 +939,6 @@ void Gateway::handle_request(const sclink_request *r)
             fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Request " + std::to_string(r->id) + " stamped " +
                  std::to_string(r->time_ps) + " ps, beyond the granted window end " +
                  std::to_string(window_end_ps_) + " ps");
-            return;
-        }
-        if (posted && (!bar->posted_writes ||
-                       !(caps_ & SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES))) {
-            fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "posted write to BAR " + std::to_string(r->bar) +
-                 ", which does not accept posted writes");
             return;
         }
         /* A request stamped t executes at exactly sc_time_stamp() == t. */
@@ -1005,18 +1042,19 @@ void Gateway::handle_sync(const sclink_sync *s)
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_sync grant = SCLINK__V1__SYNC__INIT;
 
-    if (!(caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC)) {
-        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "Sync without the CAP_SYNC capability agreed");
-        return;
-    }
+    /* Direction, capability, then time (doc/protocol.md 12.10). */
     if (s->kind != SCLINK__V1__SYNC_KIND__SYNC_REACHED) {
         fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync GRANT is the gateway's to send");
         return;
     }
-    if (s->time_ps < last_ps_ || s->time_ps > window_end_ps_) {
+    if (!(caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC)) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "Sync without the CAP_SYNC capability agreed");
+        return;
+    }
+    /* Rule B: only at W.  A REACHED already granted is below the new W. */
+    if (s->time_ps != window_end_ps_) {
         fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync REACHED " + std::to_string(s->time_ps) +
-             " ps outside [" + std::to_string(last_ps_) + ", " +
-             std::to_string(window_end_ps_) + "] ps");
+             " ps, but the window ends at " + std::to_string(window_end_ps_) + " ps");
         return;
     }
     /* Everything models raise up to W is sent while SystemC runs to W,
@@ -1047,7 +1085,8 @@ void Gateway::send_interrupt(Sclink__V1__IrqType type, unsigned index, bool leve
                        : type == SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI ? "msi"
                                                                     : "msix";
 
-    if (state_ != State::running || !link_open_)
+    /* Only the kind whose capability is agreed (4.3); handle_hello said so. */
+    if (state_ != State::running || !link_open_ || !(caps_ & irq_cap()))
         return;
     i.has_type = i.has_index = i.has_time_ps = 1;
     i.type = type;
@@ -1063,6 +1102,17 @@ void Gateway::send_interrupt(Sclink__V1__IrqType type, unsigned index, bool leve
     trace("t=" + std::to_string(i.time_ps) + " irq " + kind + " " + std::to_string(index) +
           (type == SCLINK__V1__IRQ_TYPE__IRQ_TYPE_LINE ? level ? " level=1" : " level=0" : ""));
     send(env);
+}
+
+/* The capability the device's interrupts need, 0 if it has none. */
+uint64_t Gateway::irq_cap() const
+{
+    switch (cfg_.irq_kind) {
+    case IrqKind::intx: return SCLINK__V1__CAPABILITY__CAP_INTX;
+    case IrqKind::msi: return SCLINK__V1__CAPABILITY__CAP_MSI;
+    case IrqKind::msix: return SCLINK__V1__CAPABILITY__CAP_MSIX;
+    default: return 0;
+    }
 }
 
 void Gateway::trigger_msi(unsigned vector)
@@ -1126,7 +1176,8 @@ void Gateway::dma_response(sclink_msg *m)
  * conservative rule: the access happens at this SystemC time.
  */
 tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64_t addr,
-                                            unsigned char *data, unsigned len, bool debug)
+                                            unsigned char *data, unsigned len, bool debug,
+                                            uint64_t &delay_ps)
 {
     const bool is_write = gp.is_write();
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
@@ -1182,16 +1233,15 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
     dma_waits_.erase(id);
     if (wait.done) {
         const sclink_response *resp = wait.resp->response;
+        char why[160];
         st = from_wire(resp->status);
-        if (st == tlm::TLM_OK_RESPONSE && !is_write) {
-            if (resp->data.len != len) {
-                fail(SCLINK__V1__ERROR_CODE__ERR_MALFORMED, "DMA Response " + std::to_string(id) +
-                     " carries " + std::to_string(resp->data.len) + " bytes for a read of " +
-                     std::to_string(len));
-                st = tlm::TLM_GENERIC_ERROR_RESPONSE;
-            } else {
+        if (sclink_response_check(&r, resp, why, sizeof(why))) {
+            fail(SCLINK__V1__ERROR_CODE__ERR_MALFORMED, std::string("DMA ") + why);
+            st = tlm::TLM_GENERIC_ERROR_RESPONSE;
+        } else {
+            if (st == tlm::TLM_OK_RESPONSE && !is_write)
                 std::memcpy(data, resp->data.data, len);
-            }
+            delay_ps = add_sat(delay_ps, resp->delay_ps);
         }
         sclink_msg_free(wait.resp);
     }
@@ -1219,7 +1269,7 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
  * streaming or a byte-enable pattern makes the pieces differ from the whole.
  * What a model asks is checked whole, before any piece is sent.
  */
-bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
+bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug, uint64_t &delay_ps)
 {
     const uint64_t addr = gp.get_address();
     const unsigned total = gp.get_data_length();
@@ -1259,7 +1309,7 @@ bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
      * for a transfer within one chunk of 4 GiB, and started over at 0. */
     for (uint64_t off = 0; off < total && st == tlm::TLM_OK_RESPONSE;) {
         const unsigned len = (unsigned)std::min<uint64_t>(chunk, total - off);
-        st = dma_chunk(gp, addr + off, gp.get_data_ptr() + off, len, debug);
+        st = dma_chunk(gp, addr + off, gp.get_data_ptr() + off, len, debug, delay_ps);
         off += len;
     }
     gp.set_response_status(st);
@@ -1268,18 +1318,29 @@ bool Gateway::dma_forward(tlm::tlm_generic_payload &gp, bool debug)
 
 /*
  * The access is stamped with the current SystemC time; the initiator's
- * annotated delay stays annotated.  Waiting it out here would let SystemC
- * run past what QEMU has granted when a target does DMA from inside an
- * MMIO access (the pump's own thread).
+ * annotated delay stays annotated, and QEMU's Response delay_ps (summed
+ * over the pieces) is added to it (doc/protocol.md 8.4).  Waiting it out
+ * here would let SystemC run past what QEMU has granted when a target
+ * does DMA from inside an MMIO access (the pump's own thread); an LT
+ * initiator in its own thread waits it out itself.
  */
-void Gateway::dma_b_transport(int, tlm::tlm_generic_payload &gp, sc_time &)
+void Gateway::dma_b_transport(int, tlm::tlm_generic_payload &gp, sc_time &delay)
 {
-    dma_forward(gp, false);
+    const sc_time room = sc_core::sc_max_time() - sc_core::sc_time_stamp();
+    uint64_t delay_ps = 0;
+
+    dma_forward(gp, false, delay_ps);
+    if (delay_ps) {
+        sc_time add = sc_time::from_value(delay_ps / res_ps_);
+        delay = delay < room ? delay + std::min(add, room - delay) : delay;
+    }
 }
 
 unsigned Gateway::dma_transport_dbg(int, tlm::tlm_generic_payload &gp)
 {
-    return dma_forward(gp, true) ? gp.get_data_length() : 0;
+    uint64_t delay_ps = 0; /* no time passes in a debug access */
+
+    return dma_forward(gp, true, delay_ps) ? gp.get_data_length() : 0;
 }
 
 bool Gateway::dma_get_dmi(int, tlm::tlm_generic_payload &, tlm::tlm_dmi &dmi)

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -135,19 +136,21 @@ private:
         bool done = false;
         sclink_msg *resp = nullptr;
     };
-    /* A message waiting for the pump, and what it counts against the bound. */
+    /* A message waiting for the pump, and what it counts against the bound;
+     * dup_id: a Request whose id an unanswered one already has (5.3). */
     struct Queued {
         sclink_msg *m;
         size_t cost;
+        bool dup_id;
     };
 
     void pump();
     void irq_changed();
     void serve_link();
-    sclink_msg *dequeue();
-    void handle(sclink_msg *m);
+    Queued dequeue();
+    void handle(sclink_msg *m, bool dup_id);
     void handle_hello(const sclink_hello *h);
-    void handle_request(const sclink_request *r);
+    void handle_request(const sclink_request *r, bool dup_id);
     void handle_sync(const sclink_sync *s);
     void dma_response(sclink_msg *m);
     void advance_to(uint64_t t_ps);
@@ -157,6 +160,7 @@ private:
     bool send(const sclink_msg &m);
     void send_bye(Sclink__V1__ByeReason reason, const char *message);
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
+    uint64_t irq_cap() const;
     void log(const std::string &line) const;
     bool posted_failure_loggable();
     void log_suppressed_posted();
@@ -169,9 +173,10 @@ private:
     void dma_b_transport(int id, tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
     unsigned dma_transport_dbg(int id, tlm::tlm_generic_payload &gp);
     bool dma_get_dmi(int id, tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi);
-    bool dma_forward(tlm::tlm_generic_payload &gp, bool debug);
+    bool dma_forward(tlm::tlm_generic_payload &gp, bool debug, uint64_t &delay_ps);
     tlm::tlm_response_status dma_chunk(tlm::tlm_generic_payload &gp, uint64_t addr,
-                                       unsigned char *data, unsigned len, bool debug);
+                                       unsigned char *data, unsigned len, bool debug,
+                                       uint64_t &delay_ps);
 
     GatewayConfig cfg_;
     struct uv_loop_s *loop_ = nullptr;
@@ -189,6 +194,7 @@ private:
     std::string link_why_;
     int exit_status_ = 0;
     std::deque<Queued> queue_;
+    std::set<uint64_t> unanswered_ids_; /* non-posted MMIO Requests received */
     size_t queued_bytes_ = 0;      /* sum of queue_'s costs */
     bool input_held_ = false;      /* the queue bound stopped the server reading */
 
