@@ -44,9 +44,18 @@ tests_gateway_test_platform_LDADD = $(CYAML_LIBS) $(YAML_LIBS) $(CHECK_LIBS)
 # The gateway over real sockets: sclink-client scripts for every model,
 # both transports and every interrupt kind, and a Check suite for faults.
 check_PROGRAMS += tests/gateway/test-faults
-tests_gateway_test_faults_SOURCES = tests/gateway/test-faults.c
+tests_gateway_test_faults_SOURCES = tests/gateway/test-faults.c \
+	tests/gateway/gwtest.c tests/gateway/gwtest.h
 tests_gateway_test_faults_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
 tests_gateway_test_faults_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
+# Each rule of doc/protocol.md where a peer written from the spec alone
+# once disagreed with the gateway, one case each, with hand-built frames.
+check_PROGRAMS += tests/gateway/test-conformance
+tests_gateway_test_conformance_SOURCES = tests/gateway/test-conformance.c \
+	tests/gateway/gwtest.c tests/gateway/gwtest.h
+tests_gateway_test_conformance_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
+tests_gateway_test_conformance_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
 # A plugin whose model issues the DMA transactions no built-in model does,
 # for dma-refused.sh and dma-4gib.sh.  A module, not installed: -rpath makes the .so.
@@ -69,7 +78,8 @@ GATEWAY_TESTS = \
 	tests/gateway/lookahead.sh \
 	tests/gateway/log-rate-limits-posted-failures.sh \
 	tests/gateway/trace-survives-sigkill.sh \
-	tests/gateway/test-faults
+	tests/gateway/test-faults \
+	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
 	tests/gateway/platform.yaml.in $(filter %.sh,$(GATEWAY_TESTS))
