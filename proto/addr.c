@@ -1,6 +1,8 @@
 /* Parses the link address syntax shared by every sclink tool. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sclink.h"
 
@@ -51,5 +53,20 @@ int sclink_addr_parse(const char *text, sclink_addr *addr)
     memcpy(addr->host, host, hlen);
     addr->host[hlen] = '\0';
     addr->port = (uint16_t)port;
+    return 0;
+}
+
+int sclink_default_listen(char *buf, size_t len)
+{
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    int n;
+
+    /* The XDG spec: a relative path is invalid and must be ignored. */
+    if (run != NULL && run[0] == '/')
+        n = snprintf(buf, len, "unix:%s/sclink/sclink.sock", run);
+    else
+        n = snprintf(buf, len, "unix:/tmp/sclink-%lu/sclink.sock", (unsigned long)geteuid());
+    if (n < 0 || (size_t)n >= len || (size_t)n - 5 >= sizeof(((sclink_addr *)0)->path))
+        return SCLINK_EADDR;
     return 0;
 }

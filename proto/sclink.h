@@ -222,6 +222,15 @@ typedef struct sclink_addr {
 } sclink_addr;
 
 int sclink_addr_parse(const char *text, sclink_addr *addr);
+/*
+ * The listen address when none is given: a socket in a directory of this
+ * user's own, "unix:$XDG_RUNTIME_DIR/sclink/sclink.sock", or
+ * "unix:/tmp/sclink-UID/sclink.sock" without XDG_RUNTIME_DIR.  In a
+ * shared directory such as /tmp another user could create the path first
+ * and answer QEMU in the gateway's place.  Returns 0 or SCLINK_EADDR (the
+ * path would not fit).
+ */
+int sclink_default_listen(char *buf, size_t len);
 
 /*
  * A blocking connection: one socket, a decoder and the agreed limit.

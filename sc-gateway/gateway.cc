@@ -18,6 +18,7 @@
 #include <limits>
 #include <sstream>
 
+#include <grp.h>
 #include <uv.h>
 
 #include "server.h"
@@ -277,6 +278,23 @@ bool Gateway::listen(std::string &err)
             }
         }
     }
+    if (cfg_.listen.empty()) {
+        char addr[sizeof(sclink_addr::path) + 8];
+        if (sclink_default_listen(addr, sizeof(addr)) < 0) {
+            err = "the default socket path is too long; give a listen address";
+            return false;
+        }
+        cfg_.listen = addr;
+    }
+    if (!cfg_.socket_group.empty()) {
+        struct group *g = getgrnam(cfg_.socket_group.c_str());
+        if (!g) {
+            err = "socket group '" + cfg_.socket_group + "': no such group";
+            return false;
+        }
+        opts.group_access = 1;
+        opts.group = g->gr_gid;
+    }
     opts.listen = cfg_.listen.c_str();
     opts.max_frame = cfg_.max_frame;
     opts.stall_ms = cfg_.timeout_ms;
@@ -284,6 +302,7 @@ bool Gateway::listen(std::string &err)
         err = why;
         return false;
     }
+    warn_exposure();
     if (!cfg_.trace_path.empty() && !trace_) {
         trace_ = std::fopen(cfg_.trace_path.c_str(), "w");
         if (!trace_) {
@@ -307,6 +326,13 @@ void Gateway::on_reset(std::function<void()> fn)
 void Gateway::set_target_namer(std::function<std::string(uint64_t)> fn)
 {
     namer_ = std::move(fn);
+}
+
+/* Said at start-up and on every link: nothing checks who connects. */
+void Gateway::warn_exposure() const
+{
+    if (const char *why = sclink_server_exposure(server_))
+        log(std::string("WARNING: ") + why);
 }
 
 void Gateway::log(const std::string &line) const
@@ -579,6 +605,7 @@ void Gateway::serve_link()
     last_ps_ = 0;
     intx_level_ = false;
     log("link opened");
+    warn_exposure();
 
     bool output_wait = false;
     while (link_open_ || !queue_.empty()) {

@@ -51,7 +51,8 @@ enum class IrqKind { none, intx, msi, msix };
 
 struct GatewayConfig {
     std::string name = "sclink-gateway";
-    std::string listen = "unix:/tmp/sclink.sock";
+    std::string listen;            /* "" for sclink_default_listen() */
+    std::string socket_group;      /* Unix socket 0660 for this group, not 0600 */
     sc_core::sc_time quantum = sc_core::sc_time(100, sc_core::SC_US);
     bool quantum_fixed = false;  /* refuse QEMU's proposal */
     bool lookahead = true;       /* grant up to the next SystemC event */
@@ -162,6 +163,7 @@ private:
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
     uint64_t irq_cap() const;
     void log(const std::string &line) const;
+    void warn_exposure() const;
     bool posted_failure_loggable();
     void log_suppressed_posted();
     void trace(const std::string &line);

@@ -78,6 +78,7 @@ GATEWAY_TESTS = \
 	tests/gateway/lookahead.sh \
 	tests/gateway/log-rate-limits-posted-failures.sh \
 	tests/gateway/trace-survives-sigkill.sh \
+	tests/gateway/socket-exposure.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)

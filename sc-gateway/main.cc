@@ -30,7 +30,9 @@ const char kUsage[] =
     "  --serve           keep serving: after a link ends, reset the models and\n"
     "                    wait for the next one (default: exit after one link)\n"
     "  --listen ADDR     override the platform's listen address\n"
-    "                    (unix:PATH or tcp:HOST:PORT)\n"
+    "                    (unix:PATH or tcp:HOST:PORT; default\n"
+    "                    unix:$XDG_RUNTIME_DIR/sclink/sclink.sock)\n"
+    "  --socket-group G  make the Unix socket 0660 for group G (default 0600)\n"
     "  --plugin LIB.so   load model types from a plugin (repeatable)\n"
     "  --trace FILE      write every transaction to FILE, one line each\n"
     "  --check           build the platform, print its map and exit\n"
@@ -43,6 +45,7 @@ const char kUsage[] =
 struct Options {
     std::string platform;
     std::string listen;
+    std::string socket_group;
     std::string trace;
     std::vector<std::string> plugins;
     bool serve = false;
@@ -52,10 +55,11 @@ struct Options {
 
 int parse_args(int argc, char **argv, Options &o)
 {
-    enum { OPT_SERVE = 1, OPT_LISTEN, OPT_PLUGIN, OPT_TRACE, OPT_CHECK, OPT_QUIET, OPT_HELP };
+    enum { OPT_SERVE = 1, OPT_LISTEN, OPT_SOCKET_GROUP, OPT_PLUGIN, OPT_TRACE, OPT_CHECK, OPT_QUIET, OPT_HELP };
     static const struct option longopts[] = {
         {"serve", no_argument, nullptr, OPT_SERVE},
         {"listen", required_argument, nullptr, OPT_LISTEN},
+        {"socket-group", required_argument, nullptr, OPT_SOCKET_GROUP},
         {"plugin", required_argument, nullptr, OPT_PLUGIN},
         {"trace", required_argument, nullptr, OPT_TRACE},
         {"check", no_argument, nullptr, OPT_CHECK},
@@ -69,6 +73,7 @@ int parse_args(int argc, char **argv, Options &o)
         switch (c) {
         case OPT_SERVE: o.serve = true; break;
         case OPT_LISTEN: o.listen = optarg; break;
+        case OPT_SOCKET_GROUP: o.socket_group = optarg; break;
         case OPT_PLUGIN: o.plugins.push_back(optarg); break;
         case OPT_TRACE: o.trace = optarg; break;
         case OPT_CHECK: o.check = true; break;
@@ -114,7 +119,9 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     sclink::GatewayConfig c;
 
     c.name = pf.name;
-    c.listen = o.listen.empty() ? pf.listen : o.listen;
+    c.listen = !o.listen.empty() ? o.listen : pf.listen ? pf.listen : "";
+    c.socket_group = !o.socket_group.empty() ? o.socket_group
+                     : pf.socket_group      ? pf.socket_group : "";
     c.quantum = sc_core::sc_time((double)pf.quantum_ns, sc_core::SC_NS);
     c.quantum_fixed = pf.quantum_fixed;
     c.lookahead = !pf.lookahead || *pf.lookahead;

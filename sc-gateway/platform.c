@@ -17,7 +17,6 @@
 
 #include "platform.h"
 
-#define DEFAULT_LISTEN "unix:/tmp/sclink.sock"
 #define DEFAULT_QUANTUM_NS 100000 /* 100 us */
 #define DEFAULT_TIMEOUT_MS 10000
 #define MAX_DEVICES 1024
@@ -79,6 +78,8 @@ static const cyaml_schema_value_t device_entry = {
 static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER | OPT, struct sclink_platform, name, 1, 64),
     CYAML_FIELD_STRING_PTR("listen", CYAML_FLAG_POINTER | OPT, struct sclink_platform, listen, 6, 300),
+    CYAML_FIELD_STRING_PTR("socket_group", CYAML_FLAG_POINTER | OPT, struct sclink_platform,
+                           socket_group, 1, 64),
     CYAML_FIELD_UINT("quantum_ns", OPT, struct sclink_platform, quantum_ns),
     CYAML_FIELD_BOOL("quantum_fixed", OPT, struct sclink_platform, quantum_fixed),
     CYAML_FIELD_BOOL_PTR("lookahead", CYAML_FLAG_POINTER | OPT, struct sclink_platform, lookahead),
@@ -401,8 +402,6 @@ static int check(struct sclink_platform *pf, char *err, size_t errlen)
 static int apply_defaults(struct sclink_platform *pf)
 {
     if (pf->name == NULL && (pf->name = strdup("sclink-gateway")) == NULL)
-        return -ENOMEM;
-    if (pf->listen == NULL && (pf->listen = strdup(DEFAULT_LISTEN)) == NULL)
         return -ENOMEM;
     if (pf->quantum_ns == 0)
         pf->quantum_ns = DEFAULT_QUANTUM_NS;

@@ -65,7 +65,8 @@ struct sclink_platform_device {
 struct sclink_platform {
     char *path;                   /* the file it came from, for messages */
     char *name;
-    char *listen;
+    char *listen;                 /* NULL: sclink_default_listen() */
+    char *socket_group;           /* NULL: the socket is 0600 */
     uint64_t quantum_ns;
     bool quantum_fixed;
     bool *lookahead;              /* NULL: absent, which means true */

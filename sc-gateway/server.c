@@ -3,12 +3,18 @@
  * handle is embedded in the server, and a connection arriving while it is
  * in use is answered with Error ERR_BUSY on a short-lived handle of its own.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "server.h"
@@ -64,6 +70,10 @@ struct sclink_server {
     int closing_after_flush;
     int handles_open;          /* closed asynchronously in free() */
     int accept_pending;        /* a connection came while the link closed */
+    int sock_bound;            /* we made the Unix socket file */
+    int lock_fd;               /* PATH.lock, held while we own the path */
+    char lock_path[sizeof(((sclink_addr *)0)->path) + 5];
+    char exposure[640];        /* sclink_server_exposure, "" if none */
     uint8_t rbuf[READ_CHUNK];
 };
 
@@ -553,50 +563,192 @@ static void on_connection(uv_stream_t *listener, int status)
 
 /* ------------------------------------------------------------ set-up */
 
-static int bind_listener(sclink_server *s, char *err, size_t errlen)
+/*
+ * The directory of a Unix socket: created 0700 if missing; refused if it
+ * belongs to another user (the usual /tmp/sclink-UID squatted first), as
+ * that user could replace the socket.  Noted in s->exposure if other
+ * users may create entries in it, as in /tmp itself.
+ */
+static int prepare_socket_dir(sclink_server *s, char *err, size_t errlen)
+{
+    char dir[sizeof(s->addr.path)];
+    struct stat st;
+
+    strcpy(dir, s->addr.path);
+    strcpy(dir, dirname(dir));
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create the socket directory %s: %s", dir, strerror(errno));
+        return SCLINK_EADDR;
+    }
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "socket directory %s: %s", dir, strerror(errno));
+        return SCLINK_EADDR;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "socket directory %s is not a directory", dir);
+        return SCLINK_EADDR;
+    }
+    if (st.st_uid != geteuid() && st.st_uid != 0) {
+        snprintf(err, errlen, "socket directory %s belongs to user %lu, who could replace "
+                 "the socket; use a directory of your own", dir, (unsigned long)st.st_uid);
+        return SCLINK_EADDR;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH))
+        snprintf(s->exposure, sizeof(s->exposure), "the socket's directory %s is writable by "
+                 "other users: one of them could create %s before this gateway and answer "
+                 "QEMU in its place; use a directory of your own (the default is one)",
+                 dir, s->addr.path);
+    return 0;
+}
+
+/*
+ * Holds PATH.lock for the gateway's life, as Wayland compositors do: a
+ * gateway that holds it owns the path, so a second one is refused, and a
+ * socket file without a holder was left by one that died and is removed.
+ * (Probing the socket with a connect would itself be a link.)
+ */
+static int lock_socket_path(sclink_server *s, char *err, size_t errlen)
+{
+    struct stat st;
+    int r;
+
+    snprintf(s->lock_path, sizeof(s->lock_path), "%s.lock", s->addr.path);
+    s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (s->lock_fd < 0) {
+        r = -errno;
+        snprintf(err, errlen, "cannot open the lock file %s: %s", s->lock_path, strerror(-r));
+        return r;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        r = -errno;
+        close(s->lock_fd);
+        s->lock_fd = -1;
+        if (r == -EWOULDBLOCK)
+            snprintf(err, errlen, "cannot listen on %s: another gateway is listening there "
+                     "(it holds %s)", s->addr.path, s->lock_path);
+        else
+            snprintf(err, errlen, "cannot lock %s: %s", s->lock_path, strerror(-r));
+        return r == -EWOULDBLOCK ? SCLINK_EADDR : r;
+    }
+    if (lstat(s->addr.path, &st) < 0)
+        return 0;
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "cannot listen on %s: the path exists and is not a socket",
+                 s->addr.path);
+        return SCLINK_EADDR;
+    }
+    if (unlink(s->addr.path) < 0 && errno != ENOENT) {
+        r = -errno;
+        snprintf(err, errlen, "cannot remove the stale socket %s: %s", s->addr.path,
+                 strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+/*
+ * Binds the Unix socket and gives it its mode before it listens: until
+ * listen(2), a connect is refused, so nobody slips in while the umask's
+ * mode holds.
+ */
+static int bind_unix(sclink_server *s, const struct sclink_server_opts *opts, char *err,
+                     size_t errlen)
+{
+    const mode_t mode = opts->group_access ? 0660 : 0600;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, r;
+
+    r = prepare_socket_dir(s, err, errlen);
+    if (r == 0)
+        r = lock_socket_path(s, err, errlen);
+    if (r < 0)
+        return r;
+    /* Bound here, not by uv_pipe_bind: libuv removes a path it bound when
+     * the handle closes, even after another gateway has taken it over. */
+    strcpy(sa.sun_path, s->addr.path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        r = -errno;
+        snprintf(err, errlen, "cannot listen on %s: %s", s->addr.path, strerror(-r));
+        goto out_close;
+    }
+    s->sock_bound = 1;
+    if ((opts->group_access && chown(s->addr.path, (uid_t)-1, opts->group) < 0) ||
+        chmod(s->addr.path, mode) < 0) {
+        r = -errno;
+        snprintf(err, errlen, "cannot set the mode of %s: %s", s->addr.path, strerror(-r));
+        goto out_close;
+    }
+    r = uv_pipe_open(&s->listener.pipe, fd);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", s->addr.path, uv_strerror(r));
+        goto out_close;
+    }
+    return 0;
+
+out_close:
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+    return 0;
+}
+
+static int bind_tcp(sclink_server *s, char *err, size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
-    struct stat st;
     char port[8];
     int r;
 
-    r = stream_init(s, &s->listener);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof(port), "%u", s->addr.port);
+    if (getaddrinfo(s->addr.host, port, &hints, &res) != 0) {
+        snprintf(err, errlen, "cannot resolve '%s'", s->addr.host);
+        return SCLINK_EADDR;
+    }
+    r = uv_tcp_bind(&s->listener.tcp, res->ai_addr, 0);
+    if (r == 0 && !is_loopback(res->ai_addr))
+        snprintf(s->exposure, sizeof(s->exposure), "%s is not a loopback address: any host "
+                 "that reaches it drives the models, in plain text, and nothing checks who "
+                 "connects; listen on 127.0.0.1 or a Unix socket unless that is meant",
+                 s->addr.host);
+    freeaddrinfo(res);
     if (r < 0)
-        goto out_uv;
+        snprintf(err, errlen, "cannot listen on %s: %s", s->addr.host, uv_strerror(r));
+    return r;
+}
+
+static int bind_listener(sclink_server *s, const struct sclink_server_opts *opts, char *err,
+                         size_t errlen)
+{
+    int r;
+
+    r = stream_init(s, &s->listener);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot listen: %s", uv_strerror(r));
+        return r;
+    }
     s->listener.handle.data = s;
     s->handles_open++;
-    if (!is_tcp(s)) {
-        /* A socket file left by an earlier run would make bind fail. */
-        if (stat(s->addr.path, &st) == 0 && S_ISSOCK(st.st_mode))
-            unlink(s->addr.path);
-        r = uv_pipe_bind(&s->listener.pipe, s->addr.path);
-        if (r < 0)
-            goto out_uv;
-    } else {
-        memset(&hints, 0, sizeof(hints));
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        snprintf(port, sizeof(port), "%u", s->addr.port);
-        if (getaddrinfo(s->addr.host, port, &hints, &res) != 0) {
-            snprintf(err, errlen, "cannot resolve '%s'", s->addr.host);
-            return SCLINK_EADDR;
-        }
-        r = uv_tcp_bind(&s->listener.tcp, res->ai_addr, 0);
-        freeaddrinfo(res);
-        if (r < 0)
-            goto out_uv;
-    }
+    r = is_tcp(s) ? bind_tcp(s, err, errlen) : bind_unix(s, opts, err, errlen);
+    if (r < 0)
+        return r;
     /* A burst of connections (a second QEMU, a port scan) must not fill
      * the queue: with 4, a TCP connect beyond it waited for SYN retries,
      * up to 3 s, before it was even told ERR_BUSY. */
     r = uv_listen(&s->listener.stream, SOMAXCONN, on_connection);
     if (r < 0)
-        goto out_uv;
-    return 0;
-
-out_uv:
-    snprintf(err, errlen, "cannot listen on %s: %s", s->addr.kind ==
-             SCLINK_ADDR_TCP ? s->addr.host : s->addr.path, uv_strerror(r));
+        snprintf(err, errlen, "cannot listen on %s: %s",
+                 is_tcp(s) ? s->addr.host : s->addr.path, uv_strerror(r));
     return r;
 }
 
@@ -623,6 +775,7 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
     s->ctx = ctx;
     s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
     s->stall_ms = opts->stall_ms;
+    s->lock_fd = -1;
     sclink_decoder_init(&s->dec, s->max_frame);
     r = sclink_addr_parse(opts->listen, &s->addr);
     if (r < 0) {
@@ -636,13 +789,35 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
     uv_timer_init(loop, &s->wakeup);
     s->wakeup.data = s;
     s->handles_open = 3;
-    r = bind_listener(s, err, errlen);
+    r = bind_listener(s, opts, err, errlen);
     if (r < 0) {
         sclink_server_free(s);
         return r;
     }
     *out = s;
     return 0;
+}
+
+/*
+ * Removes the socket file and its lock, if the lock at the path is still
+ * the one this server holds: if not, someone removed ours and another
+ * gateway owns the path now.  (The lock's inode, unlike a removed
+ * socket's, cannot be reused while we hold it open.)
+ */
+static void remove_socket(sclink_server *s)
+{
+    struct stat st, held;
+
+    if (s->lock_fd < 0)
+        return;
+    if (fstat(s->lock_fd, &held) == 0 && lstat(s->lock_path, &st) == 0 &&
+        st.st_dev == held.st_dev && st.st_ino == held.st_ino) {
+        if (s->sock_bound)
+            unlink(s->addr.path);
+        unlink(s->lock_path);
+    }
+    close(s->lock_fd);
+    s->lock_fd = -1;
 }
 
 void sclink_server_free(sclink_server *s)
@@ -660,8 +835,7 @@ void sclink_server_free(sclink_server *s)
         uv_close(&s->listener.handle, on_handle_closed);
     while (s->handles_open > 0 || s->link_state != LINK_NONE)
         uv_run(s->loop, UV_RUN_ONCE);
-    if (!is_tcp(s) && s->addr.path[0])
-        unlink(s->addr.path);
+    remove_socket(s);
     sclink_decoder_free(&s->dec);
     sclink_buf_free(&s->out);
     sclink_buf_free(&s->inflight);
@@ -718,6 +892,11 @@ int sclink_server_port(const sclink_server *s)
     if (ss.ss_family == AF_INET)
         return ntohs(((struct sockaddr_in *)&ss)->sin_port);
     return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+const char *sclink_server_exposure(const sclink_server *s)
+{
+    return s->exposure[0] ? s->exposure : NULL;
 }
 
 int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)

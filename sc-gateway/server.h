@@ -45,6 +45,9 @@ struct sclink_server_opts {
     unsigned stall_ms;      /* a frame incomplete this long from its first
                                byte, or output left over the bound this
                                long: close (0: never) */
+    int group_access;       /* Unix socket mode 0660 with group `group`,
+                               not 0600 */
+    gid_t group;
 };
 
 int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
@@ -66,6 +69,13 @@ int sclink_server_link_active(const sclink_server *s);
 void sclink_server_accept_next(sclink_server *s);
 /* The port actually bound (for tcp:HOST:0), 0 for Unix sockets. */
 int sclink_server_port(const sclink_server *s);
+/*
+ * Why the listener may be reached by more than this user on this host (a
+ * TCP address other than loopback, a socket in a directory that other
+ * users can write), NULL if it cannot.  For a warning: nothing checks who
+ * connects.
+ */
+const char *sclink_server_exposure(const sclink_server *s);
 
 /* Queues one frame on the active link; written as soon as the socket takes it. */
 int sclink_server_send(sclink_server *s, const sclink_msg *m);
