@@ -160,6 +160,24 @@ const size_t kQueueEntryCost = 32;
  */
 const double kTraceFlushS = 0.02;
 
+/*
+ * How often the libuv loop is polled while one Request or REACHED runs
+ * SystemC far ahead (advance_to): the longest a signal, a second peer or
+ * SIGUSR1 waits for it.
+ */
+const double kPollS = 0.02;
+
+/* advance_to's step sizing: see there. */
+const double kSliceFastS = 0.001;
+const double kSliceSlowS = 0.005;
+const double kMaxSliceS = 0.001;   /* of SystemC time */
+
+/*
+ * A link is refused at its Hello when less SystemC time than this is left
+ * (budget_ps): 1 s, the longest quantum, so that it can run one window.
+ */
+const uint64_t kMinLinkBudgetPs = UINT64_C(1000000000000);
+
 /* Failed posted writes logged per link per second; the rest are counted. */
 const unsigned kPostedFailuresLogged = 10;
 
@@ -476,6 +494,20 @@ Gateway::Queued Gateway::dequeue()
     return q;
 }
 
+/*
+ * The gateway stopped in the middle of a Request (advance_to): what came
+ * after it would have to run SystemC further, which is what stopping
+ * refused.  Said, not silently lost.
+ */
+void Gateway::drop_queue()
+{
+    if (queue_.empty())
+        return;
+    log(std::to_string(queue_.size()) + " queued messages not executed: the gateway is stopping");
+    while (!queue_.empty())
+        sclink_msg_free(dequeue().m);
+}
+
 void Gateway::on_link_closed(int err, const char *why)
 {
     link_open_ = false;
@@ -578,6 +610,15 @@ void Gateway::pump()
         print_stats(std::cerr);
         if (!cfg_.serve || stop_requested_)
             break;
+        /* Every link starts where the last one left SystemC time. */
+        if (sc_core::sc_max_time() - sc_core::sc_time_stamp() <
+            sc_time::from_value(kMinLinkBudgetPs / res_ps_)) {
+            log("SystemC time is spent (" + sc_core::sc_time_stamp().to_string() +
+                " of at most " + sc_core::sc_max_time().to_string() +
+                "): no further link can run; restart the gateway");
+            exit_status_ = 3;
+            break;
+        }
         for (auto &fn : reset_fns_)
             fn();
         stats_ = LinkStats();
@@ -592,6 +633,7 @@ void Gateway::serve_link()
     double hello_deadline = now_s() + cfg_.timeout_ms / 1e3;
 
     state_ = State::await_hello;
+    abandoned_ = false;
     bye_received_ = false;
     bye_sent_ = false;
     stopping_ = false;
@@ -624,6 +666,8 @@ void Gateway::serve_link()
                 log_suppressed_posted();
             handle(m, q.dup_id);
             sclink_msg_free(m);
+            if (abandoned_)
+                drop_queue();
             continue;
         }
         if (!queue_.empty() && !output_wait) {
@@ -822,7 +866,7 @@ void Gateway::handle_hello(const sclink_hello *h)
         return;
     }
     sclink_server_set_max_frame(server_, max_frame_);
-    window_end_ps_ = quantum_ps_;
+    window_end_ps_ = std::min(quantum_ps_, budget_ps());
     state_ = State::running;
     /* QEMU starts with INTx deasserted: tell it if a line is already up. */
     if (cfg_.irq_kind == IrqKind::intx) {
@@ -851,20 +895,95 @@ void Gateway::handle_hello(const sclink_hello *h)
 
 /*
  * Runs SystemC up to the link time t (never beyond what QEMU has sent),
- * including everything else that happens at t.
+ * including everything else that happens at t.  Returns false if it gave
+ * up because the gateway is stopping.
+ *
+ * SystemC runs in steps, and the libuv loop is polled every kPollS of
+ * real time between them: one Request may take SystemC through any number
+ * of events (a 1 ns periodic timer and a Request 10 s ahead are 10^10 of
+ * them), and signals, a second peer's ERR_BUSY and the statistics must
+ * not wait for them.  A step reaches the next scheduled event, or
+ * slice_ of SystemC time if that is further: slice_ doubles while a step
+ * takes under kSliceFastS of real time and halves over kSliceSlowS, up to
+ * kMaxSliceS, so dense events cost few steps (a wait per event made a
+ * 100 ns timer run 2.5x slower) and a step stays short when they become
+ * dense.  The pump does nothing else at those intermediate times, so what
+ * the models see is unchanged.
  */
-void Gateway::advance_to(uint64_t t_ps)
+bool Gateway::advance_to(uint64_t t_ps)
 {
-    sc_time target = base_ + sc_time::from_value(t_ps / res_ps_);
-    sc_time now = sc_core::sc_time_stamp();
+    const sc_time target = base_ + sc_time::from_value(t_ps / res_ps_);
+    sc_core::sc_simcontext *sim = sc_core::sc_get_curr_simcontext();
 
     if (t_ps > last_ps_)
         last_ps_ = t_ps;
-    if (target > now) {
+    if (target > sc_core::sc_time_stamp()) {
+        /* Not a static: an sc_time made before sc_main would fix the
+         * time resolution for the whole program. */
+        const sc_time max_slice(kMaxSliceS, sc_core::SC_SEC);
         Stopwatch w(stats_.sim_s);
-        sc_core::wait(target - now);
+        double poll_at = now_s() + kPollS;
+        while (sc_core::sc_time_stamp() < target) {
+            const double start = now_s();
+            sc_core::wait(std::min(target - sc_core::sc_time_stamp(),
+                                   std::max(sc_core::sc_time_to_pending_activity(sim), slice_)));
+            const double end = now_s();
+            if (end - start < kSliceFastS)
+                slice_ = std::min(slice_ * 2, max_slice);
+            else if (end - start > kSliceSlowS && slice_ > sc_core::sc_get_time_resolution())
+                slice_ = slice_ / 2;
+            if (end < poll_at)
+                continue;
+            sclink_server_poll(server_);
+            poll_at = now_s() + kPollS;
+            if (stop_requested_) {
+                abandoned_ = true;
+                fail(SCLINK__V1__ERROR_CODE__ERR_UNSPECIFIED,
+                     "gateway stopping while SystemC ran to " + std::to_string(t_ps) +
+                     " ps (reached " + std::to_string(now_ps()) + " ps)");
+                return false;
+            }
+        }
     }
     settle();
+    return true;
+}
+
+/*
+ * The latest link time SystemC can reach: its time is 64 bits of its
+ * resolution for the whole process, and every link of a --serve gateway
+ * starts where the last one ended.
+ */
+uint64_t Gateway::budget_ps() const
+{
+    const uint64_t units = (sc_core::sc_max_time() - base_).value();
+
+    return units > UINT64_MAX / res_ps_ ? UINT64_MAX : units * res_ps_;
+}
+
+/*
+ * Whether a Request or REACHED the peer stamped t_ps may take SystemC
+ * there: not past what SystemC time can represent (it would wrap for every
+ * later link), and, free-running, not more than max_time_jump_ps past the
+ * latest time (with CAP_SYNC, windows bound the step).  ERR_STATE if not.
+ */
+bool Gateway::time_reachable(uint64_t t_ps, const std::string &what)
+{
+    const bool sync = caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC;
+
+    if (t_ps > budget_ps()) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, what + " stamped " + std::to_string(t_ps) +
+             " ps, past the last time SystemC can reach on this link (" +
+             std::to_string(budget_ps()) + " ps)");
+        return false;
+    }
+    if (!sync && cfg_.max_time_jump_ps && t_ps - last_ps_ > cfg_.max_time_jump_ps) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, what + " stamped " + std::to_string(t_ps) +
+             " ps, more than max_time_jump (" + std::to_string(cfg_.max_time_jump_ps) +
+             " ps) after the link's latest time " + std::to_string(last_ps_) + " ps");
+        return false;
+    }
+    return true;
 }
 
 /*
@@ -968,8 +1087,11 @@ void Gateway::handle_request(const sclink_request *r, bool dup_id)
                  std::to_string(window_end_ps_) + " ps");
             return;
         }
+        if (!time_reachable(r->time_ps, "Request " + std::to_string(r->id)))
+            return;
         /* A request stamped t executes at exactly sc_time_stamp() == t. */
-        advance_to(r->time_ps);
+        if (!advance_to(r->time_ps))
+            return;
         /* Rule N: what the request starts may be due before a window
          * granted up to the next event; QEMU shortens W the same way. */
         if (sync)
@@ -1084,14 +1206,22 @@ void Gateway::handle_sync(const sclink_sync *s)
              " ps, but the window ends at " + std::to_string(window_end_ps_) + " ps");
         return;
     }
+    /* W was granted within the budget; a window past it cannot be. */
+    if (s->time_ps >= budget_ps()) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync REACHED " + std::to_string(s->time_ps) +
+             " ps: SystemC time is spent, no window can follow");
+        return;
+    }
     /* Everything models raise up to W is sent while SystemC runs to W,
      * so it precedes the grant on the wire. */
-    advance_to(s->time_ps);
+    if (!advance_to(s->time_ps))
+        return;
     window_end_ps_ = add_sat(s->time_ps, quantum_ps_);
     if (caps_ & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD)
         window_end_ps_ = std::max(window_end_ps_,
                                   std::min(next_activity_ps(),
                                            add_sat(s->time_ps, kMaxLookaheadPs)));
+    window_end_ps_ = std::min(window_end_ps_, budget_ps());
     stats_.windows++;
     grant.has_kind = grant.has_time_ps = grant.has_window_end_ps = 1;
     grant.kind = SCLINK__V1__SYNC_KIND__SYNC_GRANT;

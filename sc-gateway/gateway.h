@@ -69,6 +69,9 @@ struct GatewayConfig {
     unsigned irq_lines = 0;        /* number of `irq` inputs */
     bool serve = false;            /* keep serving links, resetting models */
     unsigned timeout_ms = 10000;   /* Hello, DMA answers, incomplete frames */
+    /* Free-running: how far past the link's latest time a Request may be
+     * stamped (with CAP_SYNC the windows bound it); 0: no bound. */
+    uint64_t max_time_jump_ps = UINT64_C(3600000000000000); /* 1 hour */
     std::string trace_path;        /* transaction trace, "" for none */
     bool quiet = false;            /* no log lines on stderr */
     bool stop_on_signals = false;  /* SIGINT, SIGTERM: stop() */
@@ -149,12 +152,15 @@ private:
     void irq_changed();
     void serve_link();
     Queued dequeue();
+    void drop_queue();
     void handle(sclink_msg *m, bool dup_id);
     void handle_hello(const sclink_hello *h);
     void handle_request(const sclink_request *r, bool dup_id);
     void handle_sync(const sclink_sync *s);
     void dma_response(sclink_msg *m);
-    void advance_to(uint64_t t_ps);
+    bool advance_to(uint64_t t_ps);
+    bool time_reachable(uint64_t t_ps, const std::string &what);
+    uint64_t budget_ps() const;
     void settle();
     uint64_t next_activity_ps() const;
     void fail(Sclink__V1__ErrorCode code, const std::string &why);
@@ -192,6 +198,8 @@ private:
     bool bye_sent_ = false;
     bool stopping_ = false;        /* stop(): the link is being closed */
     bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
+    bool abandoned_ = false;       /* stop() came while SystemC ran to a time */
+    bool budget_spent_ = false;    /* no later link could have SystemC time */
     int link_err_ = 0;
     std::string link_why_;
     int exit_status_ = 0;
@@ -203,6 +211,7 @@ private:
     uint64_t res_ps_ = 1;          /* SystemC time resolution in ps */
     sc_core::sc_time base_;        /* SystemC time at the link's time 0 */
     uint64_t last_ps_ = 0;         /* latest time QEMU has sent */
+    sc_core::sc_time slice_ = sc_core::sc_time(1, sc_core::SC_US); /* advance_to's step */
     uint64_t quantum_ps_ = 0;
     uint64_t window_end_ps_ = 0;
     uint64_t caps_ = 0;

@@ -79,6 +79,7 @@ GATEWAY_TESTS = \
 	tests/gateway/log-rate-limits-posted-failures.sh \
 	tests/gateway/trace-survives-sigkill.sh \
 	tests/gateway/socket-exposure.sh \
+	tests/gateway/time-limits.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)

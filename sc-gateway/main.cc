@@ -128,6 +128,9 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     if (pf.max_frame)
         c.max_frame = pf.max_frame;
     c.timeout_ms = pf.timeout_ms;
+    if (pf.max_time_jump_ms)
+        c.max_time_jump_ps = *pf.max_time_jump_ms > UINT64_MAX / 1000000000
+                                 ? 0 : *pf.max_time_jump_ms * 1000000000;
     c.vendor_id = pf.pci->vendor_id;
     c.device_id = pf.pci->device_id;
     c.subsystem_vendor_id = pf.pci->subsystem_vendor_id;

@@ -73,6 +73,7 @@ struct sclink_platform {
     uint64_t routing_latency_ns;
     uint32_t max_frame;
     uint32_t timeout_ms;
+    uint64_t *max_time_jump_ms;   /* NULL: absent (1 hour); 0: no bound */
     struct sclink_platform_pci *pci;
     struct sclink_platform_bar *bars;
     unsigned bars_count;

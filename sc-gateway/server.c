@@ -843,13 +843,13 @@ void sclink_server_free(sclink_server *s)
 }
 
 /* One loop iteration, with the peer's clocks running while it lasts. */
-static int run_loop(sclink_server *s)
+static int run_loop(sclink_server *s, uv_run_mode mode)
 {
     int r;
 
     s->in_loop = 1;
     clocks_update(s);
-    r = uv_run(s->loop, UV_RUN_ONCE);
+    r = uv_run(s->loop, mode);
     s->in_loop = 0;
     clocks_update(s);
     return r;
@@ -857,7 +857,12 @@ static int run_loop(sclink_server *s)
 
 int sclink_server_run_once(sclink_server *s)
 {
-    return run_loop(s);
+    return run_loop(s, UV_RUN_ONCE);
+}
+
+int sclink_server_poll(sclink_server *s)
+{
+    return run_loop(s, UV_RUN_NOWAIT);
 }
 
 static void on_wakeup(uv_timer_t *t)
@@ -870,7 +875,7 @@ int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms)
     int r;
 
     uv_timer_start(&s->wakeup, on_wakeup, timeout_ms, 0);
-    r = run_loop(s);
+    r = run_loop(s, UV_RUN_ONCE);
     uv_timer_stop(&s->wakeup);
     return r;
 }

@@ -60,6 +60,8 @@ void sclink_server_free(sclink_server *s);
 int sclink_server_run_once(sclink_server *s);
 /* Like run_once, but returns after timeout_ms even if nothing happened. */
 int sclink_server_run_timeout(sclink_server *s, unsigned timeout_ms);
+/* Runs what is ready (signals, reads, accepts) without waiting. */
+int sclink_server_poll(sclink_server *s);
 
 int sclink_server_link_active(const sclink_server *s);
 /*

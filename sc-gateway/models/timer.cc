@@ -1,14 +1,16 @@
 // "timer": one-shot and periodic countdown (see timer.h, doc/models.md).
 #include "timer.h"
 
+#include <algorithm>
+
 using namespace sc_core;
 using tlm::tlm_response_status;
 
 namespace sclink {
 namespace models {
 
-Timer::Timer(sc_module_name name, const ModelConfig &cfg)
-    : RegBlock(name, cfg, SPAN, true)
+Timer::Timer(sc_module_name name, const ModelConfig &cfg, uint64_t min_period_ns)
+    : RegBlock(name, cfg, SPAN, true), min_period_ns_(min_period_ns)
 {
     SC_METHOD(expire);
     sensitive << expire_ev_;
@@ -26,11 +28,16 @@ void Timer::reset()
 }
 
 // Schedules the next expiry one period after `from`.  A zero period, or one
-// that SystemC time cannot represent, arms nothing: false.
+// that SystemC time cannot represent, arms nothing: false.  A periodic timer
+// runs at min_period_ns_ at the fastest: the guest writes PERIOD, and a
+// 1 ns period would make every Request that moves time 10^9 expiries a
+// second of SystemC time (doc/gateway.md, "Time limits").
 bool Timer::arm(const sc_time &from)
 {
+    const uint64_t ns = period_ && (ctrl_ & CTRL_PERIODIC) ? std::max(period_, min_period_ns_)
+                                                           : period_;
     sc_time period;
-    if (period_ == 0 || !from_ns(period_, period) ||
+    if (ns == 0 || !from_ns(ns, period) ||
         sc_time::from_value(~0ull) - from < period)
         return false;
     deadline_ = from + period;
@@ -118,9 +125,12 @@ tlm_response_status Timer::write_reg(uint64_t off, uint32_t val, const sc_time &
 
 Model *make_timer(const ModelConfig &cfg, std::string &err)
 {
-    if (!cfg.only_keys({}, err) || !check_size(cfg, Timer::SPAN, err))
+    uint64_t min_period_ns = 100;
+
+    if (!cfg.only_keys({"min_period_ns"}, err) || !check_size(cfg, Timer::SPAN, err) ||
+        !get_u64_in(cfg, "min_period_ns", min_period_ns, 1, 1000000000, err))
         return nullptr;
-    return new Timer(cfg.name.c_str(), cfg);
+    return new Timer(cfg.name.c_str(), cfg, min_period_ns);
 }
 
 } // namespace models

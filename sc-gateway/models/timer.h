@@ -34,7 +34,8 @@ public:
         STATUS_EXPIRED = 1u << 0,
     };
 
-    Timer(sc_core::sc_module_name name, const ModelConfig &cfg);
+    /* min_period_ns: the shortest period a periodic timer reloads with. */
+    Timer(sc_core::sc_module_name name, const ModelConfig &cfg, uint64_t min_period_ns);
     void reset() override;
 
 private:
@@ -49,6 +50,7 @@ private:
     bool arm(const sc_core::sc_time &from);
     void expire();
 
+    const uint64_t min_period_ns_;
     uint64_t period_ = 0;
     uint32_t ctrl_ = 0;
     uint32_t status_ = 0;

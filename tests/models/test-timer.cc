@@ -33,6 +33,7 @@ struct Top : sc_module {
     void test_time();
     void test_one_shot();
     void test_periodic();
+    void test_min_period();
     void test_irq_enable();
     void test_errors();
     void test_reset();
@@ -42,6 +43,7 @@ struct Top : sc_module {
         test_time();
         test_one_shot();
         test_periodic();
+        test_min_period();
         test_irq_enable();
         test_errors();
         test_reset();
@@ -192,6 +194,26 @@ void Top::test_errors()
     unsigned char d[8];
     CHECK_EQ(cpu.dbg(tlm::TLM_READ_COMMAND, T::PERIOD_LO, d, 8), 8);
     CHECK(std::memcmp(d, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0);
+}
+
+// A periodic PERIOD below min_period_ns (100 by default) reloads with 100
+// ns: a guest cannot make each second of SystemC time 10^9 expiries.  A
+// one-shot keeps its exact period.
+void Top::test_min_period()
+{
+    wait(SC_ZERO_TIME);
+    uint32_t before = cpu.rd32(T::EXPIRIES);
+    cpu.wr64(T::PERIOD_LO, 1);
+    cpu.wr32(T::CTRL, T::CTRL_ENABLE | T::CTRL_PERIODIC);
+    wait(1050, SC_NS);
+    CHECK_EQ(cpu.rd32(T::EXPIRIES) - before, 10);
+    cpu.wr32(T::CTRL, 0);
+    cpu.wr32(T::STATUS, T::STATUS_EXPIRED);
+    sc_time t1 = sc_time_stamp();
+    cpu.wr32(T::CTRL, T::CTRL_ENABLE | T::CTRL_IRQ_EN);
+    wait(irq.posedge_event());
+    CHECK(sc_time_stamp() == t1 + NS);
+    cpu.wr32(T::STATUS, T::STATUS_EXPIRED);
 }
 
 // Armed periodic, interrupt pending: reset() disarms and lowers the line.
