@@ -128,7 +128,7 @@ const uint64_t kGatewayCaps =
     SCLINK__V1__CAPABILITY__CAP_INTX | SCLINK__V1__CAPABILITY__CAP_MSI |
     SCLINK__V1__CAPABILITY__CAP_MSIX | SCLINK__V1__CAPABILITY__CAP_SYNC |
     SCLINK__V1__CAPABILITY__CAP_DEBUG | SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC |
-    SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
+    SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | SCLINK__V1__CAPABILITY__CAP_PAUSE;
 
 /*
  * How far past the REACHED a lookahead GRANT may reach when SystemC has
@@ -460,6 +460,15 @@ void Gateway::on_message(sclink_msg *m, size_t heap_bytes)
         dma_response(m);
         return;
     }
+    /* A pause changes what the waits allow (a DMA answer may be late),
+     * not what the models see: it takes effect on arrival. */
+    if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_SYNC && state_ == State::running &&
+        (m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_PAUSED ||
+         m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_RESUMED)) {
+        handle_pause(m->sync);
+        sclink_msg_free(m);
+        return;
+    }
     /* A peer that says Bye or Error answers no more DMA: stop waiting. */
     if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
         m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR)
@@ -650,6 +659,9 @@ void Gateway::serve_link()
     warn_exposure();
 
     bool output_wait = false;
+    bool idle_failed = false;
+    idle_since_ = now_s();
+    peer_paused_ = false;
     while (link_open_ || !queue_.empty()) {
         /* Nothing more is executed while the peer leaves the output bound
          * unread (the server has stopped reading too): every Request
@@ -668,6 +680,7 @@ void Gateway::serve_link()
             sclink_msg_free(m);
             if (abandoned_)
                 drop_queue();
+            idle_since_ = now_s();
             continue;
         }
         if (!queue_.empty() && !output_wait) {
@@ -681,6 +694,13 @@ void Gateway::serve_link()
                 /* Once: the link closes as soon as the Error is written. */
                 hello_deadline = std::numeric_limits<double>::infinity();
             }
+            if (idle_watched() && !idle_failed &&
+                now_s() >= idle_since_ + cfg_.idle_timeout_ms / 1e3) {
+                fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no message from QEMU for " +
+                     std::to_string(cfg_.idle_timeout_ms) + " ms with CAP_SYNC, and it did not "
+                     "say its VM was paused");
+                idle_failed = true;
+            }
             if (stop_requested_ && !stopping_ && link_open_) {
                 /* Everything received is executed and answered: leave
                  * (section 10.1), the link closes once the Bye is out.
@@ -693,13 +713,19 @@ void Gateway::serve_link()
                 stopping_ = true;
             }
         }
-        /* Idle: what was traced may stay buffered kTraceFlushS at most. */
-        unsigned flush_ms = queue_.empty() ? flush_trace_when_idle() : 0;
+        /* Idle: what was traced may stay buffered kTraceFlushS at most,
+         * and a silent peer is noticed when idle_timeout_ms is over. */
+        unsigned wake_ms = queue_.empty() ? flush_trace_when_idle() : 0;
+        if (queue_.empty() && idle_watched() && !idle_failed) {
+            double left = idle_since_ + cfg_.idle_timeout_ms / 1e3 - now_s();
+            unsigned idle_ms = left > 0 ? (unsigned)std::ceil(left * 1e3) : 1;
+            wake_ms = wake_ms ? std::min(wake_ms, idle_ms) : idle_ms;
+        }
         Stopwatch w(stats_.wait_s);
         if (state_ == State::await_hello)
             sclink_server_run_timeout(server_, 100);
-        else if (flush_ms)
-            sclink_server_run_timeout(server_, flush_ms);
+        else if (wake_ms)
+            sclink_server_run_timeout(server_, wake_ms);
         else
             sclink_server_run_once(server_);
     }
@@ -717,6 +743,16 @@ void Gateway::serve_link()
         log("link lost: " + (link_why_.empty() ? std::string(sclink_strerror(link_err_))
                                                : link_why_));
     }
+}
+
+/*
+ * Whether the peer's silence would be a stall (doc/protocol.md 10.4): with
+ * CAP_SYNC QEMU sends a REACHED at every window end while its VM runs.
+ */
+bool Gateway::idle_watched() const
+{
+    return cfg_.idle_timeout_ms && state_ == State::running && link_open_ && !stopping_ &&
+           (caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC) && !peer_paused_;
 }
 
 void Gateway::handle(sclink_msg *m, bool dup_id)
@@ -1186,14 +1222,43 @@ void Gateway::handle_request(const sclink_request *r, bool dup_id)
     send(env);
 }
 
+/*
+ * QEMU's VM stopped or runs again (CAP_PAUSE, doc/protocol.md 8.9): while
+ * it is stopped, silence is no stall, and a DMA answer may wait for it.
+ */
+void Gateway::handle_pause(const sclink_sync *s)
+{
+    const bool pause = s->kind == SCLINK__V1__SYNC_KIND__SYNC_PAUSED;
+
+    if (!(caps_ & SCLINK__V1__CAPABILITY__CAP_PAUSE)) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+             std::string("Sync ") + (pause ? "PAUSED" : "RESUMED") +
+                 " without the CAP_PAUSE capability agreed");
+        return;
+    }
+    if (pause == peer_paused_) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE,
+             pause ? "Sync PAUSED while paused" : "Sync RESUMED while not paused");
+        return;
+    }
+    peer_paused_ = pause;
+    idle_since_ = now_s();
+    log(pause ? "QEMU paused at " + std::to_string(s->time_ps) + " ps" : "QEMU resumed");
+}
+
 void Gateway::handle_sync(const sclink_sync *s)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_sync grant = SCLINK__V1__SYNC__INIT;
 
     /* Direction, capability, then time (doc/protocol.md 12.10). */
-    if (s->kind != SCLINK__V1__SYNC_KIND__SYNC_REACHED) {
+    if (s->kind == SCLINK__V1__SYNC_KIND__SYNC_GRANT) {
         fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync GRANT is the gateway's to send");
+        return;
+    }
+    if (s->kind != SCLINK__V1__SYNC_KIND__SYNC_REACHED) {
+        /* PAUSED or RESUMED before the handshake was done */
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync PAUSED/RESUMED before the Welcome");
         return;
     }
     if (!(caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC)) {
@@ -1375,6 +1440,9 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
         return tlm::TLM_GENERIC_ERROR_RESPONSE;
     dma_waits_[id] = &wait;
     while (!wait.done && link_open_ && !peer_leaving_) {
+        /* A stopped VM may serve DMA only once it runs again. */
+        if (peer_paused_)
+            deadline = now_s() + cfg_.timeout_ms / 1e3;
         if (now_s() > deadline) {
             fail(SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, "no answer to DMA request " +
                  std::to_string(id) + " within " + std::to_string(cfg_.timeout_ms) + " ms" +

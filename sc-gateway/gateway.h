@@ -72,6 +72,9 @@ struct GatewayConfig {
     /* Free-running: how far past the link's latest time a Request may be
      * stamped (with CAP_SYNC the windows bound it); 0: no bound. */
     uint64_t max_time_jump_ps = UINT64_C(3600000000000000); /* 1 hour */
+    /* With CAP_SYNC, a running VM's silence this long ends the link
+     * (QEMU says when its VM is paused, CAP_PAUSE); 0: never. */
+    unsigned idle_timeout_ms = 60000;
     std::string trace_path;        /* transaction trace, "" for none */
     bool quiet = false;            /* no log lines on stderr */
     bool stop_on_signals = false;  /* SIGINT, SIGTERM: stop() */
@@ -157,6 +160,8 @@ private:
     void handle_hello(const sclink_hello *h);
     void handle_request(const sclink_request *r, bool dup_id);
     void handle_sync(const sclink_sync *s);
+    void handle_pause(const sclink_sync *s);
+    bool idle_watched() const;
     void dma_response(sclink_msg *m);
     bool advance_to(uint64_t t_ps);
     bool time_reachable(uint64_t t_ps, const std::string &what);
@@ -199,6 +204,8 @@ private:
     bool stopping_ = false;        /* stop(): the link is being closed */
     bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
     bool abandoned_ = false;       /* stop() came while SystemC ran to a time */
+    bool peer_paused_ = false;     /* QEMU said SYNC_PAUSED (CAP_PAUSE) */
+    double idle_since_ = 0;        /* real time the pump last had work */
     bool budget_spent_ = false;    /* no later link could have SystemC time */
     int link_err_ = 0;
     std::string link_why_;

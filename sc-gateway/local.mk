@@ -80,6 +80,7 @@ GATEWAY_TESTS = \
 	tests/gateway/trace-survives-sigkill.sh \
 	tests/gateway/socket-exposure.sh \
 	tests/gateway/time-limits.sh \
+	tests/gateway/idle-timeout-and-pause.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)

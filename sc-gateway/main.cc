@@ -128,6 +128,8 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     if (pf.max_frame)
         c.max_frame = pf.max_frame;
     c.timeout_ms = pf.timeout_ms;
+    if (pf.idle_timeout_ms)
+        c.idle_timeout_ms = *pf.idle_timeout_ms;
     if (pf.max_time_jump_ms)
         c.max_time_jump_ps = *pf.max_time_jump_ms > UINT64_MAX / 1000000000
                                  ? 0 : *pf.max_time_jump_ms * 1000000000;

@@ -86,6 +86,8 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_UINT("routing_latency_ns", OPT, struct sclink_platform, routing_latency_ns),
     CYAML_FIELD_UINT("max_frame", OPT, struct sclink_platform, max_frame),
     CYAML_FIELD_UINT("timeout_ms", OPT, struct sclink_platform, timeout_ms),
+    CYAML_FIELD_UINT_PTR("idle_timeout_ms", CYAML_FLAG_POINTER | OPT, struct sclink_platform,
+                         idle_timeout_ms),
     CYAML_FIELD_UINT_PTR("max_time_jump_ms", CYAML_FLAG_POINTER | OPT, struct sclink_platform,
                          max_time_jump_ms),
     CYAML_FIELD_MAPPING_PTR("pci", CYAML_FLAG_POINTER, struct sclink_platform, pci, pci_fields),

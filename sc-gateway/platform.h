@@ -74,6 +74,7 @@ struct sclink_platform {
     uint32_t max_frame;
     uint32_t timeout_ms;
     uint64_t *max_time_jump_ms;   /* NULL: absent (1 hour); 0: no bound */
+    uint32_t *idle_timeout_ms;    /* NULL: absent (60 s); 0: never */
     struct sclink_platform_pci *pci;
     struct sclink_platform_bar *bars;
     unsigned bars_count;

@@ -129,6 +129,26 @@ START_TEST(test_debug_without_cap_debug_is_unsupported)
 }
 END_TEST
 
+/* 8.9: Sync PAUSED needs CAP_PAUSE; without it, ERR_UNSUPPORTED. */
+START_TEST(test_paused_without_cap_pause_is_unsupported)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_sync s = SCLINK__V1__SYNC__INIT;
+    sclink_conn c;
+
+    start_gateway("--serve");
+    link_up_caps(&c, CAPS & ~CAP(PAUSE));
+    s.has_kind = s.has_time_ps = 1;
+    s.kind = SCLINK__V1__SYNC_KIND__SYNC_PAUSED;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    env.sync = &s;
+    send_msg(&c, &env);
+    expect_error(&c, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "CAP_PAUSE");
+    sclink_conn_close(&c);
+    stop_gateway();
+}
+END_TEST
+
 /* Rule B: REACHED's time_ps equals W exactly, else ERR_STATE. */
 START_TEST(test_reached_before_window_end_is_state_error)
 {
@@ -512,6 +532,7 @@ int main(void)
 
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_debug_without_cap_debug_is_unsupported);
+    tcase_add_test(tc, test_paused_without_cap_pause_is_unsupported);
     tcase_add_test(tc, test_reached_before_window_end_is_state_error);
     tcase_add_test(tc, test_reached_twice_is_state_error);
     tcase_add_test(tc, test_no_msi_without_cap_msi);

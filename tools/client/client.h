@@ -67,6 +67,8 @@ enum client_op {
     CLIENT_OP_BYE,
     CLIENT_OP_RAW,
     CLIENT_OP_STATS,
+    CLIENT_OP_PAUSE,
+    CLIENT_OP_RESUME,
 };
 
 /* One parsed command; which fields matter depends on `op`. */
@@ -283,6 +285,8 @@ int client_link_expect_error(struct client_link *l,
 /* Sends raw bytes, bypassing the codec. */
 int client_link_raw(struct client_link *l, const uint8_t *p, size_t len);
 /* Sends Bye and waits for the gateway to close. */
+/* Sync PAUSED (pause != 0) or RESUMED; needs CAP_PAUSE agreed. */
+int client_link_pause(struct client_link *l, int pause);
 int client_link_bye(struct client_link *l);
 
 /* -------------------------------------------------------------------- run */

@@ -21,13 +21,14 @@
 #include "client.h"
 
 /* Capabilities the client implements; CAP_SYNC unless --no-sync, and
- * CAP_LOOKAHEAD only with --lookahead. */
+ * CAP_LOOKAHEAD only with --lookahead.  CAP_PAUSE: it says so when a
+ * script says `pause`. */
 #define CLIENT_CAPS                                                        \
     (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
      SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
      SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX |  \
      SCLINK__V1__CAPABILITY__CAP_SYNC | SCLINK__V1__CAPABILITY__CAP_DEBUG | \
-     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC)
+     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC | SCLINK__V1__CAPABILITY__CAP_PAUSE)
 
 static int64_t now_ms(void)
 {
@@ -728,6 +729,25 @@ int client_link_raw(struct client_link *l, const uint8_t *p, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+/* Sync PAUSED or RESUMED at the client's time, as QEMU's VM stops or runs. */
+int client_link_pause(struct client_link *l, int pause)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_sync s = SCLINK__V1__SYNC__INIT;
+
+    if (!(l->caps & SCLINK__V1__CAPABILITY__CAP_PAUSE)) {
+        client_result("fail: %s: CAP_PAUSE was not agreed", pause ? "pause" : "resume");
+        l->failed = 1;
+        return SCLINK_ESTATE;
+    }
+    s.has_kind = s.has_time_ps = 1;
+    s.kind = pause ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED : SCLINK__V1__SYNC_KIND__SYNC_RESUMED;
+    s.time_ps = l->win.now_ps;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    env.sync = &s;
+    return link_send(l, &env);
 }
 
 int client_link_bye(struct client_link *l)

@@ -70,6 +70,7 @@ static const struct name caps[] = {
     { SCLINK__V1__CAPABILITY__CAP_DEBUG, "debug" },
     { SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC, "deterministic" },
     { SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD, "lookahead" },
+    { SCLINK__V1__CAPABILITY__CAP_PAUSE, "pause" },
     { 0, NULL },
 };
 

@@ -143,7 +143,10 @@ void client_format_msg(const sclink_msg *m, char *buf, size_t len)
                      "Sync grant t=%" PRIu64 "ps window_end=%" PRIu64 "ps",
                      m->sync->time_ps, m->sync->window_end_ps);
         else
-            snprintf(buf, len, "Sync reached t=%" PRIu64 "ps",
+            snprintf(buf, len, "Sync %s t=%" PRIu64 "ps",
+                     m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_PAUSED    ? "paused"
+                     : m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_RESUMED ? "resumed"
+                                                                             : "reached",
                      m->sync->time_ps);
         break;
     case SCLINK__V1__ENVELOPE__MSG_BYE:

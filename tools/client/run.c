@@ -297,6 +297,12 @@ int client_run(struct client_link *l, const struct client_cmd *c)
     case CLIENT_OP_STATS:
         run_stats(l);
         return 0;
+    case CLIENT_OP_PAUSE:
+    case CLIENT_OP_RESUME:
+        if (client_link_pause(l, c->op == CLIENT_OP_PAUSE))
+            return CLIENT_EXIT_FAIL;
+        client_event(c->op == CLIENT_OP_PAUSE ? "pause" : "resume");
+        return 0;
     }
     return fail(l, c, "unknown command");
 }
