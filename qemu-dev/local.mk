@@ -31,6 +31,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/fault-killed.sh \
 	tests/e2e/fault-idle.sh \
 	tests/e2e/gateway-stop.sh \
+	tests/e2e/pause.sh \
 	tests/e2e/fault-garbage.sh \
 	tests/e2e/fault-unmapped.sh \
 	tests/e2e/msix.sh \
@@ -49,7 +50,7 @@ EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh
 tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \
-tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
+tests/e2e/pause.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
 tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \
 	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT)

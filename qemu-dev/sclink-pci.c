@@ -50,7 +50,8 @@
                              SCLINK__V1__CAPABILITY__CAP_MSI | \
                              SCLINK__V1__CAPABILITY__CAP_MSIX | \
                              SCLINK__V1__CAPABILITY__CAP_SYNC | \
-                             SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD)
+                             SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | \
+                             SCLINK__V1__CAPABILITY__CAP_PAUSE)
 
 static bool sclink_has_cap(SclinkPCIState *s, uint64_t cap)
 {
@@ -739,6 +740,31 @@ static void sclink_watch_stop(SclinkPCIState *s)
 }
 
 /*
+ * Tells the gateway the VM stopped or runs again (CAP_PAUSE, protocol
+ * 8.9): a stopped VM sends no REACHED and may answer DMA late, which the
+ * gateway would otherwise take for a stall.
+ */
+static void sclink_tell_paused(SclinkPCIState *s, bool paused)
+{
+    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+
+    if (s->state != SCLINK_LINK_RUNNING || s->told_paused == paused ||
+        !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_PAUSE)) {
+        return;
+    }
+    sync.has_kind = sync.has_time_ps = true;
+    sync.kind = paused ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED :
+                         SCLINK__V1__SYNC_KIND__SYNC_RESUMED;
+    sync.time_ps = s->last_stamp_ps;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    m.sync = &sync;
+    if (sclink_send(s, &m)) {
+        s->told_paused = paused;
+    }
+}
+
+/*
  * While the VM is stopped (monitor `stop`, a gdbstub breakpoint) no
  * window ends and no MMIO waits: the main loop reads the socket again, so
  * that free-running a DMA a posted write started is still served, and a
@@ -750,9 +776,11 @@ static void sclink_vm_state_change(void *opaque, bool running,
     SclinkPCIState *s = opaque;
 
     if (running) {
+        sclink_tell_paused(s, false);
         sclink_watch_start(s);
     } else {
         sclink_watch_stop(s);
+        sclink_tell_paused(s, true);
     }
 }
 
@@ -1592,6 +1620,8 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
                                                         s);
     if (runstate_is_running()) {
         sclink_watch_start(s);  /* hot-plugged: no state change to come */
+    } else {
+        sclink_tell_paused(s, true);    /* -S may keep it stopped for long */
     }
     s->shutdown_notifier.notify = sclink_shutdown_notify;
     qemu_register_shutdown_notifier(&s->shutdown_notifier);

@@ -78,6 +78,7 @@ struct SclinkPCIState {
     uint32_t frame_limit;       /* agreed max_frame */
     uint64_t next_id;
     uint64_t last_stamp_ps;     /* rule C: stamps never decrease */
+    bool told_paused;           /* Sync PAUSED sent, RESUMED not yet */
 
     /* Time windows (CAP_SYNC) */
     int64_t v0_ns;              /* QEMU_CLOCK_VIRTUAL at the handshake */

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The VM is stopped from QEMU's monitor in the middle of the guest test,
+# for longer than the gateway's idle timeout (3 s here), and then
+# continued: sclink-pci says Sync PAUSED and RESUMED (CAP_PAUSE,
+# doc/protocol.md 8.9), so the gateway keeps the link, and the guest test
+# still passes.  The gateway log shows both notices and no lost link.
+. "$(dirname "$0")/lib.sh"
+
+sed '$a idle_timeout_ms: 3000' "$PLATFORM" > "$tmp/platform.yaml"
+grep -q '^idle_timeout_ms: 3000$' "$tmp/platform.yaml" || fail "cannot make the platform"
+PLATFORM=$tmp/platform.yaml
+
+start_gateway "unix:$tmp/gw.sock" gw
+mkfifo "$tmp/mon.in" "$tmp/mon.out"
+cat "$tmp/mon.out" > "$tmp/mon.log" &
+pids="$pids $!"
+log=$tmp/qemu.log
+# Once the guest test is under way: stop for 4.5 s, then continue.
+(
+    for _ in $(seq $((E2E_TIMEOUT * 10))); do
+        grep -q "^PASS: id:" "$log" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep -q "^PASS: id:" "$log" 2>/dev/null || exit 0
+    echo stop > "$tmp/mon.in"
+    date +%s%N > "$tmp/stopped"
+    sleep 4.5
+    echo cont > "$tmp/mon.in"
+    date +%s%N > "$tmp/continued"
+) &
+pids="$pids $!"
+run_qemu "$log" -monitor "pipe:$tmp/mon" -chardev "$(chardev_for "$gw_addr" sc0)" \
+    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit
+rc=$?
+[ -f "$tmp/continued" ] || { show_failure "$log"; fail "the VM was never stopped and continued"; }
+guest_passed "$log" || { show_failure "$log"; fail "the guest test failed after the pause (QEMU status $rc)"; }
+[ "$rc" -eq 0 ] || fail "QEMU exited with $rc"
+grep -q "QEMU paused at" "$tmp/gw.log" || fail "the gateway heard no Sync PAUSED"
+grep -q "QEMU resumed" "$tmp/gw.log" || fail "the gateway heard no Sync RESUMED"
+grep -q "link lost" "$tmp/gw.log" && fail "the gateway lost the link: $(grep 'link lost' "$tmp/gw.log")"
+grep -q "link closed by Bye" "$tmp/gw.log" || fail "the link did not end with QEMU's Bye"
+pass "stopped $(( ($(cat "$tmp/continued") - $(cat "$tmp/stopped")) / 1000000 )) ms with idle_timeout_ms 3000; link kept"
