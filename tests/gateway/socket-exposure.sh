@@ -116,7 +116,7 @@ ok "without listen, the socket is \$XDG_RUNTIME_DIR/sclink/sclink.sock"
 
 # --- a socket directory that belongs to another user is refused
 if [ "$(id -u)" = 0 ]; then
-    mkdir -m 700 -p "$tmp/xdg2/sclink"
+    mkdir -p "$tmp/xdg2/sclink"
     chown nobody "$tmp/xdg2/sclink"
     if XDG_RUNTIME_DIR=$tmp/xdg2 "$GATEWAY" "$tmp/platform.yaml" > /dev/null 2> "$tmp/sq.err"
     then
