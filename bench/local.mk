@@ -10,7 +10,7 @@ CLEANFILES += bench/gateway-bench$(EXEEXT)
 bench_gateway_bench_SOURCES = bench/gateway-bench.c
 bench_gateway_bench_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -O2
 bench_gateway_bench_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
-EXTRA_DIST += bench/gateway-bench.sh
+EXTRA_DIST += bench/gateway-bench.sh bench/advance-bench.sh
 
 BENCH_TARGETS += bench-gateway
 bench-gateway: bench/gateway-bench$(EXEEXT) sc-gateway/sclink-gateway$(EXEEXT)

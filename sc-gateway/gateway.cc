@@ -203,6 +203,10 @@ extern "C" void gw_usr1(uv_signal_t *h, int)
 {
     static_cast<Gateway *>(h->data)->on_stats_signal();
 }
+extern "C" void gw_idle_tick(uv_timer_t *)
+{
+    /* Only ends the pump's wait: serve_link() checks idle_watched(). */
+}
 extern "C" void gw_stop_signal(uv_signal_t *h, int signum)
 {
     static_cast<Gateway *>(h->data)->on_stop_signal(signum);
@@ -241,11 +245,14 @@ Gateway::~Gateway()
     for (uv_signal_t *h : stop_signals_)
         if (h)
             uv_close(reinterpret_cast<uv_handle_t *>(h), nullptr);
+    if (idle_tick_)
+        uv_close(reinterpret_cast<uv_handle_t *>(idle_tick_), nullptr);
     if (usr1_) {
         uv_close(reinterpret_cast<uv_handle_t *>(usr1_), nullptr);
         uv_run(loop_, UV_RUN_DEFAULT);
         delete usr1_;
     }
+    delete idle_tick_;
     for (uv_signal_t *h : stop_signals_)
         delete h;
     if (loop_) {
@@ -285,6 +292,9 @@ bool Gateway::listen(std::string &err)
         uv_signal_start(usr1_, gw_usr1, SIGUSR1);
         /* Statistics on demand must not keep the loop alive. */
         uv_unref(reinterpret_cast<uv_handle_t *>(usr1_));
+        idle_tick_ = new uv_timer_t;
+        uv_timer_init(loop_, idle_tick_);
+        uv_unref(reinterpret_cast<uv_handle_t *>(idle_tick_));
         if (cfg_.stop_on_signals) {
             const int signums[2] = {SIGINT, SIGTERM};
             for (int i = 0; i < 2; i++) {
@@ -713,22 +723,18 @@ void Gateway::serve_link()
                 stopping_ = true;
             }
         }
-        /* Idle: what was traced may stay buffered kTraceFlushS at most,
-         * and a silent peer is noticed when idle_timeout_ms is over. */
-        unsigned wake_ms = queue_.empty() ? flush_trace_when_idle() : 0;
-        if (queue_.empty() && idle_watched() && !idle_failed) {
-            double left = idle_since_ + cfg_.idle_timeout_ms / 1e3 - now_s();
-            unsigned idle_ms = left > 0 ? (unsigned)std::ceil(left * 1e3) : 1;
-            wake_ms = wake_ms ? std::min(wake_ms, idle_ms) : idle_ms;
-        }
+        /* Idle: what was traced may stay buffered kTraceFlushS at most
+         * (a silent peer is noticed by idle_tick_'s wake-ups). */
+        unsigned flush_ms = queue_.empty() ? flush_trace_when_idle() : 0;
         Stopwatch w(stats_.wait_s);
         if (state_ == State::await_hello)
             sclink_server_run_timeout(server_, 100);
-        else if (wake_ms)
-            sclink_server_run_timeout(server_, wake_ms);
+        else if (flush_ms)
+            sclink_server_run_timeout(server_, flush_ms);
         else
             sclink_server_run_once(server_);
     }
+    uv_timer_stop(idle_tick_);
     log_suppressed_posted();
     flush_trace();
     state_ = State::closed;
@@ -903,6 +909,12 @@ void Gateway::handle_hello(const sclink_hello *h)
     }
     sclink_server_set_max_frame(server_, max_frame_);
     window_end_ps_ = std::min(quantum_ps_, budget_ps());
+    /* Wakes the pump to check for a silent peer (idle_watched): a timer
+     * for each wait would cost every MMIO round trip. */
+    if ((caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC) && cfg_.idle_timeout_ms) {
+        const uint64_t tick = std::max(cfg_.idle_timeout_ms / 8, 10u);
+        uv_timer_start(idle_tick_, gw_idle_tick, tick, tick);
+    }
     state_ = State::running;
     /* QEMU starts with INTx deasserted: tell it if a line is already up. */
     if (cfg_.irq_kind == IrqKind::intx) {

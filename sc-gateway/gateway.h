@@ -35,6 +35,7 @@
 struct sclink_server;
 struct uv_loop_s;
 struct uv_signal_s;
+struct uv_timer_s;
 
 namespace sclink {
 
@@ -194,6 +195,7 @@ private:
     GatewayConfig cfg_;
     struct uv_loop_s *loop_ = nullptr;
     struct uv_signal_s *usr1_ = nullptr;
+    struct uv_timer_s *idle_tick_ = nullptr;  /* wakes the pump to see an idle peer */
     struct uv_signal_s *stop_signals_[2] = {nullptr, nullptr};
     struct sclink_server *server_ = nullptr;
     State state_ = State::idle;
