@@ -442,9 +442,51 @@ unsigned Gateway::flush_trace_when_idle()
     return (unsigned)std::ceil(left * 1e3);
 }
 
+/*
+ * The link time of what happens now.  During an access the vCPU that made
+ * it is stalled at its stamp, so what models raise meanwhile, even while
+ * a target wait()s inside b_transport, happens at that stamp (rule F).
+ */
 uint64_t Gateway::now_ps() const
 {
+    if (in_access_)
+        return access_ps_;
     return (sc_core::sc_time_stamp() - base_).value() * res_ps_;
+}
+
+/*
+ * Runs one MMIO access stamped t_ps, at SystemC time base_ + t_ps, as a
+ * blocking transaction.  A target that wait()s inside b_transport (an LT
+ * target with wait(), an AT target behind a b-to-nb adapter) takes SystemC
+ * time with it while QEMU's vCPU stands still at t_ps: that time is the
+ * access's duration.  It is added to the annotated delay, reported in the
+ * Response's delay_ps, and the link's time base moves by it, so that the
+ * next Request stamped t_ps executes where this one ended and SystemC is
+ * again never ahead of QEMU in link time (doc/protocol.md, rule F).
+ */
+void Gateway::transact(tlm::tlm_generic_payload &gp, sc_time &delay, uint64_t t_ps,
+                       uint64_t addr)
+{
+    const sc_time start = sc_core::sc_time_stamp();
+
+    in_access_ = true;
+    access_ps_ = t_ps;
+    initiator->b_transport(gp, delay);
+    settle();
+    in_access_ = false;
+    const sc_time consumed = sc_core::sc_time_stamp() - start;
+    if (consumed == sc_core::SC_ZERO_TIME)
+        return;
+    base_ += consumed;
+    delay += consumed;
+    stats_.consumed_ps += consumed.value() * res_ps_;
+    if (!consumed_logged_) {
+        consumed_logged_ = true;
+        log("target " + (namer_ ? namer_(addr) : std::string("at ") + std::to_string(addr)) +
+            " took " + consumed.to_string() + " of SystemC time inside b_transport (a wait()) "
+            "at " + std::to_string(t_ps) + " ps: added to the access's delay, and the link's "
+            "time base moves by it (rule F; logged once per link)");
+    }
 }
 
 /* ----------------------------------------------------- libuv callbacks */
@@ -653,6 +695,7 @@ void Gateway::serve_link()
 
     state_ = State::await_hello;
     abandoned_ = false;
+    consumed_logged_ = false;
     bye_received_ = false;
     bye_sent_ = false;
     stopping_ = false;
@@ -1169,8 +1212,7 @@ void Gateway::handle_request(const sclink_request *r, bool dup_id)
                                     : SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
         } else {
             Stopwatch w(stats_.sim_s);
-            initiator->b_transport(gp, delay);
-            settle();
+            transact(gp, delay, r->time_ps, addr);
             status = to_wire(gp.get_response_status());
         }
         if (namer_)
@@ -1607,13 +1649,13 @@ void Gateway::print_stats(std::ostream &os) const
                   "  backpressure: output bound reached %" PRIu64 " times, queue bound %" PRIu64
                   " times\n"
                   "  real time: %.3f s waiting for QEMU, %.3f s simulating\n"
-                  "  SystemC time: %s\n",
+                  "  SystemC time: %s (%" PRIu64 " ps of it inside accesses)\n",
                   cfg_.listen.c_str(), stats_.reads, stats_.writes, stats_.posted,
                   stats_.debug, stats_.bytes_read, stats_.bytes_written, stats_.windows,
                   stats_.interrupts, stats_.dma_reads, stats_.dma_writes, stats_.dma_bytes,
                   stats_.errors, stats_.output_waits, stats_.queue_holds, stats_.wait_s,
                   stats_.sim_s,
-                  sc_core::sc_time_stamp().to_string().c_str());
+                  sc_core::sc_time_stamp().to_string().c_str(), stats_.consumed_ps);
     os << buf;
     for (const auto &kv : stats_.per_target)
         os << "  target " << kv.first << ": " << kv.second << " requests\n";

@@ -90,6 +90,7 @@ struct LinkStats {
     uint64_t errors = 0;            /* non-OK statuses, both directions */
     uint64_t output_waits = 0;      /* times the peer left the output bound unread */
     uint64_t queue_holds = 0;       /* times the message queue bound stopped reading */
+    uint64_t consumed_ps = 0;       /* SystemC time targets took inside accesses (rule F) */
     double wait_s = 0, sim_s = 0;   /* real time waiting for QEMU / simulating */
     std::map<std::string, uint64_t> per_target;
 };
@@ -165,6 +166,8 @@ private:
     bool idle_watched() const;
     void dma_response(sclink_msg *m);
     bool advance_to(uint64_t t_ps);
+    void transact(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay, uint64_t t_ps,
+                  uint64_t addr);
     bool time_reachable(uint64_t t_ps, const std::string &what);
     uint64_t budget_ps() const;
     void settle();
@@ -207,6 +210,9 @@ private:
     bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
     bool abandoned_ = false;       /* stop() came while SystemC ran to a time */
     bool peer_paused_ = false;     /* QEMU said SYNC_PAUSED (CAP_PAUSE) */
+    bool in_access_ = false;       /* inside transact(): now_ps() is access_ps_ */
+    uint64_t access_ps_ = 0;
+    bool consumed_logged_ = false; /* rule F's line, once per link */
     double idle_since_ = 0;        /* real time the pump last had work */
     bool budget_spent_ = false;    /* no later link could have SystemC time */
     int link_err_ = 0;

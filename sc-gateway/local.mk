@@ -66,6 +66,13 @@ tests_gateway_libsclink_dma_probe_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/s
 tests_gateway_libsclink_dma_probe_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_gateway_libsclink_dma_probe_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)
 
+# A plugin whose target wait()s inside b_transport, for wait-in-b-transport.sh.
+check_LTLIBRARIES += tests/gateway/libsclink-waiter.la
+tests_gateway_libsclink_waiter_la_SOURCES = tests/gateway/wait-model.cc
+tests_gateway_libsclink_waiter_la_CPPFLAGS = $(tests_gateway_libsclink_dma_probe_la_CPPFLAGS)
+tests_gateway_libsclink_waiter_la_LDFLAGS = $(tests_gateway_libsclink_dma_probe_la_LDFLAGS)
+tests_gateway_libsclink_waiter_la_LIBADD = $(tests_gateway_libsclink_dma_probe_la_LIBADD)
+
 GATEWAY_TESTS = \
 	tests/gateway/models-unix.sh \
 	tests/gateway/models-tcp.sh \
@@ -81,6 +88,7 @@ GATEWAY_TESTS = \
 	tests/gateway/socket-exposure.sh \
 	tests/gateway/time-limits.sh \
 	tests/gateway/idle-timeout-and-pause.sh \
+	tests/gateway/wait-in-b-transport.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)
