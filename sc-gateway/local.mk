@@ -15,7 +15,7 @@ sc_gateway_libsclink_gateway_la_LIBADD = sc-gateway/models/libsclink-models.la \
 	router/libsclink-router.la proto/libsclink.la \
 	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS)
 sc_gateway_libsclink_gateway_la_LDFLAGS = -version-info 0:0:0
-sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h
+sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h sc-gateway/at-adapter.h
 
 bin_PROGRAMS += sc-gateway/sclink-gateway
 sc_gateway_sclink_gateway_SOURCES = \
@@ -56,6 +56,14 @@ tests_gateway_test_conformance_SOURCES = tests/gateway/test-conformance.c \
 	tests/gateway/gwtest.c tests/gateway/gwtest.h
 tests_gateway_test_conformance_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
 tests_gateway_test_conformance_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
+# sclink::AtAdapter (header-only) against an AT target that answers in
+# every way the base protocol allows.
+check_PROGRAMS += tests/gateway/test-at-adapter
+TESTS += tests/gateway/test-at-adapter
+tests_gateway_test_at_adapter_SOURCES = tests/gateway/test-at-adapter.cc sc-gateway/at-adapter.h
+tests_gateway_test_at_adapter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway $(SYSTEMC_CFLAGS)
+tests_gateway_test_at_adapter_LDADD = $(SYSTEMC_LIBS)
 
 # A plugin whose model issues the DMA transactions no built-in model does,
 # for dma-refused.sh and dma-4gib.sh.  A module, not installed: -rpath makes the .so.

@@ -10,7 +10,7 @@ ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$tmp/install.log" 2>
 prefix=$(sed -n 's/^prefix=//p' "$top_builddir/sclink.pc")
 pcdir=$(find "$dest" -name sclink.pc -printf '%h\n' | head -n 1)
 [ -n "$pcdir" ] || fail "sclink.pc not installed"
-for h in sclink.h sclink.pb-c.h gateway.h model.h router.h sclink_router.h; do
+for h in sclink.h sclink.pb-c.h gateway.h model.h at-adapter.h router.h sclink_router.h; do
     [ -f "$dest$prefix/include/sclink/$h" ] || fail "header $h not installed"
 done
 ok "headers, libraries and sclink.pc installed"
