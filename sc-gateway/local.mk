@@ -97,10 +97,14 @@ GATEWAY_TESTS = \
 	tests/gateway/time-limits.sh \
 	tests/gateway/idle-timeout-and-pause.sh \
 	tests/gateway/wait-in-b-transport.sh \
+	tests/gateway/accellera-lt-target.sh \
+	tests/gateway/accellera-lt-synch-target.sh \
+	tests/gateway/accellera-at-targets.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
+	tests/gateway/accellera/lib.sh tests/gateway/accellera/targets.cc \
 	tests/gateway/platform.yaml.in $(filter %.sh,$(GATEWAY_TESTS))
 # No dependency lines for the scripts' logs: `make check` builds every
 # program and check program before any test runs, and a rule naming a
