@@ -1,6 +1,7 @@
 # examples/: sclink used from outside.  custom-main is a user's sc_main with
 # its own model and the library's gateway; the counter plugin adds a model
-# type to sclink-gateway.  Both are built and run by `make check`.
+# type to sclink-gateway; protocol-bridge puts a target of other protocol
+# traits behind the router.  All are built and run by `make check`.
 
 check_PROGRAMS += examples/custom-main/custom-main
 examples_custom_main_custom_main_SOURCES = examples/custom-main/custom_main.cc
@@ -17,7 +18,11 @@ examples_plugin_libsclink_counter_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/s
 examples_plugin_libsclink_counter_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 examples_plugin_libsclink_counter_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)
 
+# The protocol bridge needs Accellera's lt_target_extension_mandatory, so
+# its test builds it at test time, from libsystemc-doc's sources.
+EXTRA_DIST += examples/protocol-bridge/bridge_plugin.cc
+
 EXAMPLE_TESTS = tests/gateway/example-library.sh tests/gateway/example-plugin.sh \
-	tests/gateway/install.sh
+	tests/gateway/example-protocol-bridge.sh tests/gateway/install.sh
 TESTS += $(EXAMPLE_TESTS)
 EXTRA_DIST += $(EXAMPLE_TESTS)

@@ -22,7 +22,8 @@
 . "${top_srcdir:-.}/tests/gateway/lib.sh"
 . "$top_srcdir/tests/gateway/accellera/lib.sh"
 
-accellera_plugin AT common/src/at_target_1_phase.cpp common/src/at_target_2_phase.cpp \
+accellera_plugin tests/gateway/accellera/targets.cc -DACCELLERA_AT \
+    common/src/at_target_1_phase.cpp common/src/at_target_2_phase.cpp \
     common/src/at_target_4_phase.cpp at_ooo/src/at_target_ooo_2_phase.cpp \
     common/src/memory.cpp common/src/report.cpp
 make_platform "unix:$tmp/gw.sock"

@@ -11,7 +11,8 @@
 . "${top_srcdir:-.}/tests/gateway/lib.sh"
 . "$top_srcdir/tests/gateway/accellera/lib.sh"
 
-accellera_plugin LT common/src/lt_target.cpp common/src/lt_synch_target.cpp \
+accellera_plugin tests/gateway/accellera/targets.cc -DACCELLERA_LT \
+    common/src/lt_target.cpp common/src/lt_synch_target.cpp \
     common/src/memory.cpp common/src/report.cpp
 make_platform "unix:$tmp/gw.sock"
 cat >> "$tmp/platform.yaml" <<'YAML'

@@ -1,6 +1,7 @@
-# Shared by the tests on Accellera's TLM-2.0 example targets: builds
-# tests/gateway/accellera/targets.cc into a gateway plugin, at test time,
-# with the example sources Debian's libsystemc-doc installs.  They are
+# Shared by the tests on Accellera's TLM-2.0 example targets: builds a
+# wrapper of ours (tests/gateway/accellera/targets.cc,
+# examples/protocol-bridge/) into a gateway plugin, at test time, with the
+# example sources Debian's libsystemc-doc installs.  They are
 # copied into the test's scratch directory (and decompressed, should a
 # doc package ship them as .gz), never into the tree.  Source it after
 # lib.sh.  Without the examples the test fails and says what to install.
@@ -30,27 +31,29 @@ accellera_copy() {
     done
 }
 
-# accellera_plugin KIND SOURCE...: builds $tmp/libaccellera.so from our
-# wrapper, compiled with -DACCELLERA_KIND (LT or AT), and the example
-# SOURCEs (paths under $SYSTEMC_EXAMPLES, e.g. common/src/lt_target.cpp).
-# Sets PLUGIN.
+# accellera_plugin WRAPPER FLAG SOURCE...: builds $tmp/libaccellera.so
+# from WRAPPER (a source of ours, under $top_srcdir), compiled with FLAG
+# (e.g. -DACCELLERA_LT, or "" for none), and the example SOURCEs (paths under
+# $SYSTEMC_EXAMPLES, e.g. common/src/lt_target.cpp).  Sets PLUGIN.
 accellera_plugin() {
-    kind=$1
-    shift
-    for d in common/include common/src at_ooo/include at_ooo/src; do
+    wrapper=$top_srcdir/$1 flag=$2
+    shift 2
+    for d in common/include common/src at_ooo/include at_ooo/src \
+        lt_extension_mandatory/include lt_extension_mandatory/src; do
         accellera_copy "$d"
     done
     inc="-I$tmp/accellera/common/include -I$tmp/accellera/at_ooo/include"
+    inc="$inc -I$tmp/accellera/lt_extension_mandatory/include"
     objs=
     for src in "$@"; do
         [ -f "$tmp/accellera/$src" ] ||
             fail "Accellera's TLM-2.0 examples are incomplete: no $SYSTEMC_EXAMPLES/$src"
     done
-    for src in "$top_srcdir/tests/gateway/accellera/targets.cc" "$@"; do
-        [ -f "$src" ] || src=$tmp/accellera/$src
+    for src in "$wrapper" "$@"; do
+        [ "$src" = "$wrapper" ] || src=$tmp/accellera/$src
         obj=$tmp/$(basename "$src" | sed 's/\.[a-z]*$//').o
         # shellcheck disable=SC2086 # the flags are separate words
-        $CXX $SYSTEMC_STD $SYSTEMC_CFLAGS -fPIC -DACCELLERA_"$kind" $inc \
+        $CXX $SYSTEMC_STD $SYSTEMC_CFLAGS -fPIC ${flag:+"$flag"} $inc \
             -I"$top_srcdir/sc-gateway" -c "$src" -o "$obj" > "$tmp/build.log" 2>&1 ||
             fail "compiling $src: $(head -n 20 "$tmp/build.log")"
         objs="$objs $obj"
