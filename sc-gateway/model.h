@@ -42,9 +42,15 @@ struct ModelConfig {
 class Model {
 public:
     virtual ~Model() = default;
-    /* The register/memory interface, bound to the router. */
+    /*
+     * The register/memory interface, bound to the router: bus width 32,
+     * tlm_base_protocol_types, reached through b_transport and
+     * transport_dbg only.  An AT target goes behind sclink::AtAdapter
+     * (at-adapter.h), a socket of other traits behind a bridge
+     * (doc/gateway.md, "Using existing TLM-2.0 models").
+     */
     virtual tlm::tlm_target_socket<> &target() = 0;
-    /* A bus master's socket, bound to the gateway's DMA socket. */
+    /* A bus master's socket (same traits), bound to the gateway's DMA socket. */
     virtual tlm::tlm_initiator_socket<> *dma_initiator() { return nullptr; }
     /* Interrupt output, bound to a gateway interrupt line (cfg.irq). */
     virtual sc_core::sc_out<bool> *irq_out() { return nullptr; }
