@@ -37,6 +37,7 @@
 #ifndef SCLINK_AT_ADAPTER_H
 #define SCLINK_AT_ADAPTER_H
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -104,6 +105,8 @@ public:
             } else {
                 error(std::string("TLM_UPDATED with ") + phase.get_name() +
                       " in answer to BEGIN_REQ");
+                call.respond(t); /* if SC_ERROR does not throw: no hang */
+                call.ended = true;
             }
             break;
         case tlm::TLM_ACCEPTED:
