@@ -328,8 +328,13 @@ unsigned int Router::transport_dbg(tlm::tlm_generic_payload &tx)
     const sc_dt::uint64 addr = tx.get_address();
     const Route *r = decode(addr, tx.get_data_length());
 
-    if (r == nullptr)
+    // Debug transport has no response status of its own; a hole says so
+    // anyway, so that an initiator can tell it from a target that moved
+    // no bytes (one without transport_dbg, say).
+    if (r == nullptr) {
+        tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return 0;
+    }
     tx.set_address(addr + r->delta);
     unsigned int n = m_fw[r - m_routes.data()]->transport_dbg(tx);
     tx.set_address(addr);

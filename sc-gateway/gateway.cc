@@ -181,6 +181,25 @@ const uint64_t kMinLinkBudgetPs = UINT64_C(1000000000000);
 /* Failed posted writes logged per link per second; the rest are counted. */
 const unsigned kPostedFailuresLogged = 10;
 
+/*
+ * A debug access's status from the bytes it moved (doc/protocol.md 5.4).
+ * transport_dbg has no status of its own: a status the router (a hole)
+ * or the target set says why; otherwise no byte at all is a target that
+ * cannot do this debug access (no transport_dbg, or it refuses writes),
+ * and fewer than asked ran past what the target has.
+ */
+Sclink__V1__Status debug_status(const tlm::tlm_generic_payload &gp, unsigned n, unsigned len)
+{
+    const tlm::tlm_response_status st = gp.get_response_status();
+
+    if (n == len)
+        return SCLINK__V1__STATUS__STATUS_OK;
+    if (st != tlm::TLM_INCOMPLETE_RESPONSE && st != tlm::TLM_OK_RESPONSE)
+        return to_wire(st);
+    return n == 0 ? SCLINK__V1__STATUS__STATUS_COMMAND_ERROR
+                  : SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
+}
+
 uint64_t add_sat(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -1207,9 +1226,7 @@ void Gateway::handle_request(const sclink_request *r, bool dup_id)
         gp.set_dmi_allowed(false);
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         if (debug) {
-            unsigned n = initiator->transport_dbg(gp);
-            status = n == r->length ? SCLINK__V1__STATUS__STATUS_OK
-                                    : SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
+            status = debug_status(gp, initiator->transport_dbg(gp), r->length);
         } else {
             Stopwatch w(stats_.sim_s);
             transact(gp, delay, r->time_ps, addr);

@@ -389,10 +389,13 @@ void Top::test_debug()
     cpu.socket->b_transport(tx, t);
     CHECK(std::memcmp(r, buf, 4) == 0);
 
+    // A hole and a crossing access: no bytes, and the status says why.
     setup(tx, tlm::TLM_READ_COMMAND, 0x40000000, r, 4);
     CHECK_EQ(cpu.socket->transport_dbg(tx), 0);
+    CHECK_EQ(tx.get_response_status(), tlm::TLM_ADDRESS_ERROR_RESPONSE);
     setup(tx, tlm::TLM_READ_COMMAND, 0xffe, r, 4);
     CHECK_EQ(cpu.socket->transport_dbg(tx), 0);
+    CHECK_EQ(tx.get_response_status(), tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
 void Top::test_dmi()
