@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <libgen.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -65,6 +67,13 @@ struct sclink_server {
     sclink_buf inflight;       /* bytes of the uv_write in progress */
     uv_write_t wreq;
     int writing;
+    /*
+     * Who may write on the link's socket: this thread (the loop's), or,
+     * once, sclink_server_write_last() from another thread.  The link's
+     * fd is read there, so it is kept beside the state.  See WS_* below.
+     */
+    atomic_int wstate;
+    atomic_int link_fd;
     int reading;               /* uv_read_start in effect */
     int input_held;            /* sclink_server_hold_input: read nothing */
     int closing_after_flush;
@@ -78,6 +87,16 @@ struct sclink_server {
 };
 
 enum { LINK_NONE, LINK_OPEN, LINK_CLOSING };
+
+/*
+ * wstate: WS_IDLE, the socket is at a frame boundary and nothing is being
+ * written; WS_BUSY, the loop's thread is writing, or part of a frame went
+ * out and the rest waits (uv_write in flight); WS_TAKEN, another thread
+ * is writing its last frame (sclink_server_write_last); WS_DONE, that was
+ * written, or the link is closing: nobody writes on it any more.  Only
+ * write_last moves IDLE to TAKEN, so a frame of ours is never cut.
+ */
+enum { WS_IDLE, WS_BUSY, WS_TAKEN, WS_DONE };
 
 /* A connection refused because a link is active. */
 struct busy_client {
@@ -225,6 +244,79 @@ static int stream_init(sclink_server *s, union sclink__stream *h)
                      : uv_pipe_init(s->loop, &h->pipe, 0);
 }
 
+/* --------------------------------------------------- who writes the socket */
+
+/*
+ * The loop's thread is about to write: 0 if it may, -1 if another thread
+ * took the link over (write_last), after which only closing is left.
+ */
+static int ws_begin(sclink_server *s)
+{
+    int cur = atomic_load(&s->wstate);
+
+    for (;;) {
+        if (cur == WS_TAKEN) {
+            sched_yield();  /* a write of one small frame: microseconds */
+            cur = atomic_load(&s->wstate);
+            continue;
+        }
+        if (cur == WS_DONE)
+            return -1;
+        if (atomic_compare_exchange_weak(&s->wstate, &cur, WS_BUSY))
+            return 0;
+    }
+}
+
+/* Nothing is left to write: the socket is at a frame boundary. */
+static void ws_end(sclink_server *s)
+{
+    int busy = WS_BUSY;
+
+    atomic_compare_exchange_strong(&s->wstate, &busy, WS_IDLE);
+}
+
+/* The link is closing: no thread writes on its fd from now on. */
+static void ws_finish(sclink_server *s)
+{
+    int cur = atomic_load(&s->wstate);
+
+    for (;;) {
+        if (cur == WS_TAKEN) {
+            /* write_last is under way: let it finish with the fd */
+            sched_yield();
+            cur = atomic_load(&s->wstate);
+            continue;
+        }
+        if (atomic_compare_exchange_weak(&s->wstate, &cur, WS_DONE))
+            break;
+    }
+    atomic_store(&s->link_fd, -1);
+}
+
+int sclink_server_write_last(sclink_server *s, const uint8_t *frame, size_t len)
+{
+    int idle = WS_IDLE, fd;
+    size_t off = 0;
+    ssize_t n;
+
+    if (!atomic_compare_exchange_strong(&s->wstate, &idle, WS_TAKEN))
+        return -EBUSY;
+    fd = atomic_load(&s->link_fd);
+    while (fd >= 0 && off < len) {
+        n = write(fd, frame + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;   /* the buffer is full or the peer gone: give up */
+        off += (size_t)n;
+    }
+    /* End of stream after the frame; the loop sees EOF and closes. */
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+    atomic_store(&s->wstate, WS_DONE);
+    return off == len ? 0 : -EPIPE;
+}
+
 /* -------------------------------------------------------------- closing */
 
 static void on_link_closed(uv_handle_t *h)
@@ -259,6 +351,7 @@ static void close_link(sclink_server *s, int err, const char *why)
 {
     if (s->link_state != LINK_OPEN)
         return;
+    ws_finish(s);
     s->link_state = LINK_CLOSING;
     s->close_err = err;
     if (why != s->close_why)
@@ -334,6 +427,10 @@ static void flush_out(sclink_server *s)
 
     if (s->link_state != LINK_OPEN || s->writing)
         return;
+    if (ws_begin(s) < 0) {
+        close_link(s, SCLINK_ECLOSED, "the link was ended from another thread");
+        return;
+    }
     if (s->out.len > 0) {
         b = uv_buf_init((char *)s->out.base, (unsigned)s->out.len);
         n = uv_try_write(&s->link.stream, &b, 1);
@@ -360,6 +457,7 @@ static void flush_out(sclink_server *s)
         s->writing = 1;
         return;
     }
+    ws_end(s);
     if (s->closing_after_flush)
         close_link(s, s->close_err, s->close_why);
 }
@@ -550,6 +648,12 @@ static void on_connection(uv_stream_t *listener, int status)
     }
     if (is_tcp(s))
         uv_tcp_nodelay(&s->link.tcp, 1);
+    {
+        uv_os_fd_t fd = -1;
+        uv_fileno(&s->link.handle, &fd);
+        atomic_store(&s->link_fd, fd);
+        atomic_store(&s->wstate, WS_IDLE);
+    }
     s->link_state = LINK_OPEN;
     s->close_err = 0;
     s->close_why[0] = '\0';
@@ -776,6 +880,8 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
     s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
     s->stall_ms = opts->stall_ms;
     s->lock_fd = -1;
+    atomic_init(&s->wstate, WS_DONE);
+    atomic_init(&s->link_fd, -1);
     sclink_decoder_init(&s->dec, s->max_frame);
     r = sclink_addr_parse(opts->listen, &s->addr);
     if (r < 0) {

@@ -87,6 +87,18 @@ int sclink_server_send(sclink_server *s, const sclink_msg *m);
  */
 void sclink_server_fail_link(sclink_server *s, Sclink__V1__ErrorCode code, int err,
                              const char *why);
+/*
+ * The one call that may come from another thread (a watchdog; not a
+ * signal handler, since it may wait for the loop's thread): if the link's
+ * socket is at a frame boundary, nothing being written, writes `frame`
+ * (one whole encoded frame, small enough for the socket's buffer) on it
+ * with write(2) and shuts the socket down; the loop then closes the link,
+ * and nothing queued is written after the frame.  0 if the frame was
+ * written; -EBUSY, and nothing written, if no link is open or a frame of
+ * the loop's is partly written (a uv_write in flight); -EPIPE if the
+ * socket refused it (the socket is shut down all the same).
+ */
+int sclink_server_write_last(sclink_server *s, const uint8_t *frame, size_t len);
 /* Closes the link after pending output is written (after a Bye, say). */
 void sclink_server_close_link(sclink_server *s);
 int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame);
