@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include <grp.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "server.h"
@@ -181,6 +182,42 @@ const uint64_t kMinLinkBudgetPs = UINT64_C(1000000000000);
 /* Failed posted writes logged per link per second; the rest are counted. */
 const unsigned kPostedFailuresLogged = 10;
 
+/* Models' errors (SC_ERROR out of b_transport) logged per link. */
+const unsigned kModelErrorsLogged = 10;
+
+/* watch_since_ once the watchdog has claimed a stuck call. */
+const uint64_t kClaimed = UINT64_MAX;
+
+/* The exit status of a run a model ended (doc/gateway.md, "Exit status"). */
+const int kModelFailed = 4;
+
+uint64_t steady_ns()
+{
+    using clock = std::chrono::steady_clock;
+    return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+               clock::now().time_since_epoch()).count();
+}
+
+const char *severity_name(sc_core::sc_severity s)
+{
+    switch (s) {
+    case sc_core::SC_INFO: return "SC_INFO";
+    case sc_core::SC_WARNING: return "SC_WARNING";
+    case sc_core::SC_ERROR: return "SC_ERROR";
+    default: return "SC_FATAL";
+    }
+}
+
+/* "SC_ERROR sclink/test: boom", a model's words escaped (sclink_log_text). */
+std::string report_text(const sc_core::sc_report &rep)
+{
+    char a[SCLINK_LOG_TEXT_SIZE], b[SCLINK_LOG_TEXT_SIZE];
+
+    return std::string(severity_name(rep.get_severity())) + " " +
+           sclink_log_text(a, sizeof(a), rep.get_msg_type()) + ": " +
+           sclink_log_text(b, sizeof(b), rep.get_msg());
+}
+
 /*
  * A debug access's status from the bytes it moved (doc/protocol.md 5.4).
  * transport_dbg has no status of its own: a status the router (a hole)
@@ -226,9 +263,44 @@ extern "C" void gw_idle_tick(uv_timer_t *)
 {
     /* Only ends the pump's wait: serve_link() checks idle_watched(). */
 }
-extern "C" void gw_stop_signal(uv_signal_t *h, int signum)
+
+/*
+ * SIGINT and SIGTERM (GatewayConfig::stop_on_signals).  Not libuv's
+ * signal handles: libuv sees a signal only when its loop runs, and a
+ * model that spins inside b_transport keeps the pump, and so the loop,
+ * away for ever.  This handler does only what is async-signal-safe: the
+ * first signal wakes the loop (uv_async_send) for an orderly stop; the
+ * second one kills the process at once, whatever a model is doing, by
+ * dying of the signal as without a handler.  Both signals are blocked
+ * while it runs, so the count needs no atomics.
+ */
+volatile sig_atomic_t g_stop_count = 0;
+volatile sig_atomic_t g_stop_signum = 0;
+uv_async_t *g_stop_async = nullptr;
+struct sigaction g_old_actions[2];
+const int kStopSignals[2] = {SIGINT, SIGTERM};
+
+extern "C" void gw_stop_handler(int signum)
 {
-    static_cast<Gateway *>(h->data)->on_stop_signal(signum);
+    if (g_stop_count++ > 0) {
+        static const char on_int[] = "sclink-gateway: SIGINT again: exiting at once\n";
+        static const char on_term[] = "sclink-gateway: SIGTERM again: exiting at once\n";
+        const char *msg = signum == SIGINT ? on_int : on_term;
+        ssize_t r = write(STDERR_FILENO, msg, std::strlen(msg));
+        (void)r;
+        std::signal(signum, SIG_DFL);
+        std::raise(signum);   /* delivered as the handler returns */
+        return;
+    }
+    g_stop_signum = signum;
+    if (g_stop_async)
+        uv_async_send(g_stop_async);
+}
+
+extern "C" void gw_stop_async(uv_async_t *h)
+{
+    if (g_stop_signum)
+        static_cast<Gateway *>(h->data)->on_stop_signal(g_stop_signum);
 }
 
 const struct sclink_server_ops kServerOps = {gw_link_open, gw_message, gw_link_closed};
@@ -259,11 +331,25 @@ Gateway::~Gateway()
 {
     for (Queued &q : queue_)
         sclink_msg_free(q.m);
+    /* A host that never called finish() still has QEMU told. */
+    if (!pump_done_ && !finished_ && server_ && link_open_)
+        finish();
+    if (watchdog_.joinable()) {
+        {
+            std::lock_guard<std::mutex> lk(wd_mu_);
+            wd_quit_ = true;
+        }
+        wd_cv_.notify_all();
+        watchdog_.join();
+    }
     if (server_)
         sclink_server_free(server_);
-    for (uv_signal_t *h : stop_signals_)
-        if (h)
-            uv_close(reinterpret_cast<uv_handle_t *>(h), nullptr);
+    if (stop_async_) {
+        for (int i = 0; i < 2; i++)
+            sigaction(kStopSignals[i], &g_old_actions[i], nullptr);
+        g_stop_async = nullptr;
+        uv_close(reinterpret_cast<uv_handle_t *>(stop_async_), nullptr);
+    }
     if (idle_tick_)
         uv_close(reinterpret_cast<uv_handle_t *>(idle_tick_), nullptr);
     if (usr1_) {
@@ -272,8 +358,7 @@ Gateway::~Gateway()
         delete usr1_;
     }
     delete idle_tick_;
-    for (uv_signal_t *h : stop_signals_)
-        delete h;
+    delete stop_async_;
     if (loop_) {
         uv_loop_close(loop_);
         delete loop_;
@@ -315,15 +400,23 @@ bool Gateway::listen(std::string &err)
         uv_timer_init(loop_, idle_tick_);
         uv_unref(reinterpret_cast<uv_handle_t *>(idle_tick_));
         if (cfg_.stop_on_signals) {
-            const int signums[2] = {SIGINT, SIGTERM};
-            for (int i = 0; i < 2; i++) {
-                stop_signals_[i] = new uv_signal_t;
-                uv_signal_init(loop_, stop_signals_[i]);
-                stop_signals_[i]->data = this;
-                uv_signal_start(stop_signals_[i], gw_stop_signal, signums[i]);
-                uv_unref(reinterpret_cast<uv_handle_t *>(stop_signals_[i]));
-            }
+            struct sigaction sa;
+            stop_async_ = new uv_async_t;
+            uv_async_init(loop_, stop_async_, gw_stop_async);
+            stop_async_->data = this;
+            uv_unref(reinterpret_cast<uv_handle_t *>(stop_async_));
+            g_stop_async = stop_async_;
+            std::memset(&sa, 0, sizeof(sa));
+            sa.sa_handler = gw_stop_handler;
+            sa.sa_flags = SA_RESTART;
+            sigemptyset(&sa.sa_mask);
+            for (int sig : kStopSignals)
+                sigaddset(&sa.sa_mask, sig);
+            for (int i = 0; i < 2; i++)
+                sigaction(kStopSignals[i], &sa, &g_old_actions[i]);
         }
+        if (cfg_.stuck_timeout_ms)
+            watchdog_ = std::thread(&Gateway::watchdog, this);
     }
     if (cfg_.listen.empty()) {
         char addr[sizeof(sclink_addr::path) + 8];
@@ -490,7 +583,7 @@ void Gateway::transact(tlm::tlm_generic_payload &gp, sc_time &delay, uint64_t t_
 
     in_access_ = true;
     access_ps_ = t_ps;
-    initiator->b_transport(gp, delay);
+    call_model(gp, &delay);
     settle();
     in_access_ = false;
     const sc_time consumed = sc_core::sc_time_stamp() - start;
@@ -608,14 +701,7 @@ void Gateway::on_stop_signal(int signum)
 {
     const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
 
-    if (stop_requested_) {
-        /* A second one: the user will not wait (a DMA wait may take up
-         * to timeout_ms).  Die of it, as without a handler. */
-        log(std::string(name) + " again: exiting at once");
-        std::signal(signum, SIG_DFL);
-        std::raise(signum);
-        return;
-    }
+    /* A second one never gets here: gw_stop_handler kills the process. */
     log(std::string(name) + ": stopping (again to exit at once)");
     stop();
 }
@@ -688,7 +774,7 @@ void Gateway::pump()
         }
         serve_link();
         print_stats(std::cerr);
-        if (!cfg_.serve || stop_requested_)
+        if (!cfg_.serve || stop_requested_ || model_failed_ || sim_stopped_)
             break;
         /* Every link starts where the last one left SystemC time. */
         if (sc_core::sc_max_time() - sc_core::sc_time_stamp() <
@@ -704,7 +790,80 @@ void Gateway::pump()
         stats_ = LinkStats();
         log("waiting for the next link");
     }
+    pump_done_ = true;
     sc_core::sc_stop();
+}
+
+/*
+ * SystemC will not run again: a model called sc_stop(), the simulation
+ * ran out of events (a model wait()s inside b_transport for an event
+ * nothing will notify), or a model's own process threw.  Nothing queued
+ * can be executed; QEMU gets a Bye if every Request it sent was answered
+ * (doc/protocol.md 10.1) and nothing failed, else Error{ERR_INTERNAL},
+ * and the gateway ends with status 4.
+ */
+void Gateway::end_stopped_link(const std::string &why, bool failed)
+{
+    sim_stopped_ = true;
+    drop_queue();
+    uv_timer_stop(idle_tick_);
+    if (failed || !unanswered_ids_.empty())
+        model_failed_ = true;
+    if (!link_open_)
+        return;
+    if (!model_failed_ && state_ == State::running) {
+        log(why + ": saying Bye to QEMU");
+        send_bye(SCLINK__V1__BYE_REASON__BYE_SHUTDOWN, why.c_str());
+        bye_sent_ = true;
+        stopping_ = true;
+        sclink_server_close_link(server_);
+    } else {
+        fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL, why);
+    }
+}
+
+/* Whether something other than the pump called sc_stop(). */
+bool Gateway::stopped_by_model() const
+{
+    return !pump_done_ &&
+           sc_core::sc_get_curr_simcontext()->sim_status() == sc_core::SC_SIM_USER_STOP;
+}
+
+/*
+ * sc_start() came back, or threw, while the pump was still inside a
+ * message: SystemC will not run again, so the pump never will.  Ends the
+ * link here, with the loop driven from sc_main.
+ */
+int Gateway::finish(const std::exception *failure)
+{
+    const sc_core::sc_report *rep = dynamic_cast<const sc_core::sc_report *>(failure);
+    const std::string at = " at " + std::to_string(now_ps()) + " ps";
+    std::string why;
+
+    if (pump_done_ || finished_ || !server_)
+        return exit_status_;
+    finished_ = true;
+    if (rep)
+        why = std::string("a model's process ") +
+              (rep->get_process_name() ? rep->get_process_name() : "") + " threw " +
+              report_text(*rep) + at;
+    else if (failure)
+        why = "a model's process threw an exception: " + peer_text(failure->what()) + at;
+    else if (stopped_by_model())
+        why = "the simulation was stopped (sc_stop() by a model)" + at;
+    else
+        why = "the simulation ran out of events" + at +
+              ": a model waits inside b_transport for an event nothing will notify";
+    end_stopped_link(why, failure || !stopped_by_model());
+    const double deadline = now_s() + cfg_.timeout_ms / 1e3;
+    while (link_open_ && now_s() < deadline)
+        sclink_server_run_timeout(server_, 100);
+    flush_trace();
+    state_ = State::closed;
+    exit_status_ = model_failed_ ? kModelFailed : 0;
+    log(model_failed_ ? "link lost: " + why : "link closed by the gateway's Bye");
+    print_stats(std::cerr);
+    return exit_status_;
 }
 
 /* Runs one link from Hello to close. */
@@ -724,6 +883,8 @@ void Gateway::serve_link()
     posted_log_start_ = 0;
     posted_logged_ = 0;
     posted_suppressed_ = 0;
+    model_errors_ = 0;
+    sim_stopped_ = false;
     base_ = sc_core::sc_time_stamp();
     last_ps_ = 0;
     intx_level_ = false;
@@ -748,10 +909,14 @@ void Gateway::serve_link()
                                        m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ||
                                        now_s() - posted_log_start_ >= 1.0))
                 log_suppressed_posted();
-            handle(m, q.dup_id);
+            if (!sim_stopped_)
+                handle(m, q.dup_id);
             sclink_msg_free(m);
             if (abandoned_)
                 drop_queue();
+            if (!sim_stopped_ && stopped_by_model())
+                end_stopped_link("the simulation was stopped (sc_stop() by a model) at " +
+                                 std::to_string(now_ps()) + " ps", false);
             idle_since_ = now_s();
             continue;
         }
@@ -800,7 +965,10 @@ void Gateway::serve_link()
     log_suppressed_posted();
     flush_trace();
     state_ = State::closed;
-    if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
+    if (model_failed_) {
+        exit_status_ = kModelFailed;
+        log("link lost: " + link_why_);
+    } else if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
         exit_status_ = 0;
         log("link closed by Bye");
     } else if (stopping_ && link_err_ == 0) {
@@ -1135,6 +1303,168 @@ const BarConfig *Gateway::find_bar(unsigned index) const
     return nullptr;
 }
 
+/* The target an address reaches, for log lines: its name if known. */
+std::string Gateway::target_name(uint64_t addr) const
+{
+    char hex[40];
+
+    std::snprintf(hex, sizeof(hex), "at router address 0x%" PRIx64, addr);
+    return namer_ ? namer_(addr) + " (" + hex + ")" : std::string("the target ") + hex;
+}
+
+/*
+ * Calls the target behind `initiator` for handle_request: b_transport, or
+ * transport_dbg when delay is null (then returns its byte count).  The
+ * watchdog watches the call, and what a model throws out of it stops
+ * here (doc/gateway.md, "Failing models"): an sc_report of SC_ERROR or
+ * less fails this access with TLM_GENERIC_ERROR_RESPONSE and the link
+ * goes on; after SC_FATAL or any other exception the model's state cannot
+ * be trusted, so the link ends with Error{ERR_INTERNAL}, what is queued
+ * is not executed, and the gateway ends with status 4.
+ */
+unsigned Gateway::call_model(tlm::tlm_generic_payload &gp, sc_time *delay)
+{
+    const uint64_t addr = gp.get_address();
+    const char *call = delay ? "b_transport" : "transport_dbg";
+    unsigned n = 0;
+    bool fatal = true;
+    std::string what;
+
+    watch_begin(addr, call);
+    try {
+        if (delay)
+            initiator->b_transport(gp, *delay);
+        else
+            n = initiator->transport_dbg(gp);
+        if (watch_end())
+            gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return n;
+    } catch (const sc_core::sc_unwind_exception &) {
+        watch_end();
+        throw;   /* SystemC killing or resetting the pump: not a model's doing */
+    } catch (const sc_core::sc_report &rep) {
+        fatal = rep.get_severity() == sc_core::SC_FATAL;
+        what = report_text(rep);
+    } catch (const std::exception &e) {
+        what = "exception: " + peer_text(e.what());
+    } catch (...) {
+        what = "an exception of unknown type";
+    }
+    watch_end();
+    gp.set_address(addr);   /* nobody on the way could put it back */
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    what = "model " + target_name(addr) + " threw out of " + call + " at " +
+           std::to_string(now_ps()) + " ps: " + what;
+    if (!fatal) {
+        if (model_errors_ < kModelErrorsLogged)
+            log(what + ": the access fails with generic-error" +
+                (++model_errors_ == kModelErrorsLogged ? " (no more of these are logged "
+                 "on this link; the statistics' errors count them)" : ""));
+        return 0;
+    }
+    model_failed_ = true;
+    abandoned_ = true;
+    fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
+         what + "; the model's state cannot be trusted: the gateway stops");
+    return 0;
+}
+
+/* The pump calls into a model: the watchdog starts timing it. */
+void Gateway::watch_begin(uint64_t addr, const char *call)
+{
+    if (!watchdog_.joinable())
+        return;
+    watch_addr_ = addr;
+    watch_call_ = call;
+    watch_since_.store(steady_ns(), std::memory_order_release);
+}
+
+/*
+ * The pump is back from the model.  If the watchdog claimed the call
+ * meanwhile, waits until it has told QEMU, and returns true: the link is
+ * over.
+ */
+bool Gateway::watch_end()
+{
+    uint64_t since = watch_since_.load(std::memory_order_relaxed);
+
+    if (!watchdog_.joinable() || since == 0)
+        return false;
+    if (since != kClaimed &&
+        watch_since_.compare_exchange_strong(since, 0, std::memory_order_acq_rel))
+        return false;
+    std::lock_guard<std::mutex> lk(wd_mu_);
+    watch_since_.store(0, std::memory_order_relaxed);
+    model_failed_ = true;
+    link_why_ = stuck_why_;
+    return true;
+}
+
+/*
+ * The watchdog thread.  The pump, and with it the libuv loop, is gone
+ * into a model for as long as the model takes; a model that never comes
+ * back (a loop that never returns) leaves QEMU waiting and signals
+ * unheard.  Every quarter of the bound this thread looks whether the pump
+ * has been in one call longer than stuck_timeout_ms; if so it claims the
+ * call and reports it (report_stuck).  It touches nothing of the pump's
+ * but what the pump wrote before it stored the time, and what does not
+ * change while the pump is away; the socket through the server's one
+ * thread-safe call.
+ */
+void Gateway::watchdog()
+{
+    const uint64_t bound_ns = (uint64_t)cfg_.stuck_timeout_ms * 1000000;
+    const auto tick = std::chrono::milliseconds(std::min(std::max(cfg_.stuck_timeout_ms / 4, 1u), 250u));
+    std::unique_lock<std::mutex> lk(wd_mu_);
+
+    while (!wd_quit_) {
+        wd_cv_.wait_for(lk, tick);
+        uint64_t since = watch_since_.load(std::memory_order_acquire);
+        if (wd_quit_ || since == 0 || since == kClaimed || steady_ns() - since < bound_ns)
+            continue;
+        if (!watch_since_.compare_exchange_strong(since, kClaimed, std::memory_order_acq_rel))
+            continue;   /* it came back just now */
+        report_stuck();
+    }
+}
+
+/*
+ * Tells QEMU that a model is stuck, from the watchdog thread while the
+ * pump is away (its Error is encoded here, not queued in the server,
+ * whose buffers are the pump's), and, with exit_when_stuck, ends the
+ * process: nothing short of that gets the pump back.  The compromise:
+ * if the pump was in the middle of writing a frame (the peer slow to
+ * read), the Error would cut it, so the link is only closed, by the exit.
+ */
+void Gateway::report_stuck()
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+    uint8_t frame[2048];
+    int n;
+
+    stuck_why_ = "model " + target_name(watch_addr_) + " has not returned from " + watch_call_ +
+                 " for " + std::to_string(cfg_.stuck_timeout_ms) + " ms (stuck_timeout_ms)";
+    e.has_code = 1;
+    e.code = SCLINK__V1__ERROR_CODE__ERR_INTERNAL;
+    e.message = const_cast<char *>(stuck_why_.c_str());
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    env.error = &e;
+    n = sclink_encode(&env, 0, frame, sizeof(frame));
+    const bool told = n > 0 && sclink_server_write_last(server_, frame, (size_t)n) == 0;
+    if (!cfg_.quiet)
+        std::fprintf(stderr, "sclink-gateway: %s: %s\n", stuck_why_.c_str(),
+                     told ? "Error sent to QEMU" : "no Error sent (a frame was half-written)");
+    if (trace_)
+        std::fflush(trace_);
+    if (cfg_.exit_when_stuck) {
+        if (!cfg_.quiet)
+            std::fprintf(stderr, "sclink-gateway: exiting with status %d: the model does not "
+                         "come back\n", kModelFailed);
+        _exit(kModelFailed);
+    }
+}
+
 void Gateway::handle_request(const sclink_request *r, bool dup_id)
 {
     const bool sync = caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC;
@@ -1226,7 +1556,7 @@ void Gateway::handle_request(const sclink_request *r, bool dup_id)
         gp.set_dmi_allowed(false);
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         if (debug) {
-            status = debug_status(gp, initiator->transport_dbg(gp), r->length);
+            status = debug_status(gp, call_model(gp, nullptr), r->length);
         } else {
             Stopwatch w(stats_.sim_s);
             transact(gp, delay, r->time_ps, addr);
@@ -1510,6 +1840,8 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
     if (sclink_server_send(server_, &env) < 0)
         return tlm::TLM_GENERIC_ERROR_RESPONSE;
     dma_waits_[id] = &wait;
+    /* A model waiting for QEMU is not stuck: the watchdog does not count it. */
+    const bool watched = watch_since_.load(std::memory_order_relaxed) != 0 && !watch_end();
     while (!wait.done && link_open_ && !peer_leaving_) {
         /* A stopped VM may serve DMA only once it runs again. */
         if (peer_paused_)
@@ -1526,6 +1858,8 @@ tlm::tlm_response_status Gateway::dma_chunk(tlm::tlm_generic_payload &gp, uint64
         Stopwatch w(stats_.wait_s);
         sclink_server_run_timeout(server_, 100);
     }
+    if (watched)
+        watch_since_.store(steady_ns(), std::memory_order_release);
     dma_waits_.erase(id);
     if (wait.done) {
         const sclink_response *resp = wait.resp->response;

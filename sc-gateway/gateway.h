@@ -8,21 +8,27 @@
  * on `dma`) to QEMU, and keeps SystemC inside QEMU's time windows.
  *
  * Use it in your own sc_main: construct it with a GatewayConfig, bind its
- * sockets and every irq line, call sc_start().  One-shot by default: when
- * the link ends, the gateway calls sc_stop() and exit_status() says how the
- * link ended.  Nothing here exits or aborts the process.
+ * sockets and every irq line, call sc_start(), then finish().  One-shot by
+ * default: when the link ends, the gateway calls sc_stop() and finish()
+ * says how the link ended.  Nothing here exits or aborts the process,
+ * unless GatewayConfig::exit_when_stuck asks for it.
  */
 #ifndef SCLINK_GATEWAY_H
 #define SCLINK_GATEWAY_H
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <systemc>
@@ -34,6 +40,7 @@
 
 struct sclink_server;
 struct uv_loop_s;
+struct uv_async_s;
 struct uv_signal_s;
 struct uv_timer_s;
 
@@ -78,7 +85,13 @@ struct GatewayConfig {
     unsigned idle_timeout_ms = 60000;
     std::string trace_path;        /* transaction trace, "" for none */
     bool quiet = false;            /* no log lines on stderr */
-    bool stop_on_signals = false;  /* SIGINT, SIGTERM: stop() */
+    bool stop_on_signals = false;  /* SIGINT, SIGTERM: stop(); a second one kills */
+    /* A model that has not returned from b_transport or transport_dbg
+     * after this long is stuck: a watchdog thread sends QEMU
+     * Error{ERR_INTERNAL} and ends the link (doc/gateway.md, "Failing
+     * models"); 0: no watchdog. */
+    unsigned stuck_timeout_ms = 60000;
+    bool exit_when_stuck = false;  /* then the watchdog ends the process, _exit(4) */
 };
 
 /* Per-link counters, printed at link end and on SIGUSR1. */
@@ -127,7 +140,18 @@ public:
      */
     void stop();
 
-    /* 0: the link ended with Bye; 2: could not listen; 3: link failed. */
+    /*
+     * Call once sc_start() has returned (or thrown: pass what it threw).
+     * If the simulation stopped under a link, a model's sc_stop() or its
+     * wait() for an event nothing notifies (starvation), or a report a
+     * model's own process threw, it tells QEMU (Bye, or Error{ERR_INTERNAL}
+     * while a Request waits for its answer) and closes the link.  Returns
+     * exit_status().
+     */
+    int finish(const std::exception *failure = nullptr);
+
+    /* 0: the link ended with Bye; 2: could not listen; 3: link failed;
+     * 4: a model failed (doc/gateway.md, "Exit status"). */
     int exit_status() const { return exit_status_; }
     const LinkStats &stats() const { return stats_; }
     void print_stats(std::ostream &os) const;
@@ -138,6 +162,7 @@ public:
     void on_link_closed(int err, const char *why);
     void on_stats_signal();
     void on_stop_signal(int signum);
+    void watchdog();
 
 private:
     enum class State { idle, await_hello, running, closed };
@@ -186,6 +211,13 @@ private:
     unsigned flush_trace_when_idle();
     uint64_t now_ps() const;
     const BarConfig *find_bar(unsigned index) const;
+    std::string target_name(uint64_t addr) const;
+    unsigned call_model(tlm::tlm_generic_payload &gp, sc_core::sc_time *delay);
+    void watch_begin(uint64_t addr, const char *call);
+    bool watch_end();
+    void report_stuck();
+    void end_stopped_link(const std::string &why, bool failed);
+    bool stopped_by_model() const;
 
     void dma_b_transport(int id, tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
     unsigned dma_transport_dbg(int id, tlm::tlm_generic_payload &gp);
@@ -199,7 +231,7 @@ private:
     struct uv_loop_s *loop_ = nullptr;
     struct uv_signal_s *usr1_ = nullptr;
     struct uv_timer_s *idle_tick_ = nullptr;  /* wakes the pump to see an idle peer */
-    struct uv_signal_s *stop_signals_[2] = {nullptr, nullptr};
+    uv_async_s *stop_async_ = nullptr;  /* woken by the stop signals' handler */
     struct sclink_server *server_ = nullptr;
     State state_ = State::idle;
     bool link_open_ = false;
@@ -215,6 +247,11 @@ private:
     bool consumed_logged_ = false; /* rule F's line, once per link */
     double idle_since_ = 0;        /* real time the pump last had work */
     bool budget_spent_ = false;    /* no later link could have SystemC time */
+    bool model_failed_ = false;    /* no later link: a model's state is untrusted */
+    unsigned model_errors_ = 0;    /* models' errors logged on this link */
+    bool pump_done_ = false;       /* the pump ended the run itself */
+    bool sim_stopped_ = false;     /* SystemC will not run again: nothing is executed */
+    bool finished_ = false;        /* finish() has run */
     int link_err_ = 0;
     std::string link_why_;
     int exit_status_ = 0;
@@ -251,6 +288,23 @@ private:
     uint64_t posted_suppressed_ = 0;
     std::vector<uint8_t> data_buf_; /* handle_request's data, reused */
     bool stats_requested_ = false;
+
+    /*
+     * The watchdog (GatewayConfig::stuck_timeout_ms).  watch_since_ is
+     * the steady-clock ns at which the pump called into a model, 0 while
+     * it is not in one, kClaimed once the watchdog found it stuck; the
+     * pump writes watch_addr_ and watch_call_ before it stores the time.
+     * The watchdog holds wd_mu_ except while it sleeps; a pump that comes
+     * back from a claimed call waits for it there (watch_end).
+     */
+    std::thread watchdog_;
+    std::mutex wd_mu_;
+    std::condition_variable wd_cv_;
+    bool wd_quit_ = false;
+    std::atomic<uint64_t> watch_since_{0};
+    uint64_t watch_addr_ = 0;
+    const char *watch_call_ = "";
+    std::string stuck_why_;        /* written by the watchdog while it holds the claim */
 };
 
 } // namespace sclink

@@ -2,7 +2,8 @@
  * sclink-gateway PLATFORM.yaml: builds the SystemC platform a platform file
  * describes (gateway, router, models from built-ins and plugins), prints its
  * address map and serves QEMU links.  Exit status: 0 the link ended with
- * Bye, 1 configuration error, 2 cannot listen, 3 the link failed.
+ * Bye, 1 configuration error, 2 cannot listen, 3 the link failed, 4 a
+ * model failed.
  */
 #include <cerrno>
 #include <cstdio>
@@ -38,9 +39,9 @@ const char kUsage[] =
     "  --check           build the platform, print its map and exit\n"
     "  --quiet           no log lines on stderr\n"
     "  --help            this text\n"
-    "SIGINT or SIGTERM: finish what was received, send Bye, exit\n"
+    "SIGINT or SIGTERM: finish what was received, send Bye, exit; again: exit at once\n"
     "exit status: 0 link ended with Bye, 1 configuration error,\n"
-    "             2 cannot listen, 3 link failed\n";
+    "             2 cannot listen, 3 link failed, 4 a model failed\n";
 
 struct Options {
     std::string platform;
@@ -130,6 +131,11 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     c.timeout_ms = pf.timeout_ms;
     if (pf.idle_timeout_ms)
         c.idle_timeout_ms = *pf.idle_timeout_ms;
+    if (pf.stuck_timeout_ms)
+        c.stuck_timeout_ms = *pf.stuck_timeout_ms;
+    /* A program of its own may end itself: nothing else gets the pump
+     * back from a model that never returns. */
+    c.exit_when_stuck = true;
     if (pf.max_time_jump_ms)
         c.max_time_jump_ps = *pf.max_time_jump_ms > UINT64_MAX / 1000000000
                                  ? 0 : *pf.max_time_jump_ms * 1000000000;
@@ -299,8 +305,14 @@ int run(const Options &o)
             delete m;
         return 2;
     }
-    sc_core::sc_start();
-    int status = gateway.exit_status();
+    /* A model's failure that reaches here is told to QEMU by finish(). */
+    int status;
+    try {
+        sc_core::sc_start();
+        status = gateway.finish();
+    } catch (const std::exception &e) {
+        status = gateway.finish(&e);
+    }
     for (sclink::Model *m : models)
         delete m;
     return status;
@@ -315,6 +327,15 @@ int sc_main(int argc, char **argv)
     /* sc_stop() is how a link's end stops the simulation: not news. */
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                             sc_core::SC_DO_NOTHING);
+    /*
+     * SC_FATAL throws instead of aborting, so that a model's fatal report
+     * reaches the gateway, which tells QEMU and exits with status 4
+     * (doc/gateway.md, "Failing models").  The gateway's log line says
+     * it, so SystemC does not print it too.  A program of its own,
+     * sclink::Gateway's host, decides this for itself.
+     */
+    sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_LOG |
+                                            sc_core::SC_CACHE_REPORT | sc_core::SC_THROW);
     if (parse_args(argc, argv, o) < 0)
         return 1;
     return run(o);

@@ -90,6 +90,8 @@ static const cyaml_schema_field_t top_fields[] = {
                          idle_timeout_ms),
     CYAML_FIELD_UINT_PTR("max_time_jump_ms", CYAML_FLAG_POINTER | OPT, struct sclink_platform,
                          max_time_jump_ms),
+    CYAML_FIELD_UINT_PTR("stuck_timeout_ms", CYAML_FLAG_POINTER | OPT, struct sclink_platform,
+                         stuck_timeout_ms),
     CYAML_FIELD_MAPPING_PTR("pci", CYAML_FLAG_POINTER, struct sclink_platform, pci, pci_fields),
     CYAML_FIELD_SEQUENCE("bars", CYAML_FLAG_POINTER, struct sclink_platform, bars, &bar_entry, 1, 6),
     CYAML_FIELD_SEQUENCE("devices", CYAML_FLAG_POINTER, struct sclink_platform, devices,

@@ -75,6 +75,7 @@ struct sclink_platform {
     uint32_t timeout_ms;
     uint64_t *max_time_jump_ms;   /* NULL: absent (1 hour); 0: no bound */
     uint32_t *idle_timeout_ms;    /* NULL: absent (60 s); 0: never */
+    uint32_t *stuck_timeout_ms;   /* NULL: absent (60 s); 0: no watchdog */
     struct sclink_platform_pci *pci;
     struct sclink_platform_bar *bars;
     unsigned bars_count;

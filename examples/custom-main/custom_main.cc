@@ -88,6 +88,6 @@ int sc_main(int argc, char **argv)
         std::cerr << "custom-main: " << err << "\n";
         return 2;
     }
-    sc_core::sc_start();
-    return gateway.exit_status();
+    sc_core::sc_start();                          /* until the link ends */
+    return gateway.finish();                      /* tells QEMU if a model stopped SystemC */
 }
