@@ -81,6 +81,14 @@ tests_gateway_libsclink_waiter_la_CPPFLAGS = $(tests_gateway_libsclink_dma_probe
 tests_gateway_libsclink_waiter_la_LDFLAGS = $(tests_gateway_libsclink_dma_probe_la_LDFLAGS)
 tests_gateway_libsclink_waiter_la_LIBADD = $(tests_gateway_libsclink_dma_probe_la_LIBADD)
 
+# A plugin whose model fails on request (report, assert, sc_stop, waits,
+# spins), for failing-models.sh.
+check_LTLIBRARIES += tests/gateway/libsclink-fail-model.la
+tests_gateway_libsclink_fail_model_la_SOURCES = tests/gateway/fail-model.cc
+tests_gateway_libsclink_fail_model_la_CPPFLAGS = $(tests_gateway_libsclink_dma_probe_la_CPPFLAGS) -UNDEBUG
+tests_gateway_libsclink_fail_model_la_LDFLAGS = $(tests_gateway_libsclink_dma_probe_la_LDFLAGS)
+tests_gateway_libsclink_fail_model_la_LIBADD = $(tests_gateway_libsclink_dma_probe_la_LIBADD)
+
 GATEWAY_TESTS = \
 	tests/gateway/models-unix.sh \
 	tests/gateway/models-tcp.sh \
@@ -100,6 +108,7 @@ GATEWAY_TESTS = \
 	tests/gateway/accellera-lt-target.sh \
 	tests/gateway/accellera-lt-synch-target.sh \
 	tests/gateway/accellera-at-targets.sh \
+	tests/gateway/failing-models.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)
