@@ -43,6 +43,9 @@ make_platform() {
 # start_gateway [OPTIONS...]: runs the gateway on $tmp/platform.yaml and
 # waits until it listens; sets ADDR to the address clients use.
 start_gateway() {
+    # Emptied here, not by the background job's redirection: a second
+    # gateway of one test must not be found listening in the first's log.
+    : > "$tmp/gw.err"
     "$GATEWAY" "$@" "$tmp/platform.yaml" > "$tmp/gw.out" 2> "$tmp/gw.err" &
     gw_pid=$!
     for _ in $(seq 300); do # 30 s: CI may be loaded
