@@ -812,14 +812,38 @@ void Gateway::end_stopped_link(const std::string &why, bool failed)
     if (!link_open_)
         return;
     if (!model_failed_ && state_ == State::running) {
+        /* Not closed at once: a message the peer sends meanwhile would be
+         * unread at the close, and the kernel's reset would lose the Bye
+         * (doc/protocol.md 10.2).  The peer's answer, its end of stream
+         * or timeout_ms closes it (drain_stopped). */
         log(why + ": saying Bye to QEMU");
         send_bye(SCLINK__V1__BYE_REASON__BYE_SHUTDOWN, why.c_str());
         bye_sent_ = true;
         stopping_ = true;
-        sclink_server_close_link(server_);
+        stopped_close_at_ = now_s() + cfg_.timeout_ms / 1e3;
     } else {
         fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL, why);
     }
+}
+
+/*
+ * After end_stopped_link's Bye: discards what the peer sends, and closes
+ * at its Bye or Error, or timeout_ms after ours.
+ */
+void Gateway::drain_stopped()
+{
+    bool leave = now_s() >= stopped_close_at_;
+
+    while (!queue_.empty()) {
+        sclink_msg *m = dequeue().m;
+        leave = leave || m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
+                m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR;
+        sclink_msg_free(m);
+    }
+    if (leave)
+        sclink_server_close_link(server_);
+    if (link_open_)
+        sclink_server_run_timeout(server_, 100);
 }
 
 /* Whether something other than the pump called sc_stop(). */
@@ -856,8 +880,12 @@ int Gateway::finish(const std::exception *failure)
               ": a model waits inside b_transport for an event nothing will notify";
     end_stopped_link(why, failure || !stopped_by_model());
     const double deadline = now_s() + cfg_.timeout_ms / 1e3;
-    while (link_open_ && now_s() < deadline)
-        sclink_server_run_timeout(server_, 100);
+    while (link_open_ && now_s() < deadline) {
+        if (bye_sent_)
+            drain_stopped();
+        else
+            sclink_server_run_timeout(server_, 100);
+    }
     flush_trace();
     state_ = State::closed;
     exit_status_ = model_failed_ ? kModelFailed : 0;
@@ -896,6 +924,10 @@ void Gateway::serve_link()
     idle_since_ = now_s();
     peer_paused_ = false;
     while (link_open_ || !queue_.empty()) {
+        if (sim_stopped_ && bye_sent_) {
+            drain_stopped();
+            continue;
+        }
         /* Nothing more is executed while the peer leaves the output bound
          * unread (the server has stopped reading too): every Request
          * would add an answer it does not take. */
@@ -971,7 +1003,7 @@ void Gateway::serve_link()
     } else if (bye_received_ && (link_err_ == 0 || link_err_ == SCLINK_ECLOSED)) {
         exit_status_ = 0;
         log("link closed by Bye");
-    } else if (stopping_ && link_err_ == 0) {
+    } else if (stopping_ && (link_err_ == 0 || (bye_sent_ && link_err_ == SCLINK_ECLOSED))) {
         exit_status_ = 0;
         log(bye_sent_ ? "link closed by the gateway's Bye" : "link closed: gateway stopping");
     } else {

@@ -218,6 +218,7 @@ private:
     void report_stuck();
     void end_stopped_link(const std::string &why, bool failed);
     bool stopped_by_model() const;
+    void drain_stopped();
 
     void dma_b_transport(int id, tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
     unsigned dma_transport_dbg(int id, tlm::tlm_generic_payload &gp);
@@ -251,6 +252,7 @@ private:
     unsigned model_errors_ = 0;    /* models' errors logged on this link */
     bool pump_done_ = false;       /* the pump ended the run itself */
     bool sim_stopped_ = false;     /* SystemC will not run again: nothing is executed */
+    double stopped_close_at_ = 0;  /* then, after its Bye: when to close at the latest */
     bool finished_ = false;        /* finish() has run */
     int link_err_ = 0;
     std::string link_why_;

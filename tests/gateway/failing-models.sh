@@ -84,8 +84,16 @@ case_ 8 4 "error ERR_INTERNAL: a model.*s process failer.thread threw SC_ERROR" 
     "link lost: a model's process failer.thread threw SC_ERROR"
 ok "SC_REPORT_ERROR from the model's own thread: Error ERR_INTERNAL, status 4"
 
-case_ 4 0 'bye from gateway reason=shutdown message=the simulation was stopped (sc_stop() by a model) at 0 ps' \
-    "link closed by the gateway's Bye"
+# The write's Response, then the Bye, while the client already sends its
+# next message (a REACHED): the gateway discards it and closes at the
+# client's own Bye, so the kernel has nothing unread to reset the
+# connection for, which would lose the Bye (doc/protocol.md 10.2).
+start_gateway --plugin "$PLUGIN"
+client 'write 0 0x40000 4 4' 'advance 20us'
+wait_gateway
+expect_line "$tmp/client.out" 'bye from gateway reason=shutdown message=the simulation was stopped (sc_stop() by a model) at 0 ps'
+expect_line "$tmp/gw.err" "link closed by the gateway's Bye"
+[ "$gw_status" -eq 0 ] || fail "sc_stop: gateway exit status $gw_status, want 0"
 ok "sc_stop() from a model: Bye, status 0"
 
 case_ 5 4 'error ERR_INTERNAL: the simulation ran out of events at 0 ps: a model waits inside b_transport' \
