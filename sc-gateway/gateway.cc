@@ -329,11 +329,11 @@ Gateway::Gateway(sc_core::sc_module_name name, const GatewayConfig &cfg)
 
 Gateway::~Gateway()
 {
-    for (Queued &q : queue_)
-        sclink_msg_free(q.m);
     /* A host that never called finish() still has QEMU told. */
     if (!pump_done_ && !finished_ && server_ && link_open_)
         finish();
+    for (Queued &q : queue_)
+        sclink_msg_free(q.m);
     if (watchdog_.joinable()) {
         {
             std::lock_guard<std::mutex> lk(wd_mu_);
