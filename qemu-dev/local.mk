@@ -36,6 +36,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/msix.sh \
 	tests/e2e/msi.sh \
 	tests/e2e/bad-properties.sh \
+	tests/e2e/peer-text.sh \
 	tests/e2e/fuzz-qemu.sh
 TESTS += $(SCLINK_E2E_TESTS)
 # Stand-ins the tests run: a delaying TCP relay, a gateway that answers
@@ -58,7 +59,7 @@ tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \
 tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
 tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log \
-tests/e2e/fuzz-qemu.sh.log: \
+tests/e2e/peer-text.sh.log tests/e2e/fuzz-qemu.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \
 	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT) \
 	tests/e2e/fuzz-gateway$(EXEEXT) tests/e2e/qmp-probe$(EXEEXT)

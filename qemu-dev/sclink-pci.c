@@ -523,11 +523,14 @@ static void sclink_handle_dma(SclinkPCIState *s, const sclink_request *req)
 
 static void sclink_handle_bye(SclinkPCIState *s, const sclink_bye *bye)
 {
+    char text[SCLINK_LOG_TEXT_SIZE];
+
     info_report("sclink-pci '%s': gateway said Bye (%s%s%s); shutting down",
                 sclink_name(s),
                 bye->has_reason && bye->reason == SCLINK__V1__BYE_REASON__BYE_RESET ?
                 "reset" : "done",
-                bye->message ? ": " : "", bye->message ? bye->message : "");
+                bye->message ? ": " : "",
+                sclink_log_text(text, sizeof(text), bye->message));
     s->state = SCLINK_LINK_CLOSING;
     timer_del(s->window_timer);
     /*
@@ -543,11 +546,15 @@ static void sclink_handle_bye(SclinkPCIState *s, const sclink_bye *bye)
  */
 static bool sclink_consume(SclinkPCIState *s, sclink_msg *m)
 {
+    char text[SCLINK_LOG_TEXT_SIZE];
+
     if (s->state == SCLINK_LINK_CLOSING) {
         /* Section 6.3: after Bye everything but Error is discarded. */
         if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
             warn_report("sclink-pci '%s': gateway Error after Bye: %s",
-                        sclink_name(s), m->error->message ?: "");
+                        sclink_name(s),
+                        sclink_log_text(text, sizeof(text),
+                                        m->error->message));
         }
         return false;
     }
@@ -563,7 +570,7 @@ static bool sclink_consume(SclinkPCIState *s, sclink_msg *m)
         return false;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         sclink_fail(s, "gateway sent Error %d: %s", m->error->code,
-                    m->error->message ?: "");
+                    sclink_log_text(text, sizeof(text), m->error->message));
         return false;
     default:
         sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
@@ -1214,6 +1221,7 @@ static bool sclink_handshake(SclinkPCIState *s, sclink_msg **welcome,
     Sclink__V1__Hello hello = SCLINK__V1__HELLO__INIT;
     sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *answer;
+    char text[SCLINK_LOG_TEXT_SIZE];
 
     hello.has_version_major = true;
     hello.version_major = SCLINK_VERSION_MAJOR;
@@ -1251,7 +1259,8 @@ static bool sclink_handshake(SclinkPCIState *s, sclink_msg **welcome,
     }
     if (answer->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
         error_setg(errp, "the gateway refused the link: error %d: %s",
-                   answer->error->code, answer->error->message ?: "");
+                   answer->error->code,
+                   sclink_log_text(text, sizeof(text), answer->error->message));
         sclink_msg_free(answer);
         s->state = SCLINK_LINK_CLOSED;
         return false;
