@@ -947,9 +947,23 @@ static uint64_t sclink_stamp(SclinkPCIState *s)
 static void sclink_arm_window(SclinkPCIState *s)
 {
     int64_t end = s->v0_ns + (int64_t)(s->window_end_ps / 1000);
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
     if (icount_enabled()) {
         end -= icount_to_ns(1) - 1;
+    }
+    /*
+     * Without icount the clock may already stand past W (the timer fires
+     * late by host latency, and a window costs a round trip: a quantum
+     * shorter than that is never caught up).  An end in the past would
+     * run again in the same timer pass, window after window, and the main
+     * loop (monitor, chardevs, signals) would get no turn until W caught
+     * up: at most one window end per main loop iteration.  T_Q is past W
+     * then anyway.  Under icount the clock stands still in the callback
+     * and the vCPU stops by W, so a pass ends once W reaches the clock.
+     */
+    if (!icount_enabled() && end < now) {
+        end = now + 1;
     }
     timer_mod(s->window_timer, end);
 }
