@@ -197,11 +197,46 @@ static void sclink_send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason)
     s->state = SCLINK_LINK_CLOSING;
 }
 
+/*
+ * The inbox: decoded gateway messages not yet consumed, with the heap
+ * each occupies (sclink_decoder_msg_heap), so that what it holds can be
+ * bounded (sclink_chr_can_read).
+ */
+typedef struct SclinkQueued {
+    sclink_msg *m;
+    size_t heap;
+} SclinkQueued;
+
+static void sclink_inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap)
+{
+    SclinkQueued *q = g_new(SclinkQueued, 1);
+
+    q->m = m;
+    q->heap = heap;
+    s->inbox_heap += heap;
+    g_queue_push_tail(&s->inbox, q);
+}
+
+/* The oldest message, to be freed by the caller; NULL when empty. */
+static sclink_msg *sclink_inbox_pop(SclinkPCIState *s)
+{
+    SclinkQueued *q = g_queue_pop_head(&s->inbox);
+    sclink_msg *m;
+
+    if (!q) {
+        return NULL;
+    }
+    m = q->m;
+    s->inbox_heap -= q->heap;
+    g_free(q);
+    return m;
+}
+
 static void sclink_drop_inbox(SclinkPCIState *s)
 {
     sclink_msg *m;
 
-    while ((m = g_queue_pop_head(&s->inbox))) {
+    while ((m = sclink_inbox_pop(s))) {
         sclink_msg_free(m);
     }
 }
@@ -213,10 +248,12 @@ static void sclink_drop_inbox(SclinkPCIState *s)
  * every later access fails at once on the CLOSED state.
  */
 static void sclink_watch_stop(SclinkPCIState *s);
+static void sclink_full_watch_stop(SclinkPCIState *s);
 
 static void sclink_close(SclinkPCIState *s)
 {
     sclink_watch_stop(s);
+    sclink_full_watch_stop(s);
     if (qemu_chr_fe_backend_open(&s->chr)) {
         qemu_chr_fe_disconnect(&s->chr);
     }
@@ -290,14 +327,25 @@ static void G_GNUC_PRINTF(3, 4) sclink_violation(SclinkPCIState *s,
     sclink_fail(s, "protocol error: %s", msg);
 }
 
+/*
+ * The chardev reads up to 64 KiB at a time, and nothing while the inbox
+ * holds SCLINK_PCI_INBOX_MAX of heap: in deterministic mode messages that
+ * arrive outside a wait are only queued (rule K), and a gateway that
+ * floods then is held back by the socket until the next wait drains the
+ * inbox, instead of growing QEMU without bound.
+ */
 static int sclink_chr_can_read(void *opaque)
 {
     SclinkPCIState *s = opaque;
 
-    return sclink_link_up(s) ? 64 * KiB : 0;
+    if (!sclink_link_up(s) || s->inbox_heap >= SCLINK_PCI_INBOX_MAX) {
+        return 0;
+    }
+    return 64 * KiB;
 }
 
 static void sclink_process_inbox(SclinkPCIState *s);
+static void sclink_full_watch_start(SclinkPCIState *s);
 
 static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
 {
@@ -310,7 +358,10 @@ static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
     }
     r = sclink_decoder_feed(&s->dec, buf, size);
     while (r >= 0 && (r = sclink_decoder_next(&s->dec, &m)) == 1) {
-        g_queue_push_tail(&s->inbox, m);
+        sclink_inbox_push(s, m, sclink_decoder_msg_heap(&s->dec));
+    }
+    if (s->inbox_heap >= SCLINK_PCI_INBOX_MAX) {
+        sclink_full_watch_start(s);
     }
     if (r < 0) {
         /* Garbage on the link: the stream has lost its framing. */
@@ -336,6 +387,7 @@ static void sclink_chr_event(void *opaque, QEMUChrEvent event)
         return;
     }
     sclink_watch_stop(s);
+    sclink_full_watch_stop(s);
     /*
      * A Bye the gateway sent before closing may still wait in the inbox
      * (deterministic mode consumes only in waits).  Inside a wait, the
@@ -593,7 +645,7 @@ static void sclink_process_inbox(SclinkPCIState *s)
      */
     s->in_inbox = true;
     while (s->state == SCLINK_LINK_RUNNING &&
-           (m = g_queue_pop_head(&s->inbox))) {
+           (m = sclink_inbox_pop(s))) {
         sclink_consume(s, m);
         sclink_msg_free(m);
     }
@@ -726,6 +778,7 @@ static void sclink_watch_start(SclinkPCIState *s)
                           s, NULL);
     g_source_attach(s->peer_watch, NULL);
     s->waits_only = true;
+    sclink_full_watch_stop(s);  /* the peer watch does its job now */
 }
 
 /* The chardev reads the socket in the main loop again. */
@@ -743,6 +796,53 @@ static void sclink_watch_stop(SclinkPCIState *s)
     if (chr) {
         qemu_chr_be_update_read_handlers(chr, NULL);
     }
+}
+
+/*
+ * The inbox is full and the chardev reads nothing (sclink_chr_can_read):
+ * it would not see the end of stream either, and with no wait to come (no
+ * CAP_SYNC, a guest that leaves the device alone, a stopped VM) a gateway
+ * that leaves would go unnoticed.  A GSource watches the socket for
+ * hang-up, error and half-close meanwhile, as the CAP_SYNC one does; when
+ * it fires, the gateway's last words are looked for (a bounded read), the
+ * inbox is dropped and the chardev reads the end of stream.
+ */
+static gboolean sclink_full_event(gint fd, GIOCondition cond, gpointer opaque)
+{
+    SclinkPCIState *s = opaque;
+
+    if (s->state == SCLINK_LINK_RUNNING) {
+        sclink_take_farewell(s);
+    }
+    sclink_drop_inbox(s);
+    sclink_full_watch_stop(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void sclink_full_watch_start(SclinkPCIState *s)
+{
+    int fd = sclink_direct_fd(s);
+
+    if (s->full_watch || s->waits_only || fd < 0 ||
+        s->state != SCLINK_LINK_RUNNING) {
+        return;
+    }
+    s->full_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
+    g_source_set_priority(s->full_watch, G_PRIORITY_HIGH);
+    g_source_set_callback(s->full_watch,
+                          (GSourceFunc)(void (*)(void))sclink_full_event,
+                          s, NULL);
+    g_source_attach(s->full_watch, NULL);
+}
+
+static void sclink_full_watch_stop(SclinkPCIState *s)
+{
+    if (!s->full_watch) {
+        return;
+    }
+    g_source_destroy(s->full_watch);
+    g_source_unref(s->full_watch);
+    s->full_watch = NULL;
 }
 
 /*
@@ -768,31 +868,40 @@ static void sclink_vm_state_change(void *opaque, bool running,
  * before, without consuming it, and acts on the first Bye or Error there.
  * Everything else is moot now and dropped; in deterministic mode it must
  * not be consumed outside a wait anyway.  Returns whether one was found.
+ *
+ * What is read is bounded (SCLINK_PCI_FAREWELL_READS reads of 8 KiB): a
+ * write fails also when a gateway that no longer reads goes on writing,
+ * and reading that for ever would hang QEMU.  Each read's messages are
+ * looked at and dropped before the next, so the inbox does not grow.
  */
 static bool sclink_take_farewell(SclinkPCIState *s)
 {
     int fd = sclink_direct_fd(s);
+    int reads = SCLINK_PCI_FAREWELL_READS;
     sclink_msg *m;
     bool found = false;
+    bool more = true;
 
-    s->draining = true;
-    while (fd >= 0 && sclink_link_up(s) &&
-           sclink_read_direct(s, fd, g_get_monotonic_time()) > 0) {
-        /* queued by sclink_chr_read */
-    }
-    s->draining = false;
-    while (!found && sclink_link_up(s) &&
-           (m = g_queue_pop_head(&s->inbox))) {
-        switch (m->msg_case) {
-        case SCLINK__V1__ENVELOPE__MSG_BYE:
-        case SCLINK__V1__ENVELOPE__MSG_ERROR:
-            sclink_consume(s, m);
-            found = true;
-            break;
-        default:
+    while (!found && sclink_link_up(s)) {
+        while (!found && sclink_link_up(s) && (m = sclink_inbox_pop(s))) {
+            switch (m->msg_case) {
+            case SCLINK__V1__ENVELOPE__MSG_BYE:
+            case SCLINK__V1__ENVELOPE__MSG_ERROR:
+                sclink_consume(s, m);
+                found = true;
+                break;
+            default:
+                break;
+            }
+            sclink_msg_free(m);
+        }
+        if (found || !more || fd < 0 || reads-- <= 0) {
             break;
         }
-        sclink_msg_free(m);
+        /* sclink_chr_read queues what it decodes */
+        s->draining = true;
+        more = sclink_read_direct(s, fd, g_get_monotonic_time()) > 0;
+        s->draining = false;
     }
     sclink_drop_inbox(s);
     return found;
@@ -829,7 +938,7 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
     }
 
     while (!found && sclink_link_up(s)) {
-        while ((m = g_queue_pop_head(&s->inbox))) {
+        while ((m = sclink_inbox_pop(s))) {
             if (m->msg_case == want) {
                 found = m;
                 break;
@@ -1668,6 +1777,7 @@ static void sclink_pci_exit(PCIDevice *pdev)
     sclink_send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
     s->state = SCLINK_LINK_CLOSED;
     sclink_watch_stop(s);
+    sclink_full_watch_stop(s);
     qemu_del_vm_change_state_handler(s->vmstate_entry);
     notifier_remove(&s->shutdown_notifier);
     qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
