@@ -76,15 +76,40 @@ static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
 static bool sclink_take_farewell(SclinkPCIState *s);
 
 /*
- * Writes @len bytes, giving up after `timeout` ms without progress.
- * Returns 0, -ETIMEDOUT when the gateway read nothing for that long, or
- * the write's -errno.  qemu_chr_fe_write_all() would retry EAGAIN forever
- * with the BQL held, so a stopped gateway that no longer reads would hang
- * QEMU whatever `timeout` says.
+ * The time (g_get_monotonic_time() us, 0 = none) by which a write of one
+ * frame started now must end: `timeout` from now, and never after the
+ * deadline of the wait or the inbox service it is part of, so that
+ * neither lasts longer than `timeout` whatever the gateway does.  An Error
+ * is the link's last word and gets SCLINK_PCI_ERROR_GRACE_MS at most: it
+ * is sent because the gateway misbehaves, and may well find it not
+ * reading.
  */
-static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
+static int64_t sclink_write_deadline(SclinkPCIState *s, bool last_word)
 {
-    int64_t deadline = 0;
+    int64_t now = g_get_monotonic_time();
+    int64_t deadline = s->timeout_ms ? now + s->timeout_ms * 1000LL : 0;
+
+    if (s->serve_deadline && (!deadline || s->serve_deadline < deadline)) {
+        deadline = s->serve_deadline;
+    }
+    if (last_word && (!deadline ||
+                      deadline > now + SCLINK_PCI_ERROR_GRACE_MS * 1000LL)) {
+        deadline = now + SCLINK_PCI_ERROR_GRACE_MS * 1000LL;
+    }
+    return deadline;
+}
+
+/*
+ * Writes @len bytes by @deadline (0: no limit).  Returns 0, -ETIMEDOUT
+ * when the gateway did not take them in time, or the write's -errno.
+ * qemu_chr_fe_write_all() would retry EAGAIN forever with the BQL held, so
+ * a stopped gateway that no longer reads would hang QEMU whatever
+ * `timeout` says; and the deadline is for the whole frame, not for each
+ * piece, or a gateway reading a byte at a time would hold QEMU for ever.
+ */
+static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len,
+                        int64_t deadline)
+{
     size_t done = 0;
     int r;
 
@@ -92,15 +117,12 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
         r = qemu_chr_fe_write(&s->chr, buf + done, len - done);
         if (r > 0) {
             done += r;
-            deadline = 0;
             continue;
         }
         if (r == 0 || errno != EAGAIN) {
             return r == 0 || !errno ? -EIO : -errno;
         }
-        if (!deadline) {
-            deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
-        } else if (s->timeout_ms && g_get_monotonic_time() >= deadline) {
+        if (deadline && g_get_monotonic_time() >= deadline) {
             return -ETIMEDOUT;
         }
         g_usleep(100);
@@ -121,8 +143,8 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
 static void sclink_fail_write(SclinkPCIState *s, const sclink_msg *m, int err)
 {
     if (err == -ETIMEDOUT) {
-        sclink_fail(s, "gateway unresponsive for %u ms (it read nothing "
-                    "while QEMU was sending %s)",
+        sclink_fail(s, "gateway unresponsive for %u ms (it did not take "
+                    "the %s QEMU was sending)",
                     s->timeout_ms, sclink_msg_name(m));
         return;
     }
@@ -148,7 +170,9 @@ static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
         sclink_buf_free(&b);
         return false;
     }
-    r = sclink_write(s, b.base, b.len);
+    r = sclink_write(s, b.base, b.len,
+                     sclink_write_deadline(s, m->msg_case ==
+                                           SCLINK__V1__ENVELOPE__MSG_ERROR));
     sclink_buf_free(&b);
     if (!r) {
         return true;
@@ -641,14 +665,19 @@ static void sclink_process_inbox(SclinkPCIState *s)
     /*
      * A DMA served here may hit this function's own BAR: sclink_mmio()
      * must then fail at once, as inside waits, rather than send a Request
-     * and block while the gateway blocks on the DMA Response.
+     * and block while the gateway blocks on the DMA Response.  Like a
+     * wait, serving the inbox takes `timeout` at most: the writes of the
+     * DMA Responses end by then (sclink_write_deadline).
      */
     s->in_inbox = true;
+    s->serve_deadline = s->timeout_ms ?
+        g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
     while (s->state == SCLINK_LINK_RUNNING &&
            (m = sclink_inbox_pop(s))) {
         sclink_consume(s, m);
         sclink_msg_free(m);
     }
+    s->serve_deadline = 0;
     s->in_inbox = false;
 }
 
@@ -936,6 +965,7 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
     if (s->timeout_ms) {
         deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
     }
+    s->serve_deadline = deadline;
 
     while (!found && sclink_link_up(s)) {
         while ((m = sclink_inbox_pop(s))) {
@@ -999,6 +1029,7 @@ out:
     if (moved) {
         qemu_chr_be_update_read_handlers(chr, NULL);
     }
+    s->serve_deadline = 0;
     s->in_wait = false;
 
     if (found && found->msg_case == SCLINK__V1__ENVELOPE__MSG_RESPONSE &&

@@ -24,13 +24,15 @@ OBJECT_DECLARE_SIMPLE_TYPE(SclinkPCIState, SCLINK_PCI)
 
 #define SCLINK_PCI_NUM_BARS 6
 /*
- * Bounds against a gateway that floods (doc/qemu-device.md, "Bounds"):
- * heap of decoded messages queued outside waits before the chardev stops
- * reading; reads of 8 KiB spent looking for a leaving gateway's Bye or
- * Error (2 MiB).
+ * Bounds against a gateway that floods or stalls (doc/qemu-device.md,
+ * "Bounds"): heap of decoded messages queued outside waits before the
+ * chardev stops reading; reads of 8 KiB spent looking for a leaving
+ * gateway's Bye or Error (2 MiB); how long QEMU's last Error may take to
+ * write.
  */
 #define SCLINK_PCI_INBOX_MAX (1 * MiB)
 #define SCLINK_PCI_FAREWELL_READS 256
+#define SCLINK_PCI_ERROR_GRACE_MS 200
 /* Property value meaning "take it from the gateway's Welcome". */
 #define SCLINK_PCI_UNSET UINT32_MAX
 
@@ -78,6 +80,8 @@ struct SclinkPCIState {
     sclink_decoder dec;
     GQueue inbox;               /* SclinkQueued: messages not yet consumed */
     size_t inbox_heap;          /* heap they occupy */
+    int64_t serve_deadline;     /* end of the wait or inbox service under */
+                                /*   way (monotonic us), 0: none */
     GMainContext *wait_ctx;     /* chardev I/O while blocked in a wait */
     bool waits_only;            /* only waits read the socket: the main */
     GSource *peer_watch;        /*   loop watches it for hang-up alone */
