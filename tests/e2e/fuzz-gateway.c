@@ -1306,6 +1306,11 @@ static void handle(fz *f, sclink_msg *m)
     case SCLINK__V1__ENVELOPE__MSG_SYNC: {
         uint64_t w = m->sync->time_ps, end = w + f->quantum_ps;
 
+        if (m->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_REACHED) {
+            /* a notice (a later protocol's), not a request for a GRANT */
+            say(f, "QEMU sent Sync kind %d at %" PRIu64 " ps", m->sync->kind, w);
+            break;
+        }
         if (w > f->now_ps)
             f->now_ps = w;
         if (f->stalled)
