@@ -46,7 +46,8 @@ check_PROGRAMS += tests/e2e/delay-relay tests/e2e/garbage-gateway \
 	tests/e2e/fuzz-gateway tests/e2e/qmp-probe
 tests_e2e_delay_relay_SOURCES = tests/e2e/delay-relay.c
 tests_e2e_garbage_gateway_SOURCES = tests/e2e/garbage-gateway.c
-tests_e2e_fuzz_gateway_SOURCES = tests/e2e/fuzz-gateway.c
+tests_e2e_fuzz_gateway_SOURCES = tests/e2e/fuzz-gateway.c tests/e2e/fuzz-gateway.h \
+	tests/e2e/fuzz-plan.c tests/e2e/fuzz-send.c
 tests_e2e_fuzz_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_e2e_fuzz_gateway_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
 tests_e2e_qmp_probe_SOURCES = tests/e2e/qmp-probe.c
