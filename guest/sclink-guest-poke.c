@@ -48,21 +48,13 @@ static volatile uint8_t *map_bar0(int master, size_t *size)
 {
     char dir[300], path[400];
     struct stat st;
-    uint16_t cmd;
     void *p;
     int fd;
 
     if (pci_find(0x1234, 0x5c11, 0, dir, sizeof dir) < 0)
         return NULL;
-    snprintf(path, sizeof path, "%s/config", dir);
-    fd = open(path, O_RDWR);
-    if (fd >= 0 && pread(fd, &cmd, 2, 4) == 2) {
-        cmd |= master ? 0x6 : 0x2; /* Memory Space, Bus Master */
-        if (pwrite(fd, &cmd, 2, 4) != 2)
-            perror("config");
-    }
-    if (fd >= 0)
-        close(fd);
+    if (pci_command_set(dir, master ? 0x6 : 0x2) < 0) /* Memory, Bus Master */
+        perror("config");
     snprintf(path, sizeof path, "%s/resource0", dir);
     fd = open(path, O_RDWR | O_SYNC);
     if (fd < 0)
