@@ -10,7 +10,7 @@ SCLINK_GATEWAY=${SCLINK_GATEWAY:-/bin/true}
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$E2E_TOOLS/fuzz-gateway" ] || fail "no $E2E_TOOLS/fuzz-gateway (make check builds it)"
-# What tests/e2e/fuzz-gateway.c's peer_text becomes.
+# What peer_text (tests/e2e/fuzz-plan.c) becomes.
 want=$(cat <<'EOF'
 \x1b[31mred\x1b[0m\x0aqemu-system-x86_64: fake line\x0d\x07 \'q\' \"dq\" \\ \xc3\xa9
 EOF
