@@ -757,6 +757,30 @@ static int sclink_read_direct(SclinkPCIState *s, int fd, int64_t deadline)
 }
 
 /*
+ * A main loop source calling @cb when the socket @fd hangs up, fails, or
+ * its peer half-closes (POLLRDHUP: a TCP peer's FIN raises no POLLHUP).
+ */
+static GSource *sclink_hangup_watch(SclinkPCIState *s, int fd,
+                                    GUnixFDSourceFunc cb)
+{
+    GSource *w = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
+
+    g_source_set_priority(w, G_PRIORITY_HIGH);
+    g_source_set_callback(w, (GSourceFunc)(void (*)(void))cb, s, NULL);
+    g_source_attach(w, NULL);
+    return w;
+}
+
+static void sclink_source_drop(GSource **w)
+{
+    if (*w) {
+        g_source_destroy(*w);
+        g_source_unref(*w);
+        *w = NULL;
+    }
+}
+
+/*
  * Once the link runs with time windows, the gateway speaks only in answer
  * to a Request or a REACHED (rule J), and every message is consumed inside
  * a wait, or queued until one in deterministic mode.  For a plain socket
@@ -800,12 +824,7 @@ static void sclink_watch_start(SclinkPCIState *s)
         return;
     }
     qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
-    s->peer_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
-    g_source_set_priority(s->peer_watch, G_PRIORITY_HIGH);
-    g_source_set_callback(s->peer_watch,
-                          (GSourceFunc)(void (*)(void))sclink_peer_event,
-                          s, NULL);
-    g_source_attach(s->peer_watch, NULL);
+    s->peer_watch = sclink_hangup_watch(s, fd, sclink_peer_event);
     s->waits_only = true;
     sclink_full_watch_stop(s);  /* the peer watch does its job now */
 }
@@ -818,9 +837,7 @@ static void sclink_watch_stop(SclinkPCIState *s)
     if (!s->waits_only) {
         return;
     }
-    g_source_destroy(s->peer_watch);
-    g_source_unref(s->peer_watch);
-    s->peer_watch = NULL;
+    sclink_source_drop(&s->peer_watch);
     s->waits_only = false;
     if (chr) {
         qemu_chr_be_update_read_handlers(chr, NULL);
@@ -856,22 +873,12 @@ static void sclink_full_watch_start(SclinkPCIState *s)
         s->state != SCLINK_LINK_RUNNING) {
         return;
     }
-    s->full_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
-    g_source_set_priority(s->full_watch, G_PRIORITY_HIGH);
-    g_source_set_callback(s->full_watch,
-                          (GSourceFunc)(void (*)(void))sclink_full_event,
-                          s, NULL);
-    g_source_attach(s->full_watch, NULL);
+    s->full_watch = sclink_hangup_watch(s, fd, sclink_full_event);
 }
 
 static void sclink_full_watch_stop(SclinkPCIState *s)
 {
-    if (!s->full_watch) {
-        return;
-    }
-    g_source_destroy(s->full_watch);
-    g_source_unref(s->full_watch);
-    s->full_watch = NULL;
+    sclink_source_drop(&s->full_watch);
 }
 
 /*
