@@ -396,31 +396,13 @@ static int text_mode(const char *which, const char *addr)
 {
     fz f = { 0 };
     int lfd = listen_on(addr);
-    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
-    Sclink__V1__Welcome w = SCLINK__V1__WELCOME__INIT;
-    Sclink__V1__DeviceInfo d = SCLINK__V1__DEVICE_INFO__INIT;
-    Sclink__V1__Bar bar, *slots[1];
 
     sclink_decoder_init(&f.dec, SCLINK_DEFAULT_MAX_FRAME);
     accept_hello(&f, lfd);
-    if (strcmp(which, "refuse")) {
-        w.has_version_major = w.has_version_minor = w.has_role = 1;
-        w.has_capabilities = w.has_quantum_ps = w.has_max_frame = 1;
-        w.version_major = SCLINK_VERSION_MAJOR;
-        w.role = SCLINK__V1__ROLE__ROLE_GATEWAY;
-        w.capabilities = f.offered & ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC;
-        w.quantum_ps = 1000000;
-        w.max_frame = SCLINK_DEFAULT_MAX_FRAME;
-        d.has_vendor_id = d.has_device_id = 1;
-        d.vendor_id = 0x1234;
-        d.device_id = 0x5c11;
-        d.bars = slots;
-        add_bar(&d, slots, &bar, 0, 4096, 0, 0, 0);
-        w.device = &d;
-        m.msg_case = SCLINK__V1__ENVELOPE__MSG_WELCOME;
-        m.welcome = &w;
-        emit(&f, &m);
-    }
+    if (strcmp(which, "refuse"))
+        send_plain_welcome(&f, f.offered &
+                           ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC,
+                           1000000, SCLINK_DEFAULT_MAX_FRAME, 4096);
     send_text(&f, strcmp(which, "bye") != 0, peer_text);
     f.write_closed = 1;
     say(&f, "sent %s with control characters and escapes", which);

@@ -179,6 +179,8 @@ uint32_t dma_length(fz *f);
 void send_valid_dma(fz *f);
 void send_sync(fz *f, Sclink__V1__SyncKind kind, uint64_t time_ps,
     uint64_t window_end_ps);
+void send_plain_welcome(fz *f, uint64_t caps, uint64_t quantum_ps,
+    uint32_t max_frame, uint64_t bar0);
 void send_text(fz *f, int error, const char *text);
 void add_bar(Sclink__V1__DeviceInfo *d, Sclink__V1__Bar **slots,
     Sclink__V1__Bar *b, uint32_t index, uint64_t size,

@@ -633,26 +633,9 @@ static void do_finale(fz *f)
     case F_GRANT_BAD:
         f->bad_grant_next = 1;
         break;
-    case F_WELCOME_AGAIN: {
-        Sclink__V1__Welcome w = SCLINK__V1__WELCOME__INIT;
-        Sclink__V1__DeviceInfo d = SCLINK__V1__DEVICE_INFO__INIT;
-        sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
-
-        w.has_version_major = w.has_version_minor = w.has_role = 1;
-        w.has_capabilities = w.has_quantum_ps = w.has_max_frame = 1;
-        w.version_major = SCLINK_VERSION_MAJOR;
-        w.role = SCLINK__V1__ROLE__ROLE_GATEWAY;
-        w.quantum_ps = f->quantum_ps;
-        w.max_frame = f->max_frame;
-        d.has_vendor_id = d.has_device_id = 1;
-        d.vendor_id = 0x1234;
-        d.device_id = 0x5c11;
-        w.device = &d;
-        m.msg_case = SCLINK__V1__ENVELOPE__MSG_WELCOME;
-        m.welcome = &w;
-        emit(f, &m);
+    case F_WELCOME_AGAIN:
+        send_plain_welcome(f, 0, f->quantum_ps, f->max_frame, 0);
         break;
-    }
     case F_STALL:
         f->stalled = 1;
         break;

@@ -271,6 +271,37 @@ void send_sync(fz *f, Sclink__V1__SyncKind kind, uint64_t time_ps,
     emit(f, &m);
 }
 
+/*
+ * A plain valid Welcome for 1234:5c11: these capabilities, quantum and
+ * frame limit, and a 32-bit BAR0 of bar0 bytes (0: no BAR).
+ */
+void send_plain_welcome(fz *f, uint64_t caps, uint64_t quantum_ps,
+                        uint32_t max_frame, uint64_t bar0)
+{
+    Sclink__V1__Welcome w = SCLINK__V1__WELCOME__INIT;
+    Sclink__V1__DeviceInfo d = SCLINK__V1__DEVICE_INFO__INIT;
+    Sclink__V1__Bar bar, *slots[1];
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+
+    w.has_version_major = w.has_version_minor = w.has_role = 1;
+    w.has_capabilities = w.has_quantum_ps = w.has_max_frame = 1;
+    w.version_major = SCLINK_VERSION_MAJOR;
+    w.role = SCLINK__V1__ROLE__ROLE_GATEWAY;
+    w.capabilities = caps;
+    w.quantum_ps = quantum_ps;
+    w.max_frame = max_frame;
+    d.has_vendor_id = d.has_device_id = 1;
+    d.vendor_id = 0x1234;
+    d.device_id = 0x5c11;
+    d.bars = slots;
+    if (bar0)
+        add_bar(&d, slots, &bar, 0, bar0, 0, 0, 0);
+    w.device = &d;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_WELCOME;
+    m.welcome = &w;
+    emit(f, &m);
+}
+
 void send_text(fz *f, int error, const char *text)
 {
     Sclink__V1__Bye bye = SCLINK__V1__BYE__INIT;
