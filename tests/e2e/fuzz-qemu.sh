@@ -25,7 +25,8 @@ PROBE=$E2E_TOOLS/qmp-probe
 [ -x "$FUZZ_GW" ] && [ -x "$PROBE" ] ||
     fail "no $FUZZ_GW or $PROBE (make check builds them)"
 SEEDS_FILE=${FUZZ_QEMU_SEEDS_FILE:-$top_srcdir/tests/e2e/fuzz-qemu.seeds}
-# One of each family of finale, and bad Welcomes (see the seeds file).
+# Beside the regressions: a gateway that stops reading and floods DMA
+# (367), and a Welcome that leaves no BAR slot for the MSI-X table (15).
 FUZZ_QEMU_CASES=${FUZZ_QEMU_CASES:-367 15}
 RSS_MB=${FUZZ_QEMU_RSS_MB:-400}
 # A link runs this long into its plan before the finale (longer when fuzzing).
@@ -33,7 +34,11 @@ CASE_SECONDS=${FUZZ_QEMU_CASE_SECONDS:-${FUZZ_QEMU_MINUTES:+6}}
 CASE_SECONDS=${CASE_SECONDS:-3}
 # make fuzz-qemu keeps the logs of each failing seed here.
 FAILURES=${FUZZ_QEMU_FAILURES:-$top_builddir/tests/e2e/fuzz-qemu-failures}
-CRASH='Assertion|assertion failed|Aborted|Segmentation|core dumped|Sanitizer|runtime error:|: (ERROR|CRITICAL) \*\*|qemu: fatal|Bail out'
+# In QEMU's stderr (the guest's console goes to console.log, where a
+# guest program's own "Segmentation fault" would mean nothing): assert(),
+# abort(), a fault, a sanitizer, GLib's g_error() and g_critical()
+# ("GLib-CRITICAL **"), QEMU's own fatal errors.
+CRASH='Assertion|assertion failed|Aborted|Segmentation|core dumped|Sanitizer|runtime error:|(ERROR|CRITICAL) \*\*|qemu: fatal|Bail out'
 
 # rss_kb PID: VmRSS of PID in KiB, or nothing.
 rss_kb() {
@@ -48,6 +53,8 @@ case_fail() {
     tail -n 15 "$dir/gw.log"
     echo "---- QEMU (last 15 lines)"
     tail -n 15 "$dir/qemu.log"
+    echo "---- guest console (last 5 lines)"
+    tail -n 5 "$dir/console.log"
     kill -9 "$qpid" "$gpid" 2>/dev/null
     return 1
 }
@@ -79,7 +86,7 @@ run_case() {
         -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
         -chardev "$(chardev_for "$addr" sc0)" \
         -device "sclink-pci,id=sclink0,chardev=sc0,timeout=$timeout,on-failure=$on_failure" \
-        >"$dir/qemu.log" 2>&1 &
+        >"$dir/console.log" 2>"$dir/qemu.log" &
     qpid=$!
     pids="$pids $qpid"
     probe_ms=$((timeout + 3000))
