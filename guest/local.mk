@@ -11,6 +11,7 @@ EXTRA_DIST += \
 	guest/sclink-guest-test.c \
 	guest/sclink-guest-msi.c \
 	guest/sclink-guest-bench.c \
+	guest/sclink-guest-poke.c \
 	guest/demo-platform.yaml \
 	guest/msix-platform.yaml \
 	guest/msi-platform.yaml \

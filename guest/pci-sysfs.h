@@ -7,8 +7,11 @@
 #define SCLINK_GUEST_PCI_SYSFS_H
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* A sysfs attribute holding one hexadecimal number, or -1. */
 static long pci_read_hex(const char *dir, const char *name)
@@ -54,6 +57,28 @@ static int pci_find(unsigned vendor, unsigned device, int nth, char *dir,
     if (n >= 0)
         free(names);
     return found;
+}
+
+/*
+ * Sets bits in the command register of the function in dir (0x2 Memory
+ * Space, 0x4 Bus Master).  Returns 0, or -1 when the config space could
+ * not be read or written.
+ */
+static inline int pci_command_set(const char *dir, unsigned bits)
+{
+    char path[400];
+    uint16_t cmd;
+    int fd, ok;
+
+    snprintf(path, sizeof path, "%s/config", dir);
+    fd = open(path, O_RDWR);
+    if (fd < 0)
+        return -1;
+    ok = pread(fd, &cmd, 2, 4) == 2;
+    cmd |= bits;
+    ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
+    close(fd);
+    return ok ? 0 : -1;
 }
 
 #endif

@@ -46,21 +46,13 @@ static uint64_t now_ns(void)
 static volatile uint32_t *map_bar0(unsigned vendor, unsigned device)
 {
     char dir[300], path[400];
-    uint16_t cmd;
     void *p;
     int fd;
 
     if (pci_find(vendor, device, 0, dir, sizeof dir) < 0)
         return NULL;
-    snprintf(path, sizeof path, "%s/config", dir);
-    fd = open(path, O_RDWR);
-    if (fd >= 0 && pread(fd, &cmd, 2, 4) == 2) {
-        cmd |= 0x2; /* Memory Space */
-        if (pwrite(fd, &cmd, 2, 4) != 2)
-            perror("config");
-    }
-    if (fd >= 0)
-        close(fd);
+    if (pci_command_set(dir, 0x2) < 0) /* Memory Space */
+        perror("config");
     snprintf(path, sizeof path, "%s/resource0", dir);
     fd = open(path, O_RDWR | O_SYNC);
     if (fd < 0)

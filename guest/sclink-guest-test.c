@@ -65,19 +65,7 @@ static int uio_fd = -1;
 /* Sets Memory Space and Bus Master in the command register. */
 static int enable_device(void)
 {
-    char path[400];
-    uint16_t cmd;
-    int fd, ok;
-
-    snprintf(path, sizeof path, "%s/config", devdir);
-    fd = open(path, O_RDWR);
-    if (fd < 0)
-        return -1;
-    ok = pread(fd, &cmd, 2, 4) == 2;
-    cmd |= 0x6;
-    ok = ok && pwrite(fd, &cmd, 2, 4) == 2;
-    close(fd);
-    return ok ? 0 : -1;
+    return pci_command_set(devdir, 0x6);
 }
 
 static volatile uint8_t *map_bar(int n, size_t *size)

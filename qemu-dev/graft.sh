@@ -35,7 +35,8 @@ install_if_changed "$top/qemu-dev/meson.build.in" "$dest/meson.build"
 install_if_changed "$top/qemu-dev/Kconfig.in" "$dest/Kconfig"
 
 mkdir -p "$dest/proto"
-for f in sclink.h codec-internal.h error.c buf.c decoder.c encoder.c validate.c; do
+for f in sclink.h codec-internal.h error.c buf.c decoder.c encoder.c validate.c \
+    logtext.c; do
     install_if_changed "$top/proto/$f" "$dest/proto/$f"
 done
 

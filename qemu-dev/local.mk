@@ -36,14 +36,23 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/fault-unmapped.sh \
 	tests/e2e/msix.sh \
 	tests/e2e/msi.sh \
-	tests/e2e/bad-properties.sh
+	tests/e2e/bad-properties.sh \
+	tests/e2e/peer-text.sh \
+	tests/e2e/fuzz-qemu.sh
 TESTS += $(SCLINK_E2E_TESTS)
-# Stand-ins the tests run: a delaying TCP relay and a gateway that answers
-# with garbage.
-check_PROGRAMS += tests/e2e/delay-relay tests/e2e/garbage-gateway
+# Stand-ins the tests run: a delaying TCP relay, a gateway that answers
+# with garbage, the hostile gateway of the QEMU-side fuzzing and its QMP
+# health probe.
+check_PROGRAMS += tests/e2e/delay-relay tests/e2e/garbage-gateway \
+	tests/e2e/fuzz-gateway tests/e2e/qmp-probe
 tests_e2e_delay_relay_SOURCES = tests/e2e/delay-relay.c
 tests_e2e_garbage_gateway_SOURCES = tests/e2e/garbage-gateway.c
-EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh
+tests_e2e_fuzz_gateway_SOURCES = tests/e2e/fuzz-gateway.c tests/e2e/fuzz-gateway.h \
+	tests/e2e/fuzz-plan.c tests/e2e/fuzz-send.c
+tests_e2e_fuzz_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_e2e_fuzz_gateway_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
+tests_e2e_qmp_probe_SOURCES = tests/e2e/qmp-probe.c
+EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds
 
 # Every test needs the gateway; the netns and fault tests need the helpers.
 # With these, `make -j check` builds them before any test starts.
@@ -51,9 +60,24 @@ tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \
 tests/e2e/pause.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
-tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log: \
+tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log \
+tests/e2e/peer-text.sh.log tests/e2e/fuzz-qemu.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \
-	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT)
+	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT) \
+	tests/e2e/fuzz-gateway$(EXEEXT) tests/e2e/qmp-probe$(EXEEXT)
+
+# make fuzz-qemu [FUZZ_QEMU_MINUTES=10]: tests/e2e/fuzz-qemu.sh with random
+# seeds for that long (one guest boot per seed); a seed that fails is added
+# to tests/e2e/fuzz-qemu.seeds, which make check replays.
+FUZZ_QEMU_MINUTES = 10
+fuzz-qemu: sc-gateway/sclink-gateway$(EXEEXT) tests/e2e/fuzz-gateway$(EXEEXT) \
+		tests/e2e/qmp-probe$(EXEEXT)
+	FUZZ_QEMU_MINUTES=$(FUZZ_QEMU_MINUTES) \
+	FUZZ_QEMU_SEEDS_FILE=$(abs_top_srcdir)/tests/e2e/fuzz-qemu.seeds \
+	top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
+		$(top_srcdir)/tests/e2e/fuzz-qemu.sh
+
+.PHONY: fuzz-qemu
 
 # make check-qemu-versions: the end-to-end suite against every supported
 # QEMU (Debian's 7.2, 10.0 and 10.2), each built from source on first use

@@ -77,15 +77,40 @@ static void G_GNUC_PRINTF(2, 3) sclink_fail(SclinkPCIState *s,
 static bool sclink_take_farewell(SclinkPCIState *s);
 
 /*
- * Writes @len bytes, giving up after `timeout` ms without progress.
- * Returns 0, -ETIMEDOUT when the gateway read nothing for that long, or
- * the write's -errno.  qemu_chr_fe_write_all() would retry EAGAIN forever
- * with the BQL held, so a stopped gateway that no longer reads would hang
- * QEMU whatever `timeout` says.
+ * The time (g_get_monotonic_time() us, 0 = none) by which a write of one
+ * frame started now must end: `timeout` from now, and never after the
+ * deadline of the wait or the inbox service it is part of, so that
+ * neither lasts longer than `timeout` whatever the gateway does.  An Error
+ * is the link's last word and gets SCLINK_PCI_ERROR_GRACE_MS at most: it
+ * is sent because the gateway misbehaves, and may well find it not
+ * reading.
  */
-static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
+static int64_t sclink_write_deadline(SclinkPCIState *s, bool last_word)
 {
-    int64_t deadline = 0;
+    int64_t now = g_get_monotonic_time();
+    int64_t deadline = s->timeout_ms ? now + s->timeout_ms * 1000LL : 0;
+
+    if (s->serve_deadline && (!deadline || s->serve_deadline < deadline)) {
+        deadline = s->serve_deadline;
+    }
+    if (last_word && (!deadline ||
+                      deadline > now + SCLINK_PCI_ERROR_GRACE_MS * 1000LL)) {
+        deadline = now + SCLINK_PCI_ERROR_GRACE_MS * 1000LL;
+    }
+    return deadline;
+}
+
+/*
+ * Writes @len bytes by @deadline (0: no limit).  Returns 0, -ETIMEDOUT
+ * when the gateway did not take them in time, or the write's -errno.
+ * qemu_chr_fe_write_all() would retry EAGAIN forever with the BQL held, so
+ * a stopped gateway that no longer reads would hang QEMU whatever
+ * `timeout` says; and the deadline is for the whole frame, not for each
+ * piece, or a gateway reading a byte at a time would hold QEMU for ever.
+ */
+static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len,
+                        int64_t deadline)
+{
     size_t done = 0;
     int r;
 
@@ -93,15 +118,12 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
         r = qemu_chr_fe_write(&s->chr, buf + done, len - done);
         if (r > 0) {
             done += r;
-            deadline = 0;
             continue;
         }
         if (r == 0 || errno != EAGAIN) {
             return r == 0 || !errno ? -EIO : -errno;
         }
-        if (!deadline) {
-            deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
-        } else if (s->timeout_ms && g_get_monotonic_time() >= deadline) {
+        if (deadline && g_get_monotonic_time() >= deadline) {
             return -ETIMEDOUT;
         }
         g_usleep(100);
@@ -122,8 +144,8 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
 static void sclink_fail_write(SclinkPCIState *s, const sclink_msg *m, int err)
 {
     if (err == -ETIMEDOUT) {
-        sclink_fail(s, "gateway unresponsive for %u ms (it read nothing "
-                    "while QEMU was sending %s)",
+        sclink_fail(s, "gateway unresponsive for %u ms (it did not take "
+                    "the %s QEMU was sending)",
                     s->timeout_ms, sclink_msg_name(m));
         return;
     }
@@ -149,7 +171,9 @@ static bool sclink_send(SclinkPCIState *s, const sclink_msg *m)
         sclink_buf_free(&b);
         return false;
     }
-    r = sclink_write(s, b.base, b.len);
+    r = sclink_write(s, b.base, b.len,
+                     sclink_write_deadline(s, m->msg_case ==
+                                           SCLINK__V1__ENVELOPE__MSG_ERROR));
     sclink_buf_free(&b);
     if (!r) {
         return true;
@@ -198,11 +222,46 @@ static void sclink_send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason)
     s->state = SCLINK_LINK_CLOSING;
 }
 
+/*
+ * The inbox: decoded gateway messages not yet consumed, with the heap
+ * each occupies (sclink_decoder_msg_heap), so that what it holds can be
+ * bounded (sclink_chr_can_read).
+ */
+typedef struct SclinkQueued {
+    sclink_msg *m;
+    size_t heap;
+} SclinkQueued;
+
+static void sclink_inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap)
+{
+    SclinkQueued *q = g_new(SclinkQueued, 1);
+
+    q->m = m;
+    q->heap = heap;
+    s->inbox_heap += heap;
+    g_queue_push_tail(&s->inbox, q);
+}
+
+/* The oldest message, to be freed by the caller; NULL when empty. */
+static sclink_msg *sclink_inbox_pop(SclinkPCIState *s)
+{
+    SclinkQueued *q = g_queue_pop_head(&s->inbox);
+    sclink_msg *m;
+
+    if (!q) {
+        return NULL;
+    }
+    m = q->m;
+    s->inbox_heap -= q->heap;
+    g_free(q);
+    return m;
+}
+
 static void sclink_drop_inbox(SclinkPCIState *s)
 {
     sclink_msg *m;
 
-    while ((m = g_queue_pop_head(&s->inbox))) {
+    while ((m = sclink_inbox_pop(s))) {
         sclink_msg_free(m);
     }
 }
@@ -214,10 +273,12 @@ static void sclink_drop_inbox(SclinkPCIState *s)
  * every later access fails at once on the CLOSED state.
  */
 static void sclink_watch_stop(SclinkPCIState *s);
+static void sclink_full_watch_stop(SclinkPCIState *s);
 
 static void sclink_close(SclinkPCIState *s)
 {
     sclink_watch_stop(s);
+    sclink_full_watch_stop(s);
     if (qemu_chr_fe_backend_open(&s->chr)) {
         qemu_chr_fe_disconnect(&s->chr);
     }
@@ -291,14 +352,25 @@ static void G_GNUC_PRINTF(3, 4) sclink_violation(SclinkPCIState *s,
     sclink_fail(s, "protocol error: %s", msg);
 }
 
+/*
+ * The chardev reads up to 64 KiB at a time, and nothing while the inbox
+ * holds SCLINK_PCI_INBOX_MAX of heap: in deterministic mode messages that
+ * arrive outside a wait are only queued (rule K), and a gateway that
+ * floods then is held back by the socket until the next wait drains the
+ * inbox, instead of growing QEMU without bound.
+ */
 static int sclink_chr_can_read(void *opaque)
 {
     SclinkPCIState *s = opaque;
 
-    return sclink_link_up(s) ? 64 * KiB : 0;
+    if (!sclink_link_up(s) || s->inbox_heap >= SCLINK_PCI_INBOX_MAX) {
+        return 0;
+    }
+    return 64 * KiB;
 }
 
 static void sclink_process_inbox(SclinkPCIState *s);
+static void sclink_full_watch_start(SclinkPCIState *s);
 
 static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
 {
@@ -311,7 +383,10 @@ static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
     }
     r = sclink_decoder_feed(&s->dec, buf, size);
     while (r >= 0 && (r = sclink_decoder_next(&s->dec, &m)) == 1) {
-        g_queue_push_tail(&s->inbox, m);
+        sclink_inbox_push(s, m, sclink_decoder_msg_heap(&s->dec));
+    }
+    if (s->inbox_heap >= SCLINK_PCI_INBOX_MAX) {
+        sclink_full_watch_start(s);
     }
     if (r < 0) {
         /* Garbage on the link: the stream has lost its framing. */
@@ -337,6 +412,7 @@ static void sclink_chr_event(void *opaque, QEMUChrEvent event)
         return;
     }
     sclink_watch_stop(s);
+    sclink_full_watch_stop(s);
     /*
      * A Bye the gateway sent before closing may still wait in the inbox
      * (deterministic mode consumes only in waits).  Inside a wait, the
@@ -524,11 +600,14 @@ static void sclink_handle_dma(SclinkPCIState *s, const sclink_request *req)
 
 static void sclink_handle_bye(SclinkPCIState *s, const sclink_bye *bye)
 {
+    char text[SCLINK_LOG_TEXT_SIZE];
+
     info_report("sclink-pci '%s': gateway said Bye (%s%s%s); shutting down",
                 sclink_name(s),
                 bye->has_reason && bye->reason == SCLINK__V1__BYE_REASON__BYE_RESET ?
                 "reset" : "done",
-                bye->message ? ": " : "", bye->message ? bye->message : "");
+                bye->message ? ": " : "",
+                sclink_log_text(text, sizeof(text), bye->message));
     s->state = SCLINK_LINK_CLOSING;
     timer_del(s->window_timer);
     /*
@@ -544,11 +623,15 @@ static void sclink_handle_bye(SclinkPCIState *s, const sclink_bye *bye)
  */
 static bool sclink_consume(SclinkPCIState *s, sclink_msg *m)
 {
+    char text[SCLINK_LOG_TEXT_SIZE];
+
     if (s->state == SCLINK_LINK_CLOSING) {
         /* Section 6.3: after Bye everything but Error is discarded. */
         if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
             warn_report("sclink-pci '%s': gateway Error after Bye: %s",
-                        sclink_name(s), m->error->message ?: "");
+                        sclink_name(s),
+                        sclink_log_text(text, sizeof(text),
+                                        m->error->message));
         }
         return false;
     }
@@ -564,7 +647,7 @@ static bool sclink_consume(SclinkPCIState *s, sclink_msg *m)
         return false;
     case SCLINK__V1__ENVELOPE__MSG_ERROR:
         sclink_fail(s, "gateway sent Error %d: %s", m->error->code,
-                    m->error->message ?: "");
+                    sclink_log_text(text, sizeof(text), m->error->message));
         return false;
     default:
         sclink_violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
@@ -583,14 +666,19 @@ static void sclink_process_inbox(SclinkPCIState *s)
     /*
      * A DMA served here may hit this function's own BAR: sclink_mmio()
      * must then fail at once, as inside waits, rather than send a Request
-     * and block while the gateway blocks on the DMA Response.
+     * and block while the gateway blocks on the DMA Response.  Like a
+     * wait, serving the inbox takes `timeout` at most: the writes of the
+     * DMA Responses end by then (sclink_write_deadline).
      */
     s->in_inbox = true;
+    s->serve_deadline = s->timeout_ms ?
+        g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
     while (s->state == SCLINK_LINK_RUNNING &&
-           (m = g_queue_pop_head(&s->inbox))) {
+           (m = sclink_inbox_pop(s))) {
         sclink_consume(s, m);
         sclink_msg_free(m);
     }
+    s->serve_deadline = 0;
     s->in_inbox = false;
 }
 
@@ -670,6 +758,30 @@ static int sclink_read_direct(SclinkPCIState *s, int fd, int64_t deadline)
 }
 
 /*
+ * A main loop source calling @cb when the socket @fd hangs up, fails, or
+ * its peer half-closes (POLLRDHUP: a TCP peer's FIN raises no POLLHUP).
+ */
+static GSource *sclink_hangup_watch(SclinkPCIState *s, int fd,
+                                    GUnixFDSourceFunc cb)
+{
+    GSource *w = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
+
+    g_source_set_priority(w, G_PRIORITY_HIGH);
+    g_source_set_callback(w, (GSourceFunc)(void (*)(void))cb, s, NULL);
+    g_source_attach(w, NULL);
+    return w;
+}
+
+static void sclink_source_drop(GSource **w)
+{
+    if (*w) {
+        g_source_destroy(*w);
+        g_source_unref(*w);
+        *w = NULL;
+    }
+}
+
+/*
  * Once the link runs with time windows, the gateway speaks only in answer
  * to a Request or a REACHED (rule J), and every message is consumed inside
  * a wait, or queued until one in deterministic mode.  For a plain socket
@@ -713,13 +825,9 @@ static void sclink_watch_start(SclinkPCIState *s)
         return;
     }
     qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
-    s->peer_watch = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
-    g_source_set_priority(s->peer_watch, G_PRIORITY_HIGH);
-    g_source_set_callback(s->peer_watch,
-                          (GSourceFunc)(void (*)(void))sclink_peer_event,
-                          s, NULL);
-    g_source_attach(s->peer_watch, NULL);
+    s->peer_watch = sclink_hangup_watch(s, fd, sclink_peer_event);
     s->waits_only = true;
+    sclink_full_watch_stop(s);  /* the peer watch does its job now */
 }
 
 /* The chardev reads the socket in the main loop again. */
@@ -730,13 +838,48 @@ static void sclink_watch_stop(SclinkPCIState *s)
     if (!s->waits_only) {
         return;
     }
-    g_source_destroy(s->peer_watch);
-    g_source_unref(s->peer_watch);
-    s->peer_watch = NULL;
+    sclink_source_drop(&s->peer_watch);
     s->waits_only = false;
     if (chr) {
         qemu_chr_be_update_read_handlers(chr, NULL);
     }
+}
+
+/*
+ * The inbox is full and the chardev reads nothing (sclink_chr_can_read):
+ * it would not see the end of stream either, and with no wait to come (no
+ * CAP_SYNC, a guest that leaves the device alone, a stopped VM) a gateway
+ * that leaves would go unnoticed.  A GSource watches the socket for
+ * hang-up, error and half-close meanwhile, as the CAP_SYNC one does; when
+ * it fires, the gateway's last words are looked for (a bounded read), the
+ * inbox is dropped and the chardev reads the end of stream.
+ */
+static gboolean sclink_full_event(gint fd, GIOCondition cond, gpointer opaque)
+{
+    SclinkPCIState *s = opaque;
+
+    if (s->state == SCLINK_LINK_RUNNING) {
+        sclink_take_farewell(s);
+    }
+    sclink_drop_inbox(s);
+    sclink_full_watch_stop(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void sclink_full_watch_start(SclinkPCIState *s)
+{
+    int fd = sclink_direct_fd(s);
+
+    if (s->full_watch || s->waits_only || fd < 0 ||
+        s->state != SCLINK_LINK_RUNNING) {
+        return;
+    }
+    s->full_watch = sclink_hangup_watch(s, fd, sclink_full_event);
+}
+
+static void sclink_full_watch_stop(SclinkPCIState *s)
+{
+    sclink_source_drop(&s->full_watch);
 }
 
 /*
@@ -789,31 +932,40 @@ static void sclink_vm_state_change(void *opaque, bool running,
  * before, without consuming it, and acts on the first Bye or Error there.
  * Everything else is moot now and dropped; in deterministic mode it must
  * not be consumed outside a wait anyway.  Returns whether one was found.
+ *
+ * What is read is bounded (SCLINK_PCI_FAREWELL_READS reads of 8 KiB): a
+ * write fails also when a gateway that no longer reads goes on writing,
+ * and reading that for ever would hang QEMU.  Each read's messages are
+ * looked at and dropped before the next, so the inbox does not grow.
  */
 static bool sclink_take_farewell(SclinkPCIState *s)
 {
     int fd = sclink_direct_fd(s);
+    int reads = SCLINK_PCI_FAREWELL_READS;
     sclink_msg *m;
     bool found = false;
+    bool more = true;
 
-    s->draining = true;
-    while (fd >= 0 && sclink_link_up(s) &&
-           sclink_read_direct(s, fd, g_get_monotonic_time()) > 0) {
-        /* queued by sclink_chr_read */
-    }
-    s->draining = false;
-    while (!found && sclink_link_up(s) &&
-           (m = g_queue_pop_head(&s->inbox))) {
-        switch (m->msg_case) {
-        case SCLINK__V1__ENVELOPE__MSG_BYE:
-        case SCLINK__V1__ENVELOPE__MSG_ERROR:
-            sclink_consume(s, m);
-            found = true;
-            break;
-        default:
+    while (!found && sclink_link_up(s)) {
+        while (!found && sclink_link_up(s) && (m = sclink_inbox_pop(s))) {
+            switch (m->msg_case) {
+            case SCLINK__V1__ENVELOPE__MSG_BYE:
+            case SCLINK__V1__ENVELOPE__MSG_ERROR:
+                sclink_consume(s, m);
+                found = true;
+                break;
+            default:
+                break;
+            }
+            sclink_msg_free(m);
+        }
+        if (found || !more || fd < 0 || reads-- <= 0) {
             break;
         }
-        sclink_msg_free(m);
+        /* sclink_chr_read queues what it decodes */
+        s->draining = true;
+        more = sclink_read_direct(s, fd, g_get_monotonic_time()) > 0;
+        s->draining = false;
     }
     sclink_drop_inbox(s);
     return found;
@@ -848,9 +1000,10 @@ static sclink_msg *sclink_wait(SclinkPCIState *s,
     if (s->timeout_ms) {
         deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
     }
+    s->serve_deadline = deadline;
 
     while (!found && sclink_link_up(s)) {
-        while ((m = g_queue_pop_head(&s->inbox))) {
+        while ((m = sclink_inbox_pop(s))) {
             if (m->msg_case == want) {
                 found = m;
                 break;
@@ -911,6 +1064,7 @@ out:
     if (moved) {
         qemu_chr_be_update_read_handlers(chr, NULL);
     }
+    s->serve_deadline = 0;
     s->in_wait = false;
 
     if (found && found->msg_case == SCLINK__V1__ENVELOPE__MSG_RESPONSE &&
@@ -968,9 +1122,23 @@ static uint64_t sclink_stamp(SclinkPCIState *s)
 static void sclink_arm_window(SclinkPCIState *s)
 {
     int64_t end = s->v0_ns + (int64_t)(s->window_end_ps / 1000);
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
     if (icount_enabled()) {
         end -= icount_to_ns(1) - 1;
+    }
+    /*
+     * Without icount the clock may already stand past W (the timer fires
+     * late by host latency, and a window costs a round trip: a quantum
+     * shorter than that is never caught up).  An end in the past would
+     * run again in the same timer pass, window after window, and the main
+     * loop (monitor, chardevs, signals) would get no turn until W caught
+     * up: at most one window end per main loop iteration.  T_Q is past W
+     * then anyway.  Under icount the clock stands still in the callback
+     * and the vCPU stops by W, so a pass ends once W reaches the clock.
+     */
+    if (!icount_enabled() && end < now) {
+        end = now + 1;
     }
     timer_mod(s->window_timer, end);
 }
@@ -1242,6 +1410,7 @@ static bool sclink_handshake(SclinkPCIState *s, sclink_msg **welcome,
     Sclink__V1__Hello hello = SCLINK__V1__HELLO__INIT;
     sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *answer;
+    char text[SCLINK_LOG_TEXT_SIZE];
 
     hello.has_version_major = true;
     hello.version_major = SCLINK_VERSION_MAJOR;
@@ -1279,7 +1448,8 @@ static bool sclink_handshake(SclinkPCIState *s, sclink_msg **welcome,
     }
     if (answer->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
         error_setg(errp, "the gateway refused the link: error %d: %s",
-                   answer->error->code, answer->error->message ?: "");
+                   answer->error->code,
+                   sclink_log_text(text, sizeof(text), answer->error->message));
         sclink_msg_free(answer);
         s->state = SCLINK_LINK_CLOSED;
         return false;
@@ -1675,6 +1845,7 @@ static void sclink_pci_exit(PCIDevice *pdev)
     sclink_send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
     s->state = SCLINK_LINK_CLOSED;
     sclink_watch_stop(s);
+    sclink_full_watch_stop(s);
     qemu_del_vm_change_state_handler(s->vmstate_entry);
     notifier_remove(&s->shutdown_notifier);
     qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,

@@ -23,6 +23,16 @@
 OBJECT_DECLARE_SIMPLE_TYPE(SclinkPCIState, SCLINK_PCI)
 
 #define SCLINK_PCI_NUM_BARS 6
+/*
+ * Bounds against a gateway that floods or stalls (doc/qemu-device.md,
+ * "Bounds"): heap of decoded messages queued outside waits before the
+ * chardev stops reading; reads of 8 KiB spent looking for a leaving
+ * gateway's Bye or Error (2 MiB); how long QEMU's last Error may take to
+ * write.
+ */
+#define SCLINK_PCI_INBOX_MAX (1 * MiB)
+#define SCLINK_PCI_FAREWELL_READS 256
+#define SCLINK_PCI_ERROR_GRACE_MS 200
 /* Property value meaning "take it from the gateway's Welcome". */
 #define SCLINK_PCI_UNSET UINT32_MAX
 
@@ -68,10 +78,14 @@ struct SclinkPCIState {
     bool in_inbox;              /* inside sclink_process_inbox() */
     char *fail_reason;          /* why the handshake failed, for errp */
     sclink_decoder dec;
-    GQueue inbox;               /* decoded messages not yet consumed */
+    GQueue inbox;               /* SclinkQueued: messages not yet consumed */
+    size_t inbox_heap;          /* heap they occupy */
+    int64_t serve_deadline;     /* end of the wait or inbox service under */
+                                /*   way (monotonic us), 0: none */
     GMainContext *wait_ctx;     /* chardev I/O while blocked in a wait */
     bool waits_only;            /* only waits read the socket: the main */
     GSource *peer_watch;        /*   loop watches it for hang-up alone */
+    GSource *full_watch;        /* the same while a full inbox stops reads */
     bool draining;              /* reading what a leaving peer sent */
     VMChangeStateEntry *vmstate_entry;
     uint64_t caps;              /* agreed capabilities */
