@@ -292,8 +292,12 @@ void exec_link(const char *addr, const struct script *s, struct exec_result *r)
     fcntl(e.fd, F_SETFL, fcntl(e.fd, F_GETFL) | O_NONBLOCK);
     for (size_t i = 0; i < s->n && !e.dead && !r->busy; i++)
         run_op(&e, &s->ops[i]);
-    /* Whatever is in flight for us: a moment to see an ERR_BUSY. */
-    service_input(&e);
+    /* A link refused as busy may have failed its first write before the
+     * ERR_BUSY was read: look for it. */
+    if (r->frames_in == 0) {
+        e.dead = e.noread = 0;
+        service_input(&e);
+    }
     sclink_conn_close(&c);
     sclink_decoder_free(&e.dec);
     sclink_buf_free(&e.out);
@@ -310,7 +314,7 @@ static int health_once(const char *addr, int timeout_ms, char *why, size_t whyle
     sclink_bye bye = SCLINK__V1__BYE__INIT;
     sclink_conn c;
     char text[300];
-    int rc, result = -1;
+    int rc, sent, result = -1;
 
     rc = sclink_conn_connect(&c, addr, timeout_ms);
     if (rc < 0) {
@@ -325,8 +329,16 @@ static int health_once(const char *addr, int timeout_ms, char *why, size_t whyle
                      SCLINK__V1__CAPABILITY__CAP_MSIX;
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_HELLO;
     env.hello = &h;
-    if ((rc = sclink_conn_send(&c, &env)) < 0 || (rc = sclink_conn_recv(&c, &w, timeout_ms)) < 0) {
-        snprintf(why, whylen, "handshake: %s", sclink_strerror(rc));
+    /* A gateway still busy may have sent ERR_BUSY and closed before the
+     * Hello went out: read what it said even when the write failed. */
+    if ((sent = sclink_conn_send(&c, &env)) < 0 || (rc = sclink_conn_recv(&c, &w, timeout_ms)) < 0) {
+        if (sent < 0 && sclink_conn_recv(&c, &w, 100) == 0 &&
+            w->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR &&
+            w->error->code == SCLINK__V1__ERROR_CODE__ERR_BUSY) {
+            result = 0;
+            goto out;
+        }
+        snprintf(why, whylen, "handshake: %s", sclink_strerror(sent < 0 ? sent : rc));
         goto out;
     }
     if (w->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR &&

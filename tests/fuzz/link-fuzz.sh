@@ -8,8 +8,9 @@
 # Environment: MINUTES (30), SEED (random), FIRST (0), ADDR (unix or tcp),
 # IRQ (msix, msi or intx), RSS_MB (the RSS bound, 512), HEALTH_MS (10000),
 # LEAKS (1: LeakSanitizer at the gateway's exit), SAVE_DIR (where a finding
-# goes, tests/fuzz/link-corpus).  The gateway's own output, and any
-# sanitizer report, stay in the work directory the last lines name.
+# goes, tests/fuzz/link-corpus), KEEP (1: keep the work directory).  The
+# gateway's own output, and any sanitizer report, stay in the work
+# directory the last lines name.
 set -u
 
 mode=${1:?usage: link-fuzz.sh fuzz|replay GATEWAY [CASE...]}
@@ -30,7 +31,7 @@ SAVE_DIR=${SAVE_DIR:-$top_srcdir/tests/fuzz/link-corpus}
 
 work=$(mktemp -d /tmp/sclink-linkfuzz.XXXXXX)
 gw_pid=
-keep=0
+keep=${KEEP:-0}
 cleanup() {
     if [ -n "$gw_pid" ]; then
         kill -KILL "$gw_pid" 2>/dev/null
@@ -131,7 +132,7 @@ for f in "$work"/san.*; do
         status=1
     fi
 done
-if [ "$status" != 0 ]; then
+if [ "$status" != 0 ] || [ "$keep" = 1 ]; then
     keep=1
     echo "link-fuzz: gateway output and logs kept in $work"
 fi

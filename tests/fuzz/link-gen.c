@@ -682,6 +682,9 @@ static void gen_unread_flood(struct gen *g)
     g->frame.len = 0;
     frame_append(&g->frame, &env);
     script_add(g->s, OP_SENDREP, 0, count, 0, 0, g->frame.base, g->frame.len);
+    /* Stay, still not reading, long enough to be cut off, or not. */
+    if (chance(g, 50))
+        add_sleep(g, (uint32_t)range(g, 100, 1500));
 }
 
 /* Posted writes padded with unknown fields, while a DMA answer is withheld. */
