@@ -97,6 +97,15 @@ static uint32_t reg_value(struct gen *g)
     }
 }
 
+/* Writes a frame's length prefix (big-endian) at p. */
+static void set_prefix(uint8_t *p, uint32_t len)
+{
+    p[0] = (uint8_t)(len >> 24);
+    p[1] = (uint8_t)(len >> 16);
+    p[2] = (uint8_t)(len >> 8);
+    p[3] = (uint8_t)len;
+}
+
 static void add_frame(struct gen *g, const sclink_msg *m)
 {
     g->frame.len = 0;
@@ -545,20 +554,12 @@ static void gen_mutated(struct gen *g)
         uint32_t p = PICK(g, prefixes);
         if (chance(g, 30))
             p = g->max_frame + (uint32_t)below(g, 3);
-        f->base[0] = (uint8_t)(p >> 24);
-        f->base[1] = (uint8_t)(p >> 16);
-        f->base[2] = (uint8_t)(p >> 8);
-        f->base[3] = (uint8_t)p;
+        set_prefix(f->base, p);
         break;
     }
-    case 4: { /* a prefix a little off */
-        uint32_t p = (uint32_t)(n - 4 + range(g, 0, 6) - 3);
-        f->base[0] = (uint8_t)(p >> 24);
-        f->base[1] = (uint8_t)(p >> 16);
-        f->base[2] = (uint8_t)(p >> 8);
-        f->base[3] = (uint8_t)p;
+    case 4: /* a prefix a little off */
+        set_prefix(f->base, (uint32_t)(n - 4 + range(g, 0, 6) - 3));
         break;
-    }
     case 5: { /* unknown fields appended to the Envelope: valid, and heavy */
         size_t k = chance(g, 80) ? range(g, 1, 16) : range(g, 100, 2000);
         sclink_buf_reserve(f, 3 * k);
@@ -566,11 +567,7 @@ static void gen_mutated(struct gen *g)
             f->base[f->len++] = (uint8_t)(0x48 + 8 * below(g, 6)); /* fields 9..14, varint */
             f->base[f->len++] = (uint8_t)below(g, 0x80);
         }
-        uint32_t p = (uint32_t)(f->len - 4);
-        f->base[0] = (uint8_t)(p >> 24);
-        f->base[1] = (uint8_t)(p >> 16);
-        f->base[2] = (uint8_t)(p >> 8);
-        f->base[3] = (uint8_t)p;
+        set_prefix(f->base, (uint32_t)(f->len - 4));
         break;
     }
     case 6: { /* two messages in one Envelope: the last one counts */
@@ -582,11 +579,7 @@ static void gen_mutated(struct gen *g)
         memcpy(f->base + f->len, copy + 4, keep - 4);
         f->len += keep - 4;
         free(copy);
-        uint32_t p = (uint32_t)(f->len - 4);
-        f->base[0] = (uint8_t)(p >> 24);
-        f->base[1] = (uint8_t)(p >> 16);
-        f->base[2] = (uint8_t)(p >> 8);
-        f->base[3] = (uint8_t)p;
+        set_prefix(f->base, (uint32_t)(f->len - 4));
         break;
     }
     case 7: /* noise of a plausible length */
@@ -722,11 +715,7 @@ static void gen_queue_pressure(struct gen *g)
         g->frame.base[g->frame.len++] = 0x58; /* field 11, varint */
         g->frame.base[g->frame.len++] = 0x00;
     }
-    uint32_t p = (uint32_t)(g->frame.len - 4);
-    g->frame.base[0] = (uint8_t)(p >> 24);
-    g->frame.base[1] = (uint8_t)(p >> 16);
-    g->frame.base[2] = (uint8_t)(p >> 8);
-    g->frame.base[3] = (uint8_t)p;
+    set_prefix(g->frame.base, (uint32_t)(g->frame.len - 4));
     script_add(g->s, OP_SENDREP, 0, (uint32_t)range(g, 100, pad > 1000 ? 12000 : 100000), 0, 0,
                g->frame.base, g->frame.len);
     script_add(g->s, OP_RESPOND, RESP_OK, 0, 500, 0, NULL, 0);
