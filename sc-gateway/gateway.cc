@@ -819,6 +819,27 @@ void Gateway::advance_to(uint64_t t_ps)
 }
 
 /*
+ * Whether SystemC can still reach link time t; if not, the link fails.
+ * SystemC time is finite (2^64 - 1 units of its resolution: 213 days in
+ * ps) and never goes back, and with --serve each link starts where the
+ * last one ended: after a free-running peer stamped a Request near 2^64
+ * ps, base_ + t wrapped, and every later link ran with time frozen, its
+ * timers never firing.
+ */
+bool Gateway::reachable(const std::string &what, uint64_t t_ps)
+{
+    const uint64_t units = (sc_core::sc_max_time() - base_).value();
+
+    if (t_ps / res_ps_ <= units)
+        return true;
+    fail(SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
+         what + " stamped " + std::to_string(t_ps) + " ps, beyond the SystemC time this link " +
+             "has left (" + std::to_string(units) + " units of " +
+             std::to_string(res_ps_) + " ps; restart the gateway for more)");
+    return false;
+}
+
+/*
  * The link time of the earliest event SystemC has scheduled, UINT64_MAX if
  * none.  With nothing from QEMU, no model acts before it: the lookahead a
  * GRANT may extend to (rule G).  Called after settle(), so nothing is left
@@ -904,6 +925,8 @@ void Gateway::handle_request(const sclink_request *r)
                  ", which does not accept posted writes");
             return;
         }
+        if (!reachable("Request " + std::to_string(r->id), r->time_ps))
+            return;
         /* A request stamped t executes at exactly sc_time_stamp() == t. */
         advance_to(r->time_ps);
         /* Rule N: what the request starts may be due before a window
@@ -1019,6 +1042,8 @@ void Gateway::handle_sync(const sclink_sync *s)
              std::to_string(window_end_ps_) + "] ps");
         return;
     }
+    if (!reachable("Sync REACHED", s->time_ps))
+        return;
     /* Everything models raise up to W is sent while SystemC runs to W,
      * so it precedes the grant on the wire. */
     advance_to(s->time_ps);

@@ -151,6 +151,7 @@ private:
     void handle_sync(const sclink_sync *s);
     void dma_response(sclink_msg *m);
     void advance_to(uint64_t t_ps);
+    bool reachable(const std::string &what, uint64_t t_ps);
     void settle();
     uint64_t next_activity_ps() const;
     void fail(Sclink__V1__ErrorCode code, const std::string &why);

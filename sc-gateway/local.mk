@@ -69,6 +69,7 @@ GATEWAY_TESTS = \
 	tests/gateway/lookahead.sh \
 	tests/gateway/log-rate-limits-posted-failures.sh \
 	tests/gateway/trace-survives-sigkill.sh \
+	tests/gateway/time-used-up.sh \
 	tests/gateway/test-faults
 TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
