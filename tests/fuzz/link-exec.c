@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,16 +306,81 @@ void exec_link(const char *addr, const struct script *s, struct exec_result *r)
 
 /* ---------------------------------------------------------- health check */
 
-/* One clean link: handshake, read MAGIC, Bye.  1 ok, 0 busy, -1 failed. */
+/* Sends `m` and returns the next message that is not an Interrupt (counted). */
+static int health_call(sclink_conn *c, const sclink_msg *m, sclink_msg **out, int *irqs,
+                       int timeout_ms)
+{
+    int rc = sclink_conn_send(c, m);
+
+    while (rc == 0) {
+        rc = sclink_conn_recv(c, out, timeout_ms);
+        if (rc < 0 || (*out)->msg_case != SCLINK__V1__ENVELOPE__MSG_INTERRUPT)
+            break;
+        (*irqs)++;
+        sclink_msg_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* An MMIO Request at t = 0, answered OK: a read returns its 4 bytes in *v. */
+static int health_access(sclink_conn *c, uint64_t id, uint64_t addr, const uint32_t *wv,
+                         uint32_t *v, int *irqs, int timeout_ms, char *why, size_t whylen)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT, *m = NULL;
+    sclink_request req = SCLINK__V1__REQUEST__INIT;
+    int rc;
+
+    req.has_id = req.has_command = req.has_bar = req.has_address = 1;
+    req.has_length = req.has_time_ps = 1;
+    req.id = id;
+    req.command = wv ? SCLINK__V1__COMMAND__CMD_WRITE : SCLINK__V1__COMMAND__CMD_READ;
+    req.address = addr;
+    req.length = 4;
+    if (wv) {
+        req.has_data = 1;
+        req.data.data = (uint8_t *)wv;
+        req.data.len = 4;
+    }
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
+    env.request = &req;
+    rc = health_call(c, &env, &m, irqs, timeout_ms);
+    if (rc < 0) {
+        snprintf(why, whylen, "Request at 0x%" PRIx64 ": %s", addr, sclink_strerror(rc));
+        return -1;
+    }
+    if (m->msg_case != SCLINK__V1__ENVELOPE__MSG_RESPONSE ||
+        m->response->status != SCLINK__V1__STATUS__STATUS_OK ||
+        m->response->data.len != (wv ? 0u : 4u)) {
+        snprintf(why, whylen, "Request at 0x%" PRIx64 ": got %s%s%s", addr, sclink_msg_name(m),
+                 m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ? ": " : "",
+                 m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ? m->error->message : "");
+        sclink_msg_free(m);
+        return -1;
+    }
+    if (v)
+        memcpy(v, m->response->data.data, 4);
+    sclink_msg_free(m);
+    return 0;
+}
+
+/*
+ * One clean link: the handshake, the id block's MAGIC, then the timer
+ * armed to expire after 1 us and a REACHED at the window end: its
+ * Interrupt must come before the GRANT, so link time starts at 0 and
+ * SystemC time moves.  Then Bye.  1 ok, 0 busy, -1 failed.
+ */
 static int health_once(const char *addr, int timeout_ms, char *why, size_t whylen)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT, *w = NULL, *m = NULL;
     sclink_hello h = SCLINK__V1__HELLO__INIT;
-    sclink_request req = SCLINK__V1__REQUEST__INIT;
+    sclink_sync sync = SCLINK__V1__SYNC__INIT;
     sclink_bye bye = SCLINK__V1__BYE__INIT;
+    const uint32_t period_ns = 1000, ctrl = 5; /* ENABLE | IRQ_EN */
     sclink_conn c;
     char text[300];
-    int rc, sent, result = -1;
+    uint32_t magic = 0;
+    int rc, sent, irqs = 0, result = -1;
 
     rc = sclink_conn_connect(&c, addr, timeout_ms);
     if (rc < 0) {
@@ -325,8 +391,10 @@ static int health_once(const char *addr, int timeout_ms, char *why, size_t whyle
     h.version_major = SCLINK_VERSION_MAJOR;
     h.role = SCLINK__V1__ROLE__ROLE_QEMU;
     h.name = "health";
-    h.capabilities = SCLINK__V1__CAPABILITY__CAP_SYNC | SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |
-                     SCLINK__V1__CAPABILITY__CAP_MSIX;
+    h.capabilities = SCLINK__V1__CAPABILITY__CAP_SYNC | SCLINK__V1__CAPABILITY__CAP_INTX |
+                     SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX;
+    h.has_quantum_ps = 1;
+    h.quantum_ps = FUZZ_QUANTUM_PS;
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_HELLO;
     env.hello = &h;
     /* A gateway still busy may have sent ERR_BUSY and closed before the
@@ -353,32 +421,29 @@ static int health_once(const char *addr, int timeout_ms, char *why, size_t whyle
         goto out;
     }
     sclink_conn_set_max_frame(&c, w->welcome->max_frame);
-    req.has_id = req.has_command = req.has_bar = req.has_address = 1;
-    req.has_length = req.has_time_ps = 1;
-    req.id = 1;
-    req.command = SCLINK__V1__COMMAND__CMD_READ;
-    req.address = FUZZ_ID_BASE;
-    req.length = 4;
-    env.msg_case = SCLINK__V1__ENVELOPE__MSG_REQUEST;
-    env.request = &req;
-    if ((rc = sclink_conn_send(&c, &env)) < 0) {
-        snprintf(why, whylen, "send Request: %s", sclink_strerror(rc));
+    if (health_access(&c, 1, FUZZ_ID_BASE, NULL, &magic, &irqs, timeout_ms, why, whylen) < 0)
+        goto out;
+    if (magic != FUZZ_ID_MAGIC) {
+        snprintf(why, whylen, "MAGIC reads 0x%08x", magic);
         goto out;
     }
-    for (;;) {
-        rc = sclink_conn_recv(&c, &m, timeout_ms);
-        if (rc < 0) {
-            snprintf(why, whylen, "waiting for the MAGIC: %s", sclink_strerror(rc));
-            goto out;
-        }
-        if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_RESPONSE)
-            break;
-        sclink_msg_free(m);  /* an Interrupt left over, say */
+    if (health_access(&c, 2, FUZZ_TIMER_BASE, &period_ns, NULL, &irqs, timeout_ms, why, whylen) < 0 ||
+        health_access(&c, 3, FUZZ_TIMER_BASE + 8, &ctrl, NULL, &irqs, timeout_ms, why, whylen) < 0)
+        goto out;
+    sync.has_kind = sync.has_time_ps = 1;
+    sync.kind = SCLINK__V1__SYNC_KIND__SYNC_REACHED;
+    sync.time_ps = w->welcome->quantum_ps;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    env.sync = &sync;
+    if ((rc = health_call(&c, &env, &m, &irqs, timeout_ms)) < 0) {
+        snprintf(why, whylen, "waiting for the GRANT: %s", sclink_strerror(rc));
+        goto out;
     }
-    if (m->response->status != SCLINK__V1__STATUS__STATUS_OK || m->response->data.len != 4 ||
-        memcmp(m->response->data.data, "\x4b\x4c\x43\x53", 4) != 0) {
-        snprintf(why, whylen, "MAGIC read: status %d, %zu bytes", m->response->status,
-                 m->response->data.len);
+    if (m->msg_case != SCLINK__V1__ENVELOPE__MSG_SYNC || irqs == 0) {
+        snprintf(why, whylen, "timer armed for 1 us, REACHED %" PRIu64 " ps: got %s after %d "
+                 "Interrupts%s%s", sync.time_ps, sclink_msg_name(m), irqs,
+                 m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ? ": " : "",
+                 m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR ? m->error->message : "");
         goto out;
     }
     bye.has_reason = 1;

@@ -112,7 +112,7 @@ static int sanitizer_report(const char *prefix, char *why, size_t whylen)
             if (strstr(line, "ERROR: AddressSanitizer") || strstr(line, "ERROR: LeakSanitizer") ||
                 strstr(line, "runtime error:") || strstr(line, "ERROR: UndefinedBehaviorSanitizer")) {
                 line[strcspn(line, "\n")] = '\0';
-                snprintf(why, whylen, "sanitizer report in %s: %.200s", path, line);
+                snprintf(why, whylen, "sanitizer report in %.200s: %.200s", path, line);
                 found = 1;
                 break;
             }

@@ -120,10 +120,11 @@ struct exec_result {
 void exec_link(const char *addr, const struct script *s, struct exec_result *r);
 
 /*
- * The health check: a clean handshake, then the id block's MAGIC read
- * through BAR0, then Bye, all within timeout_ms (a link still closing
- * answers ERR_BUSY: that is retried until then).  Returns 0 or -1 with
- * `why`; *took_ms says how long it took.
+ * The health check: a clean handshake, the id block's MAGIC read through
+ * BAR0, the timer's interrupt 1 us into the first window (SystemC time
+ * moves), then Bye, all within timeout_ms (a link still closing answers
+ * ERR_BUSY: that is retried until then).  Returns 0 or -1 with `why`;
+ * *took_ms says how long it took.
  */
 int health_check(const char *addr, int timeout_ms, int *took_ms, char *why,
                  size_t whylen);

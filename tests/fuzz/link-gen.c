@@ -19,7 +19,10 @@
  * is the simulation's cost, not a robustness bug, and it would hide real
  * findings behind health-check timeouts: timer periods are kept at or
  * above Q / 1000 (1 us at least), and a link that touched the timer does
- * not jump time.
+ * not jump time.  Nor may a link use up SystemC's time, which all links
+ * of a gateway share (2^64 ps, doc/gateway.md "Time"; what happens then
+ * is tests/gateway/time-used-up.sh): stamps move at most about 1 s at a
+ * time, and far ones are sent only where the window refuses them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -284,18 +287,20 @@ static uint64_t pick_stamp(struct gen *g, int wrong)
 {
     uint64_t t;
 
+    /* Wrong stamps: far ones only where the window refuses them (see the
+     * top), else before the last. */
     if (wrong && chance(g, 50)) {
-        switch (below(g, 4)) {
+        switch (g->sync ? below(g, 4) : 0) {
         case 0: return g->last ? g->last - 1 - below(g, g->last) : 0;
-        case 1: return g->sync ? g->w + 1 + below(g, 1000) : g->last;
-        case 2: return g->timer_touched ? g->last : UINT64_MAX - below(g, 2);
-        default: return g->timer_touched ? g->last : next(g);
+        case 1: return g->w + 1 + below(g, 1000);
+        case 2: return UINT64_MAX - below(g, 2);
+        default: return g->w + 1 + (next(g) >> 1);
         }
     }
     if (g->sync) {
         t = chance(g, 10) ? g->w : range(g, g->last, g->w);
     } else if (!g->timer_touched && chance(g, 3)) {
-        t = g->last + PICK(g, wild64) / 2;  /* a jump: nothing is armed */
+        t = g->last + below(g, UINT64_C(1) << 40); /* a jump of up to 1 s: nothing is armed */
     } else {
         t = g->last + below(g, g->q);
     }
