@@ -40,6 +40,7 @@ struct exec {
     int noread;
     int autodma;
     int depth;       /* service_input nesting: answering writes, writing reads */
+    int writing;     /* inside write_all: a frame may be half out */
     sclink_decoder dec;
     struct dma_req q[DMA_QUEUE];
     int qn;
@@ -125,9 +126,10 @@ static void service_input(struct exec *e)
                      sclink_decoder_reason(&e->dec));
         }
     }
-    /* Like QEMU under autodma: each DMA Request answered, but not from
-     * inside the reading an answer's write does (it would recurse). */
-    if (--e->depth == 0 && e->autodma) {
+    /* Like QEMU under autodma: each DMA Request answered, but not in the
+     * middle of a frame being written, nor from inside the reading an
+     * answer's own write does (it would recurse). */
+    if (--e->depth == 0 && e->autodma && !e->writing) {
         e->depth++;
         while (e->qn > 0 && !e->dead) {
             struct dma_req d = e->q[0];
@@ -158,6 +160,7 @@ static void write_all(struct exec *e, const uint8_t *p, size_t len)
     int64_t stall = fuzz_now_ms() + WRITE_STALL_MS;
     ssize_t n;
 
+    e->writing++;
     while (len > 0 && !e->dead) {
         n = send(e->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
@@ -169,14 +172,15 @@ static void write_all(struct exec *e, const uint8_t *p, size_t len)
         }
         if (n < 0 && errno != EAGAIN && errno != EINTR) {
             e->dead = 1;
-            return;
+            break;
         }
         if (left_ms(stall) == 0) {
             e->dead = 1; /* the gateway reads nothing: allowed, give up */
-            return;
+            break;
         }
         wait_io(e, left_ms(stall) < 50 ? left_ms(stall) : 50, 1);
     }
+    e->writing--;
     service_input(e);
 }
 
