@@ -44,3 +44,71 @@ fuzz: tests/fuzz/fuzz-decoder
 		tests/fuzz/work $(srcdir)/tests/fuzz/corpus
 
 .PHONY: fuzz fuzz-seeds
+
+# The link fuzzer (doc/gateway.md, "Fuzzing the link"): a mutating peer
+# over a real socket against a gateway built with ASan and UBSan.
+#   make fuzz-link        FUZZ_LINK_MINUTES (30), FUZZ_LINK_SEED (random),
+#                         FUZZ_LINK_REPLAY=CASE to replay a saved case
+# `make check` replays tests/fuzz/link-corpus/ against the normal gateway.
+check_PROGRAMS += tests/fuzz/link-fuzz
+tests_fuzz_link_fuzz_SOURCES = tests/fuzz/link-fuzz.h tests/fuzz/link-fuzz.c \
+	tests/fuzz/link-gen.c tests/fuzz/link-exec.c tests/fuzz/link-script.c
+tests_fuzz_link_fuzz_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_fuzz_link_fuzz_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
+TESTS += tests/fuzz/link-replay.sh
+EXTRA_DIST += tests/fuzz/link-fuzz.sh tests/fuzz/link-replay.sh \
+	tests/fuzz/link-platform.yaml.in tests/fuzz/lsan.supp tests/fuzz/link-corpus
+
+# The sanitized gateway: its sources compiled straight into build-asan/,
+# apart from the libtool build (the same sources, other flags; a VPATH
+# configure is refused in a configured source tree).  SystemC, libuv and
+# the rest come from Debian, unsanitized.
+ASAN_DIR = build-asan
+ASAN_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+ASAN_CPPFLAGS = -I$(top_srcdir)/proto -I$(top_builddir)/proto -I$(top_srcdir)/router \
+	-I$(top_srcdir)/sc-gateway -I$(top_srcdir)/sc-gateway/models \
+	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS) \
+	-DSCLINK_MODELS_VERSION='"$(PACKAGE_VERSION)"'
+ASAN_C_SRCS = proto/error.c proto/buf.c proto/decoder.c proto/encoder.c \
+	proto/validate.c proto/logtext.c proto/addr.c proto/conn.c proto/handshake.c \
+	proto/sclink.pb-c.c router/map.c sc-gateway/server.c sc-gateway/platform.c
+ASAN_CXX_SRCS = router/router.cc sc-gateway/gateway.cc sc-gateway/main.cc \
+	sc-gateway/models/util.cc sc-gateway/models/regblock.cc \
+	sc-gateway/models/registry.cc sc-gateway/models/memory.cc \
+	sc-gateway/models/uart.cc sc-gateway/models/timer.cc sc-gateway/models/dma.cc \
+	sc-gateway/models/id.cc
+ASAN_OBJS = $(addprefix $(ASAN_DIR)/,$(ASAN_C_SRCS:.c=.o) $(ASAN_CXX_SRCS:.cc=.o))
+ASAN_HDRS = proto/sclink.pb-c.h $(wildcard $(srcdir)/proto/*.h $(srcdir)/router/*.h \
+	$(srcdir)/sc-gateway/*.h $(srcdir)/sc-gateway/models/*.h)
+
+$(ASAN_DIR)/%.o: %.c $(ASAN_HDRS)
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(CC) $(ASAN_FLAGS) $(ASAN_CPPFLAGS) $(SCLINK_WARN_CFLAGS) -c -o $@ $<
+$(ASAN_DIR)/%.o: %.cc $(ASAN_HDRS)
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CXX)$(CXX) $(SYSTEMC_STD) $(ASAN_FLAGS) $(ASAN_CPPFLAGS) $(SCLINK_WARN_CFLAGS) \
+		-c -o $@ $<
+$(ASAN_DIR)/sclink-gateway: $(ASAN_OBJS)
+	$(AM_V_CXXLD)$(CXX) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(CYAML_LIBS) $(YAML_LIBS) \
+		$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) -ldl
+
+FUZZ_LINK_MINUTES = 30
+FUZZ_LINK_SEED =
+FUZZ_LINK_REPLAY =
+fuzz-link: tests/fuzz/link-fuzz$(EXEEXT) $(ASAN_DIR)/sclink-gateway
+	@if test -n "$(FUZZ_LINK_REPLAY)"; then \
+		top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
+		$(top_srcdir)/tests/fuzz/link-fuzz.sh replay $(ASAN_DIR)/sclink-gateway \
+			$(FUZZ_LINK_REPLAY); \
+	else \
+		top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
+		MINUTES=$(FUZZ_LINK_MINUTES) SEED=$(FUZZ_LINK_SEED) \
+		$(top_srcdir)/tests/fuzz/link-fuzz.sh fuzz $(ASAN_DIR)/sclink-gateway; \
+	fi
+
+clean-local: clean-fuzz-link
+clean-fuzz-link:
+	rm -rf $(ASAN_DIR)
+
+.PHONY: fuzz-link clean-fuzz-link
