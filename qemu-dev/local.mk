@@ -32,6 +32,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/fault-idle.sh \
 	tests/e2e/gateway-stop.sh \
 	tests/e2e/pause.sh \
+	tests/e2e/wait-icount.sh \
 	tests/e2e/fault-garbage.sh \
 	tests/e2e/fault-unmapped.sh \
 	tests/e2e/msix.sh \
@@ -59,7 +60,7 @@ EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds
 tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \
-tests/e2e/pause.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
+tests/e2e/pause.sh.log tests/e2e/wait-icount.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
 tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log \
 tests/e2e/peer-text.sh.log tests/e2e/fuzz-qemu.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \

@@ -675,11 +675,13 @@ static void on_connection(uv_stream_t *listener, int status)
  */
 static int prepare_socket_dir(sclink_server *s, char *err, size_t errlen)
 {
-    char dir[sizeof(s->addr.path)];
+    char buf[sizeof(s->addr.path)];
+    const char *dir;
     struct stat st;
 
-    strcpy(dir, s->addr.path);
-    strcpy(dir, dirname(dir));
+    /* dirname() may return its argument, part of it, or a static ".". */
+    strcpy(buf, s->addr.path);
+    dir = dirname(buf);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create the socket directory %s: %s", dir, strerror(errno));
         return SCLINK_EADDR;
