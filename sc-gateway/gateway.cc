@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include <grp.h>
+#include <malloc.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -996,6 +997,9 @@ void Gateway::serve_link()
     uv_timer_stop(idle_tick_);
     log_suppressed_posted();
     flush_trace();
+    /* What a flood made this link allocate is freed by now; hand it back
+     * to the system, or glibc keeps it as the process's high-water mark. */
+    malloc_trim(0);
     state_ = State::closed;
     if (model_failed_) {
         exit_status_ = kModelFailed;
