@@ -164,6 +164,7 @@ static void handle(fz *f, sclink_msg *m)
 
         say(f, "QEMU said Bye: %s", sclink_log_text(text, sizeof text,
                                                     m->bye->message));
+        f->said_bye = 1;
         break;
     }
     case SCLINK__V1__ENVELOPE__MSG_ERROR: {
@@ -242,6 +243,13 @@ static void ended(fz *f, const char *how)
         say(f, "QEMU ended the link (%s) after a frame of unforeseeable "
             "effect; expect: any", how);
         finish(f, 0, "QEMU ended the link after a mutated frame");
+    }
+    if (f->said_bye && f->last_request == NEVER) {
+        /* A device the guest could not use (a BAR no firmware can place)
+         * leaves it nothing to do: it powers off, and QEMU says Bye. */
+        say(f, "QEMU said Bye (%s) before the guest ever reached the device; expect: any",
+            how);
+        finish(f, 0, "QEMU said Bye at shutdown, the guest never used the device");
     }
     say(f, "QEMU ended the link (%s) with nothing fatal sent; expect: any", how);
     finish(f, 1, "QEMU ended a link on which nothing fatal was sent");

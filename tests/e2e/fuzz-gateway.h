@@ -134,6 +134,7 @@ typedef struct fz {
     /* what QEMU sent */
     uint64_t msgs;
     uint64_t last_request;  /* msgs at the last MMIO Request */
+    int said_bye;           /* QEMU said Bye (its VM shut down) */
     uint64_t now_ps;
     uint64_t dma_id;
     uint64_t dma_answered;
