@@ -55,6 +55,25 @@ static void fputs_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* The last bytes of a log, for a failure message. */
+static const char *log_tail(const char *path)
+{
+    static char buf[600];
+    size_t n = 0;
+    FILE *f = fopen(path, "r");
+
+    buf[0] = '\0';
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        long end = ftell(f);
+        fseek(f, end > (long)sizeof(buf) - 1 ? end - (long)sizeof(buf) + 1 : 0, SEEK_SET);
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+    }
+    return n ? buf : "(empty log)";
+}
+
 void start_gateway(const char *opt)
 {
     start_gateway_edited(opt, NULL, NULL);
@@ -92,9 +111,16 @@ void start_gateway_edited(const char *opt, const char *from, const char *to)
             execl(exe, exe, platform, (char *)NULL);
         _exit(127);
     }
-    for (i = 0; i < 1000 && stat(sock, &st) != 0; i++) /* 20 s: CI may be loaded */
+    for (i = 0; i < 1000 && stat(sock, &st) != 0; i++) { /* 20 s: CI may be loaded */
+        int status;
+        if (waitpid(gw, &status, WNOHANG) == gw) {
+            gw = -1;
+            ck_abort_msg("gateway exited at start-up (status 0x%x): %s", (unsigned)status,
+                         log_tail(errlog));
+        }
         usleep(20000);
-    ck_assert_msg(stat(sock, &st) == 0, "gateway did not listen");
+    }
+    ck_assert_msg(stat(sock, &st) == 0, "gateway did not listen in 20 s: %s", log_tail(errlog));
 }
 
 /* Waits up to 5 s for the gateway to exit; returns its exit status. */
