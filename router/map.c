@@ -33,14 +33,14 @@ const char *sclink_map_strerror(int err)
 
 /* ------------------------------------------------------------ validation */
 
-static void sclink__errf(char *buf, size_t len, const char *fmt, ...)
+static void sclink__why(char *why, size_t whylen, const char *fmt, ...)
 {
     va_list ap;
 
-    if (buf == NULL || len == 0)
+    if (why == NULL || whylen == 0)
         return;
     va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
+    vsnprintf(why, whylen, fmt, ap);
     va_end(ap);
 }
 
@@ -57,29 +57,29 @@ static const char *sclink__label(const sclink_map_entry *e, size_t i,
 
 /* Checks what can be checked on one entry alone. */
 static int sclink__check_entry(const sclink_map_entry *e, size_t i,
-                               char *errbuf, size_t errlen)
+                               char *why, size_t whylen)
 {
     char l[96];
 
     if (e->size == 0) {
-        sclink__errf(errbuf, errlen, "map entry %s at 0x%016" PRIx64
+        sclink__why(why, whylen, "map entry %s at 0x%016" PRIx64
                      " has size 0", sclink__label(e, i, l, sizeof(l)), e->base);
         return -EINVAL;
     }
     if (e->target == SCLINK_MAP_NO_TARGET) {
-        sclink__errf(errbuf, errlen, "map entry %s has no target",
+        sclink__why(why, whylen, "map entry %s has no target",
                      sclink__label(e, i, l, sizeof(l)));
         return -EINVAL;
     }
     /* Inclusive ends: base + size - 1 may be UINT64_MAX, not more. */
     if (e->size - 1 > UINT64_MAX - e->base) {
-        sclink__errf(errbuf, errlen, "map entry %s at 0x%016" PRIx64
+        sclink__why(why, whylen, "map entry %s at 0x%016" PRIx64
                      " size 0x%" PRIx64 " runs past the top of the address space",
                      sclink__label(e, i, l, sizeof(l)), e->base, e->size);
         return -ERANGE;
     }
     if (e->size - 1 > UINT64_MAX - e->offset) {
-        sclink__errf(errbuf, errlen, "map entry %s: offset 0x%016" PRIx64
+        sclink__why(why, whylen, "map entry %s: offset 0x%016" PRIx64
                      " size 0x%" PRIx64 " runs past the top of the target's"
                      " address space", sclink__label(e, i, l, sizeof(l)),
                      e->offset, e->size);
@@ -113,7 +113,7 @@ static int sclink__span_cmp(const void *a, const void *b)
  * the first overlapping neighbours are the pair to report.
  */
 static int sclink__check_overlaps(const sclink_map_entry *entries, size_t n,
-                                  char *errbuf, size_t errlen)
+                                  char *why, size_t whylen)
 {
     sclink__span *spans;
     char la[96], lb[96];
@@ -138,7 +138,7 @@ static int sclink__check_overlaps(const sclink_map_entry *entries, size_t n,
 
         if (a->priority != b->priority || b->base > a->last)
             continue;
-        sclink__errf(errbuf, errlen,
+        sclink__why(why, whylen,
                      "map entries %s [0x%016" PRIx64 "-0x%016" PRIx64 "] and"
                      " %s [0x%016" PRIx64 "-0x%016" PRIx64 "] overlap at"
                      " [0x%016" PRIx64 "-0x%016" PRIx64 "] with equal"
@@ -465,29 +465,30 @@ void sclink_map_free(sclink_map *map)
 }
 
 int sclink_map_build(sclink_map **mapp, const sclink_map_entry *entries,
-                     size_t n, const sclink_map_entry *dflt, char *errbuf,
-                     size_t errlen)
+                     size_t n, const sclink_map_entry *dflt, char *why,
+                     size_t whylen)
 {
     sclink_map *m;
     size_t i;
     int err;
 
-    if (errbuf != NULL && errlen > 0)
-        errbuf[0] = '\0';
+    if (why != NULL && whylen > 0)
+        why[0] = '\0';
+    err = -EINVAL;
     if (mapp == NULL || (entries == NULL && n > 0) || n > INT32_MAX) {
-        sclink__errf(errbuf, errlen, "invalid arguments to sclink_map_build");
-        return -EINVAL;
+        sclink__why(why, whylen, "invalid arguments to sclink_map_build");
+        goto out_report;
     }
     if (dflt != NULL && dflt->target == SCLINK_MAP_NO_TARGET) {
-        sclink__errf(errbuf, errlen, "the default target has no target");
-        return -EINVAL;
+        sclink__why(why, whylen, "the default target has no target");
+        goto out_report;
     }
     for (i = 0; i < n; i++) {
-        err = sclink__check_entry(&entries[i], i, errbuf, errlen);
+        err = sclink__check_entry(&entries[i], i, why, whylen);
         if (err != 0)
-            return err;
+            goto out_report;
     }
-    err = sclink__check_overlaps(entries, n, errbuf, errlen);
+    err = sclink__check_overlaps(entries, n, why, whylen);
     if (err != 0)
         goto out_report;
 
@@ -528,7 +529,7 @@ out_free_map:
     sclink_map_free(m);
 out_report:
     if (err == -ENOMEM)
-        sclink__errf(errbuf, errlen, "out of memory building the address map");
+        sclink__why(why, whylen, "out of memory building the address map");
     return err;
 }
 

@@ -49,7 +49,7 @@ static std::string target_label(const std::vector<std::string> &names,
     return "target " + std::to_string(index);
 }
 
-int Router::build(std::string *error)
+bool Router::build(std::string &err)
 {
     const unsigned ntargets = out.size();
     std::vector<std::string> names;
@@ -66,18 +66,16 @@ int Router::build(std::string *error)
         names.push_back(w.name.empty() ? target_label(m_target_names, w.target)
                                        : w.name);
         if (w.target >= ntargets) {
-            if (error != nullptr)
-                *error = "window '" + names.back() + "' names target " +
-                         std::to_string(w.target) + " but " +
-                         std::to_string(ntargets) + " are bound";
-            return -EINVAL;
+            err = "window '" + names.back() + "' names target " +
+                  std::to_string(w.target) + " but " +
+                  std::to_string(ntargets) + " are bound";
+            return false;
         }
     }
     if (m_default != SCLINK_MAP_NO_TARGET && m_default >= ntargets) {
-        if (error != nullptr)
-            *error = "default target " + std::to_string(m_default) + " but " +
-                     std::to_string(ntargets) + " are bound";
-        return -EINVAL;
+        err = "default target " + std::to_string(m_default) + " but " +
+              std::to_string(ntargets) + " are bound";
+        return false;
     }
     if (m_default_name.empty() && m_default != SCLINK_MAP_NO_TARGET)
         m_default_name = target_label(m_target_names, m_default);
@@ -90,14 +88,11 @@ int Router::build(std::string *error)
     }
     dflt.name = m_default_name.c_str();
     dflt.target = m_default;
-    int err = sclink_map_build(&map, entries.data(), entries.size(),
-                               m_default != SCLINK_MAP_NO_TARGET ? &dflt
-                                                                 : nullptr,
-                               text, sizeof(text));
-    if (err != 0) {
-        if (error != nullptr)
-            *error = text;
-        return err;
+    if (sclink_map_build(&map, entries.data(), entries.size(),
+                         m_default != SCLINK_MAP_NO_TARGET ? &dflt : nullptr,
+                         text, sizeof(text)) != 0) {
+        err = text;
+        return false;
     }
     std::swap(map, m_map);
     sclink_map_free(map);
@@ -110,7 +105,7 @@ int Router::build(std::string *error)
         for (int i = 0; i < in.size(); i++)
             in[i]->invalidate_direct_mem_ptr(0, ~sc_dt::uint64(0));
     }
-    return 0;
+    return true;
 }
 
 void Router::end_of_elaboration()
@@ -121,10 +116,10 @@ void Router::end_of_elaboration()
 
 std::string Router::map_text()
 {
-    std::string error;
+    std::string err;
 
-    if (m_dirty && build(&error) != 0)
-        return "address map not built: " + error + "\n";
+    if (m_dirty && !build(err))
+        return "address map not built: " + err + "\n";
     int len = sclink_map_format(m_map, nullptr, 0);
     if (len < 0)
         return std::string("address map not printable: ") +
@@ -135,25 +130,29 @@ std::string Router::map_text()
     return text;
 }
 
-int Router::print(std::FILE *f)
+bool Router::print(std::FILE *f, std::string &err)
 {
-    std::string error;
-    int err;
+    int rc;
 
-    if (m_dirty && (err = build(&error)) != 0)
-        return err;
-    return sclink_map_print(m_map, f);
+    if (m_dirty && !build(err))
+        return false;
+    rc = sclink_map_print(m_map, f);
+    if (rc != 0) {
+        err = std::string("address map not printed: ") + sclink_map_strerror(rc);
+        return false;
+    }
+    return true;
 }
 
 // Builds the map (reporting a failure as an error); no transport path
 // needs it until the first transaction after a change.
 bool Router::ensure_built()
 {
-    std::string error;
+    std::string err;
 
-    if (build(&error) == 0)
+    if (build(err))
         return true;
-    SC_REPORT_ERROR("sclink/router", (std::string(name()) + ": " + error).c_str());
+    SC_REPORT_ERROR("sclink/router", (std::string(name()) + ": " + err).c_str());
     return false;
 }
 

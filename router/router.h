@@ -66,17 +66,20 @@ class Router : public sc_core::sc_module,
              int priority = 0, const std::string &name = std::string());
     void map_default(unsigned index, const std::string &name = std::string());
 
-    // Validates the windows as a whole and builds the map.  Returns 0 or a
-    // negative code (sclink_map_strerror) with the reason in *error.  Called
-    // at end_of_elaboration if the user has not; a failure there is an
+    // Validates the windows as a whole and builds the map.  Returns false
+    // with the reason in err (the C core's own message for a map error;
+    // doc/architecture.md, "Errors and cleanup").  Called at
+    // end_of_elaboration if the user has not; a failure there is an
     // SC_REPORT_ERROR.  Mapping after a successful build() rebuilds.
-    int build(std::string *error = nullptr);
+    bool build(std::string &err);
 
     // The map as the user should see it, one line per window piece
     // (building it first if needed; a build error becomes the text).
     std::string map_text();
     void print(std::ostream &os) { os << map_text(); }
-    int print(std::FILE *f);
+    // The same text on a stdio stream; false with the reason in err if the
+    // map cannot be built or the stream fails.
+    bool print(std::FILE *f, std::string &err);
 
     void set_latency(const sc_core::sc_time &latency) { m_latency = latency; }
     const sc_core::sc_time &latency() const { return m_latency; }

@@ -83,12 +83,13 @@ typedef struct sclink_map sclink_map;
  * names the default target (only its `name` and `target` are used): it
  * receives every address no entry covers, unchanged (target-relative ==
  * system address).  On failure returns a negative code, leaves *mapp
- * untouched and, if errbuf is not NULL, writes a message naming the
- * offending entries (and for overlaps the overlapping range) into it.
+ * untouched and, if why is not NULL, writes one line naming the offending
+ * entries (and for overlaps the overlapping range) into it
+ * (doc/architecture.md, "Errors and cleanup").
  */
 int sclink_map_build(sclink_map **mapp, const sclink_map_entry *entries,
-                     size_t n, const sclink_map_entry *dflt, char *errbuf,
-                     size_t errlen);
+                     size_t n, const sclink_map_entry *dflt, char *why,
+                     size_t whylen);
 void sclink_map_free(sclink_map *map);
 
 /* The segment holding `addr`; never NULL (a hole is a segment too). */

@@ -271,7 +271,7 @@ int run(const Options &o)
         gateway.irq[l].bind(line_signals[l] ? *line_signals[l]
                                             : *new_signal("unused_line_" + std::to_string(l)));
 
-    if (router.build(&err) < 0) {
+    if (!router.build(err)) {
         std::cerr << "sclink-gateway: " << pf->path << ": address map: " << err << std::endl;
         return 1;
     }
