@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
-#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -28,6 +27,28 @@
 namespace sclink {
 
 using sc_core::sc_time;
+
+const char *const kLogType = "sclink/gateway";
+const char *const kStatsType = "sclink/gateway/stats";
+
+void report_handler(const sc_core::sc_report &rep, const sc_core::sc_actions &actions)
+{
+    const char *type = rep.get_msg_type();
+    const bool log = std::strcmp(type, kLogType) == 0;
+
+    if (!log && std::strcmp(type, kStatsType) != 0) {
+        sc_core::sc_report_handler::default_handler(rep, actions);
+        return;
+    }
+    if (actions & sc_core::SC_DISPLAY) {
+        if (log)
+            std::cerr << "sclink-gateway: " << rep.get_msg() << std::endl;
+        else
+            std::cerr << rep.get_msg() << std::flush;
+    }
+    /* Logging to a file, stopping, throwing: as the host asked. */
+    sc_core::sc_report_handler::default_handler(rep, actions & ~sc_core::SC_DISPLAY);
+}
 
 namespace {
 
@@ -256,52 +277,15 @@ extern "C" void gw_link_closed(void *ctx, int err, const char *why)
 {
     static_cast<Gateway *>(ctx)->on_link_closed(err, why);
 }
-extern "C" void gw_usr1(uv_signal_t *h, int)
-{
-    static_cast<Gateway *>(h->data)->on_stats_signal();
-}
 extern "C" void gw_idle_tick(uv_timer_t *)
 {
     /* Only ends the pump's wait: serve_link() checks idle_watched(). */
 }
 
-/*
- * SIGINT and SIGTERM (GatewayConfig::stop_on_signals).  Not libuv's
- * signal handles: libuv sees a signal only when its loop runs, and a
- * model that spins inside b_transport keeps the pump, and so the loop,
- * away for ever.  This handler does only what is async-signal-safe: the
- * first signal wakes the loop (uv_async_send) for an orderly stop; the
- * second one kills the process at once, whatever a model is doing, by
- * dying of the signal as without a handler.  Both signals are blocked
- * while it runs, so the count needs no atomics.
- */
-volatile sig_atomic_t g_stop_count = 0;
-volatile sig_atomic_t g_stop_signum = 0;
-uv_async_t *g_stop_async = nullptr;
-struct sigaction g_old_actions[2];
-const int kStopSignals[2] = {SIGINT, SIGTERM};
-
-extern "C" void gw_stop_handler(int signum)
+/* stop() and request_stats(): see Gateway::on_async. */
+extern "C" void gw_async(uv_async_t *h)
 {
-    if (g_stop_count++ > 0) {
-        static const char on_int[] = "sclink-gateway: SIGINT again: exiting at once\n";
-        static const char on_term[] = "sclink-gateway: SIGTERM again: exiting at once\n";
-        const char *msg = signum == SIGINT ? on_int : on_term;
-        ssize_t r = write(STDERR_FILENO, msg, std::strlen(msg));
-        (void)r;
-        std::signal(signum, SIG_DFL);
-        std::raise(signum);   /* delivered as the handler returns */
-        return;
-    }
-    g_stop_signum = signum;
-    if (g_stop_async)
-        uv_async_send(g_stop_async);
-}
-
-extern "C" void gw_stop_async(uv_async_t *h)
-{
-    if (g_stop_signum)
-        static_cast<Gateway *>(h->data)->on_stop_signal(g_stop_signum);
+    static_cast<Gateway *>(h->data)->on_async();
 }
 
 const struct sclink_server_ops kServerOps = {gw_link_open, gw_message, gw_link_closed};
@@ -345,21 +329,14 @@ Gateway::~Gateway()
     }
     if (server_)
         sclink_server_free(server_);
-    if (stop_async_) {
-        for (int i = 0; i < 2; i++)
-            sigaction(kStopSignals[i], &g_old_actions[i], nullptr);
-        g_stop_async = nullptr;
-        uv_close(reinterpret_cast<uv_handle_t *>(stop_async_), nullptr);
-    }
-    if (idle_tick_)
+    if (async_)
+        uv_close(reinterpret_cast<uv_handle_t *>(async_), nullptr);
+    if (idle_tick_) {
         uv_close(reinterpret_cast<uv_handle_t *>(idle_tick_), nullptr);
-    if (usr1_) {
-        uv_close(reinterpret_cast<uv_handle_t *>(usr1_), nullptr);
         uv_run(loop_, UV_RUN_DEFAULT);
-        delete usr1_;
     }
     delete idle_tick_;
-    delete stop_async_;
+    delete async_;
     if (loop_) {
         uv_loop_close(loop_);
         delete loop_;
@@ -381,41 +358,21 @@ bool Gateway::listen(std::string &err)
         return false;
     }
     /*
-     * libuv writes with write(2): a peer that vanished would kill the whole
-     * simulation with SIGPIPE instead of ending one link with EPIPE.  Ignore
-     * it unless the application installed a handler of its own.
+     * No signal handler, no SIGPIPE disposition: the server writes with
+     * MSG_NOSIGNAL (server.c), and the host's own handlers call stop() and
+     * request_stats(), which wake the loop through async_.
      */
-    struct sigaction old;
-    if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL)
-        std::signal(SIGPIPE, SIG_IGN);
     if (!loop_) {
         loop_ = new uv_loop_t;
         uv_loop_init(loop_);
-        usr1_ = new uv_signal_t;
-        uv_signal_init(loop_, usr1_);
-        usr1_->data = this;
-        uv_signal_start(usr1_, gw_usr1, SIGUSR1);
-        /* Statistics on demand must not keep the loop alive. */
-        uv_unref(reinterpret_cast<uv_handle_t *>(usr1_));
         idle_tick_ = new uv_timer_t;
         uv_timer_init(loop_, idle_tick_);
         uv_unref(reinterpret_cast<uv_handle_t *>(idle_tick_));
-        if (cfg_.stop_on_signals) {
-            struct sigaction sa;
-            stop_async_ = new uv_async_t;
-            uv_async_init(loop_, stop_async_, gw_stop_async);
-            stop_async_->data = this;
-            uv_unref(reinterpret_cast<uv_handle_t *>(stop_async_));
-            g_stop_async = stop_async_;
-            std::memset(&sa, 0, sizeof(sa));
-            sa.sa_handler = gw_stop_handler;
-            sa.sa_flags = SA_RESTART;
-            sigemptyset(&sa.sa_mask);
-            for (int sig : kStopSignals)
-                sigaddset(&sa.sa_mask, sig);
-            for (int i = 0; i < 2; i++)
-                sigaction(kStopSignals[i], &sa, &g_old_actions[i]);
-        }
+        async_ = new uv_async_t;
+        uv_async_init(loop_, async_, gw_async);
+        async_->data = this;
+        /* A wake-up on demand must not keep the loop alive. */
+        uv_unref(reinterpret_cast<uv_handle_t *>(async_));
         if (cfg_.stuck_timeout_ms)
             watchdog_ = std::thread(&Gateway::watchdog, this);
     }
@@ -479,7 +436,18 @@ void Gateway::warn_exposure() const
 void Gateway::log(const std::string &line) const
 {
     if (!cfg_.quiet)
-        std::cerr << "sclink-gateway: " << line << std::endl;
+        sc_core::sc_report_handler::report(sc_core::SC_INFO, kLogType, line.c_str(),
+                                           sc_core::SC_MEDIUM, __FILE__, __LINE__);
+}
+
+/* The statistics, as a report of their own: --quiet keeps them. */
+void Gateway::report_stats() const
+{
+    std::ostringstream os;
+
+    print_stats(os);
+    sc_core::sc_report_handler::report(sc_core::SC_INFO, kStatsType, os.str().c_str(),
+                                       sc_core::SC_MEDIUM, __FILE__, __LINE__);
 }
 
 /*
@@ -692,24 +660,35 @@ void Gateway::on_link_closed(int err, const char *why)
         link_why_ = why;
 }
 
-void Gateway::on_stats_signal()
+/*
+ * In the loop, after stop() or request_stats() woke it: what a signal
+ * handler could not do itself, logging and printing.
+ */
+void Gateway::on_async()
 {
-    print_stats(std::cerr);
-    flush_trace();
+    if (const char *why = stop_why_.exchange(nullptr))
+        log(why);
+    if (stats_requested_.exchange(false)) {
+        report_stats();
+        flush_trace();
+    }
 }
 
-void Gateway::on_stop_signal(int signum)
+/* Only stores and uv_async_send, which are async-signal-safe. */
+void Gateway::stop(const char *why)
 {
-    const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
-
-    /* A second one never gets here: gw_stop_handler kills the process. */
-    log(std::string(name) + ": stopping (again to exit at once)");
-    stop();
+    if (why)
+        stop_why_.store(why);
+    stop_requested_.store(true);
+    if (async_)
+        uv_async_send(async_);
 }
 
-void Gateway::stop()
+void Gateway::request_stats()
 {
-    stop_requested_ = true;
+    stats_requested_.store(true);
+    if (async_)
+        uv_async_send(async_);
 }
 
 /* -------------------------------------------------------------- sending */
@@ -774,7 +753,7 @@ void Gateway::pump()
             break;
         }
         serve_link();
-        print_stats(std::cerr);
+        report_stats();
         if (!cfg_.serve || stop_requested_ || model_failed_ || sim_stopped_)
             break;
         /* Every link starts where the last one left SystemC time. */
@@ -891,7 +870,7 @@ int Gateway::finish(const std::exception *failure)
     state_ = State::closed;
     exit_status_ = model_failed_ ? kModelFailed : 0;
     log(model_failed_ ? "link lost: " + why : "link closed by the gateway's Bye");
-    print_stats(std::cerr);
+    report_stats();
     return exit_status_;
 }
 

@@ -84,8 +84,7 @@ struct GatewayConfig {
      * (QEMU says when its VM is paused, CAP_PAUSE); 0: never. */
     unsigned idle_timeout_ms = 60000;
     std::string trace_path;        /* transaction trace, "" for none */
-    bool quiet = false;            /* no log lines on stderr */
-    bool stop_on_signals = false;  /* SIGINT, SIGTERM: stop(); a second one kills */
+    bool quiet = false;            /* no log lines (reports of kLogType) */
     /* A model that has not returned from b_transport or transport_dbg
      * after this long is stuck: a watchdog thread sends QEMU
      * Error{ERR_INTERNAL} and ends the link (doc/gateway.md, "Failing
@@ -107,6 +106,25 @@ struct LinkStats {
     double wait_s = 0, sim_s = 0;   /* real time waiting for QEMU / simulating */
     std::map<std::string, uint64_t> per_target;
 };
+
+/*
+ * The gateway logs through sc_report, severity SC_INFO: one line per event
+ * that matters as type kLogType, the statistics as type kStatsType, so
+ * that a host's report handler sees them.  SystemC's default handler
+ * prints them to stdout as "Info: sclink/gateway: ..."; report_handler
+ * prints them the way sclink-gateway does.
+ */
+extern const char *const kLogType;     /* "sclink/gateway" */
+extern const char *const kStatsType;   /* "sclink/gateway/stats" */
+
+/*
+ * A report handler for a host that wants sclink-gateway's format: reports
+ * of kLogType as "sclink-gateway: MESSAGE" lines on stderr, kStatsType's
+ * text as it is on stderr, everything else to SystemC's default handler.
+ * Install it with sc_core::sc_report_handler::set_handler(); the library
+ * never does.
+ */
+void report_handler(const sc_core::sc_report &rep, const sc_core::sc_actions &actions);
 
 class Gateway : public sc_core::sc_module {
 public:
@@ -136,9 +154,18 @@ public:
      * Ends the run: a link in progress is closed with Bye{BYE_SHUTDOWN}
      * once every message already received has been executed and answered,
      * then the pump stops the simulation (sc_stop), also with --serve.
-     * From a SystemC process or a libuv callback, not a signal handler.
+     * Async-signal-safe, and safe from any thread: the host's own signal
+     * handler calls it (the library installs none).  `why`, a string
+     * with static storage, is logged when the gateway takes the request.
      */
-    void stop();
+    void stop(const char *why = nullptr);
+    /*
+     * Reports the statistics (kStatsType) and flushes the trace at the
+     * next iteration of the event loop, also while SystemC runs far ahead
+     * (within 20 ms).  Async-signal-safe and thread-safe, for a SIGUSR1
+     * handler of the host's.
+     */
+    void request_stats();
 
     /*
      * Call once sc_start() has returned (or thrown: pass what it threw).
@@ -160,8 +187,7 @@ public:
     void on_link_open();
     void on_message(sclink_msg *m, size_t heap_bytes);
     void on_link_closed(int err, const char *why);
-    void on_stats_signal();
-    void on_stop_signal(int signum);
+    void on_async();
     void watchdog();
 
 private:
@@ -203,6 +229,7 @@ private:
     void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
     uint64_t irq_cap() const;
     void log(const std::string &line) const;
+    void report_stats() const;
     void warn_exposure() const;
     bool posted_failure_loggable();
     void log_suppressed_posted();
@@ -230,14 +257,17 @@ private:
 
     GatewayConfig cfg_;
     struct uv_loop_s *loop_ = nullptr;
-    struct uv_signal_s *usr1_ = nullptr;
     struct uv_timer_s *idle_tick_ = nullptr;  /* wakes the pump to see an idle peer */
-    uv_async_s *stop_async_ = nullptr;  /* woken by the stop signals' handler */
+    /* Woken by stop() and request_stats(), which may come from a signal
+     * handler or another thread: the flags are lock-free atomics. */
+    uv_async_s *async_ = nullptr;
+    std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> stats_requested_{false};
+    std::atomic<const char *> stop_why_{nullptr};
     struct sclink_server *server_ = nullptr;
     State state_ = State::idle;
     bool link_open_ = false;
     bool bye_received_ = false;
-    bool stop_requested_ = false;
     bool bye_sent_ = false;
     bool stopping_ = false;        /* stop(): the link is being closed */
     bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
@@ -289,7 +319,6 @@ private:
     unsigned posted_logged_ = 0;
     uint64_t posted_suppressed_ = 0;
     std::vector<uint8_t> data_buf_; /* handle_request's data, reused */
-    bool stats_requested_ = false;
 
     /*
      * The watchdog (GatewayConfig::stuck_timeout_ms).  watch_since_ is

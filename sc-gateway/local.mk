@@ -49,6 +49,16 @@ tests_gateway_test_faults_SOURCES = tests/gateway/test-faults.c \
 tests_gateway_test_faults_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
 tests_gateway_test_faults_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
+# The libuv server writing to a peer that has gone, SIGPIPE left at its
+# default: the library must not die of it, nor ignore it for the process.
+check_PROGRAMS += tests/gateway/test-server
+TESTS += tests/gateway/test-server
+tests_gateway_test_server_SOURCES = tests/gateway/test-server.c \
+	sc-gateway/server.c sc-gateway/server.h
+tests_gateway_test_server_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway
+tests_gateway_test_server_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
+tests_gateway_test_server_LDADD = proto/libsclink.la $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
 # Each rule of doc/protocol.md where a peer written from the spec alone
 # once disagreed with the gateway, one case each, with hand-built frames.
 check_PROGRAMS += tests/gateway/test-conformance

@@ -6,6 +6,7 @@
  * model failed.
  */
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 
 #include <dlfcn.h>
 #include <getopt.h>
+#include <unistd.h>
 
 #include <systemc>
 
@@ -167,8 +169,66 @@ sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o
     c.serve = o.serve;
     c.trace_path = o.trace;
     c.quiet = o.quiet;
-    c.stop_on_signals = true;
     return c;
+}
+
+/*
+ * The program owns its signals; the library installs none.  SIGINT and
+ * SIGTERM: the first asks the gateway to stop (Gateway::stop, which is
+ * async-signal-safe); the second kills the process at once, whatever a
+ * model is doing, by dying of the signal as without a handler: a model
+ * that spins inside b_transport keeps the event loop, and so any orderly
+ * stop, away for ever.  SIGUSR1: statistics at the next loop iteration.
+ * Not libuv's signal handles, which act only when the loop runs.  The
+ * stop signals are blocked while the handler runs, so the count needs no
+ * atomics.
+ */
+sclink::Gateway *g_gateway = nullptr;
+volatile sig_atomic_t g_stop_count = 0;
+const int kHandledSignals[3] = {SIGINT, SIGTERM, SIGUSR1};
+struct sigaction g_old_actions[3];
+
+extern "C" void on_signal(int signum)
+{
+    if (signum == SIGUSR1) {
+        g_gateway->request_stats();
+        return;
+    }
+    if (g_stop_count++ > 0) {
+        static const char on_int[] = "sclink-gateway: SIGINT again: exiting at once\n";
+        static const char on_term[] = "sclink-gateway: SIGTERM again: exiting at once\n";
+        const char *msg = signum == SIGINT ? on_int : on_term;
+        ssize_t r = write(STDERR_FILENO, msg, std::strlen(msg));
+        (void)r;
+        std::signal(signum, SIG_DFL);
+        std::raise(signum);   /* delivered as the handler returns */
+        return;
+    }
+    g_gateway->stop(signum == SIGINT ? "SIGINT: stopping (again to exit at once)"
+                                     : "SIGTERM: stopping (again to exit at once)");
+}
+
+void handle_signals(sclink::Gateway &gateway)
+{
+    struct sigaction sa;
+
+    g_gateway = &gateway;
+    std::memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : kHandledSignals)
+        sigaddset(&sa.sa_mask, sig);
+    for (int i = 0; i < 3; i++)
+        sigaction(kHandledSignals[i], &sa, &g_old_actions[i]);
+}
+
+/* Before the gateway goes: a late signal must not reach a dead one. */
+void restore_signals()
+{
+    for (int i = 0; i < 3; i++)
+        sigaction(kHandledSignals[i], &g_old_actions[i], nullptr);
+    g_gateway = nullptr;
 }
 
 /* "FILE:LINE: devices[i] (name): problem" for model errors. */
@@ -307,12 +367,14 @@ int run(const Options &o)
     }
     /* A model's failure that reaches here is told to QEMU by finish(). */
     int status;
+    handle_signals(gateway);
     try {
         sc_core::sc_start();
         status = gateway.finish();
     } catch (const std::exception &e) {
         status = gateway.finish(&e);
     }
+    restore_signals();
     for (sclink::Model *m : models)
         delete m;
     return status;
@@ -336,6 +398,8 @@ int sc_main(int argc, char **argv)
      */
     sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_LOG |
                                             sc_core::SC_CACHE_REPORT | sc_core::SC_THROW);
+    /* The gateway's log lines and statistics on stderr, as "sclink-gateway: ...". */
+    sc_core::sc_report_handler::set_handler(sclink::report_handler);
     if (parse_args(argc, argv, o) < 0)
         return 1;
     return run(o);

@@ -5,6 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <libgen.h>
@@ -101,7 +104,6 @@ enum { WS_IDLE, WS_BUSY, WS_TAKEN, WS_DONE };
 /* A connection refused because a link is active. */
 struct busy_client {
     union sclink__stream h;
-    uv_write_t wreq;
     uint8_t frame[256];
 };
 
@@ -303,7 +305,7 @@ int sclink_server_write_last(sclink_server *s, const uint8_t *frame, size_t len)
         return -EBUSY;
     fd = atomic_load(&s->link_fd);
     while (fd >= 0 && off < len) {
-        n = write(fd, frame + off, len - off);
+        n = send(fd, frame + off, len - off, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -416,11 +418,82 @@ static void on_write(uv_write_t *req, int status)
 }
 
 /*
- * Hands queued frames to the socket: first uv_try_write (no copy, no
+ * The one write libuv makes for us, a uv_write of what the socket did not
+ * take at once, is a writev(2) inside uv_run: to a peer that has gone, it
+ * raises SIGPIPE, and so may the writev(2) uv_write tries at once.  Around
+ * those (run_loop while one is in flight, and the uv_write call), this
+ * thread (not the process: its other threads and its handlers are the
+ * host's) blocks SIGPIPE and takes back a SIGPIPE raised meanwhile; one
+ * that was pending before is left to the host.  A peer slow to
+ * read is the only case, so the common iteration pays nothing for it.
+ */
+struct sigpipe_guard {
+    int active;
+    int was_pending;
+    sigset_t old;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g, int active)
+{
+    sigset_t set, pending;
+
+    g->active = active;
+    if (!active)
+        return;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+    g->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+}
+
+static void sigpipe_unblock(struct sigpipe_guard *g)
+{
+    static const struct timespec zero = {0, 0};
+    sigset_t set, pending;
+
+    if (!g->active)
+        return;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    if (!g->was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+/*
+ * What uv_try_write does, without SIGPIPE: libuv writes with writev(2),
+ * and a write to a peer that has gone raises SIGPIPE, whose default kills
+ * the host process.  A library may not ignore SIGPIPE for the whole
+ * process, and Linux has no SO_NOSIGPIPE, so the common case writes with
+ * send(MSG_NOSIGNAL) itself (the fd is non-blocking: libuv made it so).
+ * Called only with no uv_write in flight, so nothing reorders.  Returns
+ * the bytes taken, 0 if the socket is full, a negative libuv code.
+ */
+static int send_nosignal(sclink_server *s, const uint8_t *p, size_t len)
+{
+    uv_os_fd_t fd;
+    ssize_t n;
+
+    if (uv_fileno(&s->link.handle, &fd) < 0)
+        return UV_EBADF;
+    if (len > INT32_MAX)
+        len = INT32_MAX;
+    do
+        n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0)
+        return (int)n;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+}
+
+/*
+ * Hands queued frames to the socket: first send_nosignal (no copy, no
  * callback, the common case), then one uv_write for whatever is left.
  */
 static void flush_out(sclink_server *s)
 {
+    struct sigpipe_guard g;
     uv_buf_t b;
     sclink_buf tmp;
     int n;
@@ -432,11 +505,10 @@ static void flush_out(sclink_server *s)
         return;
     }
     if (s->out.len > 0) {
-        b = uv_buf_init((char *)s->out.base, (unsigned)s->out.len);
-        n = uv_try_write(&s->link.stream, &b, 1);
+        n = send_nosignal(s, s->out.base, s->out.len);
         if (n > 0)
             sclink_buf_consume(&s->out, (size_t)n);
-        else if (n < 0 && n != UV_EAGAIN) {
+        else if (n < 0) {
             close_link(s, SCLINK_ECLOSED, uv_strerror(n));
             return;
         }
@@ -449,7 +521,10 @@ static void flush_out(sclink_server *s)
         s->out.len = 0;
         b = uv_buf_init((char *)s->inflight.base, (unsigned)s->inflight.len);
         s->wreq.data = s;
+        /* uv_write tries a writev(2) at once: guarded as in run_loop. */
+        sigpipe_block(&g, 1);
         n = uv_write(&s->wreq, &s->link.stream, &b, 1, on_write);
+        sigpipe_unblock(&g);
         if (n < 0) {
             close_link(s, SCLINK_ECLOSED, uv_strerror(n));
             return;
@@ -581,12 +656,17 @@ static void on_busy_closed(uv_handle_t *h)
     free(h->data);
 }
 
-static void on_busy_written(uv_write_t *req, int status)
+/* Best effort: a refused peer that has gone, or reads nothing, gets nothing. */
+static void send_busy(union sclink__stream *h, const uint8_t *frame, size_t len)
 {
-    struct busy_client *b = req->data;
+    uv_os_fd_t fd;
+    ssize_t n;
 
-    (void)status;
-    uv_close(&b->h.handle, on_busy_closed);
+    if (uv_fileno(&h->handle, &fd) < 0)
+        return;
+    do
+        n = send(fd, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
 }
 
 /* Answers a second connection with Error ERR_BUSY, then closes it. */
@@ -595,7 +675,6 @@ static void refuse_busy(sclink_server *s)
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_error e = SCLINK__V1__ERROR__INIT;
     struct busy_client *b;
-    uv_buf_t buf;
     int n;
 
     b = calloc(1, sizeof(*b));
@@ -604,7 +683,6 @@ static void refuse_busy(sclink_server *s)
         return;
     }
     b->h.handle.data = b;
-    b->wreq.data = b;
     if (uv_accept(&s->listener.stream, &b->h.stream) < 0)
         goto out_close;
     e.has_code = 1;
@@ -615,9 +693,9 @@ static void refuse_busy(sclink_server *s)
     n = sclink_encode(&env, 0, b->frame, sizeof(b->frame));
     if (n < 0)
         goto out_close;
-    buf = uv_buf_init((char *)b->frame, (unsigned)n);
-    if (uv_write(&b->wreq, &b->h.stream, &buf, 1, on_busy_written) == 0)
-        return;
+    /* A fresh socket takes a frame this small at once: send_busy writes
+     * it without SIGPIPE (see send_nosignal), and the handle closes. */
+    send_busy(&b->h, b->frame, (size_t)n);
 out_close:
     uv_close(&b->h.handle, on_busy_closed);
 }
@@ -953,11 +1031,14 @@ void sclink_server_free(sclink_server *s)
 /* One loop iteration, with the peer's clocks running while it lasts. */
 static int run_loop(sclink_server *s, uv_run_mode mode)
 {
+    struct sigpipe_guard g;
     int r;
 
     s->in_loop = 1;
     clocks_update(s);
+    sigpipe_block(&g, s->writing);
     r = uv_run(s->loop, mode);
+    sigpipe_unblock(&g);
     s->in_loop = 0;
     clocks_update(s);
     return r;

@@ -79,6 +79,10 @@ int sc_main(int argc, char **argv)
     bar0.size = 0x1000;
     cfg.bars.push_back(bar0);
 
+    /* The gateway logs through sc_report (type sclink::kLogType); this
+     * handler prints its lines and statistics as sclink-gateway does. */
+    sc_core::sc_report_handler::set_handler(sclink::report_handler);
+
     sclink::Gateway gateway("gateway", cfg);
     Accumulator acc("acc");
     gateway.initiator.bind(acc.socket); /* one target: no router needed */
