@@ -16,19 +16,13 @@
 #ifndef SCLINK_GATEWAY_H
 #define SCLINK_GATEWAY_H
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <ostream>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <systemc>
@@ -37,12 +31,6 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "sclink.h"
-
-struct sclink_server;
-struct uv_loop_s;
-struct uv_async_s;
-struct uv_signal_s;
-struct uv_timer_s;
 
 namespace sclink {
 
@@ -179,163 +167,21 @@ public:
 
     /* 0: the link ended with Bye; 2: could not listen; 3: link failed;
      * 4: a model failed (doc/gateway.md, "Exit status"). */
-    int exit_status() const { return exit_status_; }
-    const LinkStats &stats() const { return stats_; }
+    int exit_status() const;
+    const LinkStats &stats() const;
     void print_stats(std::ostream &os) const;
 
-    /* Called by libuv callbacks (C); not for users. */
-    void on_link_open();
-    void on_message(sclink_msg *m, size_t heap_bytes);
-    void on_link_closed(int err, const char *why);
-    void on_async();
-    void watchdog();
-
 private:
-    enum class State { idle, await_hello, running, closed };
-    struct DmaWait {
-        bool done = false;
-        sclink_msg *resp = nullptr;
-    };
-    /* A message waiting for the pump, and what it counts against the bound;
-     * dup_id: a Request whose id an unanswered one already has (5.3). */
-    struct Queued {
-        sclink_msg *m;
-        size_t cost;
-        bool dup_id;
-    };
+    /* The parts (sc-gateway/session.h and beside it). */
+    struct Impl;
 
     void pump();
     void irq_changed();
-    void serve_link();
-    Queued dequeue();
-    void drop_queue();
-    void handle(sclink_msg *m, bool dup_id);
-    void handle_hello(const sclink_hello *h);
-    void handle_request(const sclink_request *r, bool dup_id);
-    void handle_sync(const sclink_sync *s);
-    void handle_pause(const sclink_sync *s);
-    bool idle_watched() const;
-    void dma_response(sclink_msg *m);
-    bool advance_to(uint64_t t_ps);
-    void transact(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay, uint64_t t_ps,
-                  uint64_t addr);
-    bool time_reachable(uint64_t t_ps, const std::string &what);
-    uint64_t budget_ps() const;
-    void settle();
-    uint64_t next_activity_ps() const;
-    void fail(Sclink__V1__ErrorCode code, const std::string &why);
-    bool send(const sclink_msg &m);
-    void send_bye(Sclink__V1__ByeReason reason, const char *message);
-    void send_interrupt(Sclink__V1__IrqType type, unsigned index, bool level);
-    uint64_t irq_cap() const;
-    void log(const std::string &line) const;
-    void report_stats() const;
-    void warn_exposure() const;
-    bool posted_failure_loggable();
-    void log_suppressed_posted();
-    void trace(const std::string &line);
-    void flush_trace();
-    unsigned flush_trace_when_idle();
-    uint64_t now_ps() const;
-    const BarConfig *find_bar(unsigned index) const;
-    std::string target_name(uint64_t addr) const;
-    unsigned call_model(tlm::tlm_generic_payload &gp, sc_core::sc_time *delay);
-    void watch_begin(uint64_t addr, const char *call);
-    bool watch_end();
-    void report_stuck();
-    void end_stopped_link(const std::string &why, bool failed);
-    bool stopped_by_model() const;
-    void drain_stopped();
-
     void dma_b_transport(int id, tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
     unsigned dma_transport_dbg(int id, tlm::tlm_generic_payload &gp);
     bool dma_get_dmi(int id, tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi);
-    bool dma_forward(tlm::tlm_generic_payload &gp, bool debug, uint64_t &delay_ps);
-    tlm::tlm_response_status dma_chunk(tlm::tlm_generic_payload &gp, uint64_t addr,
-                                       unsigned char *data, unsigned len, bool debug,
-                                       uint64_t &delay_ps);
 
-    GatewayConfig cfg_;
-    struct uv_loop_s *loop_ = nullptr;
-    struct uv_timer_s *idle_tick_ = nullptr;  /* wakes the pump to see an idle peer */
-    /* Woken by stop() and request_stats(), which may come from a signal
-     * handler or another thread: the flags are lock-free atomics. */
-    uv_async_s *async_ = nullptr;
-    std::atomic<bool> stop_requested_{false};
-    std::atomic<bool> stats_requested_{false};
-    std::atomic<const char *> stop_why_{nullptr};
-    struct sclink_server *server_ = nullptr;
-    State state_ = State::idle;
-    bool link_open_ = false;
-    bool bye_received_ = false;
-    bool bye_sent_ = false;
-    bool stopping_ = false;        /* stop(): the link is being closed */
-    bool peer_leaving_ = false;    /* Bye or Error queued: no DMA answers */
-    bool abandoned_ = false;       /* stop() came while SystemC ran to a time */
-    bool peer_paused_ = false;     /* QEMU said SYNC_PAUSED (CAP_PAUSE) */
-    bool in_access_ = false;       /* inside transact(): now_ps() is access_ps_ */
-    uint64_t access_ps_ = 0;
-    bool consumed_logged_ = false; /* rule F's line, once per link */
-    double idle_since_ = 0;        /* real time the pump last had work */
-    bool budget_spent_ = false;    /* no later link could have SystemC time */
-    bool model_failed_ = false;    /* no later link: a model's state is untrusted */
-    unsigned model_errors_ = 0;    /* models' errors logged on this link */
-    bool pump_done_ = false;       /* the pump ended the run itself */
-    bool sim_stopped_ = false;     /* SystemC will not run again: nothing is executed */
-    double stopped_close_at_ = 0;  /* then, after its Bye: when to close at the latest */
-    bool finished_ = false;        /* finish() has run */
-    int link_err_ = 0;
-    std::string link_why_;
-    int exit_status_ = 0;
-    std::deque<Queued> queue_;
-    std::set<uint64_t> unanswered_ids_; /* non-posted MMIO Requests received */
-    size_t queued_bytes_ = 0;      /* sum of queue_'s costs */
-    bool input_held_ = false;      /* the queue bound stopped the server reading */
-
-    uint64_t res_ps_ = 1;          /* SystemC time resolution in ps */
-    sc_core::sc_time base_;        /* SystemC time at the link's time 0 */
-    uint64_t last_ps_ = 0;         /* latest time QEMU has sent */
-    sc_core::sc_time slice_ = sc_core::sc_time(1, sc_core::SC_US); /* advance_to's step */
-    uint64_t quantum_ps_ = 0;
-    uint64_t window_end_ps_ = 0;
-    uint64_t caps_ = 0;
-    uint32_t max_frame_ = SCLINK_DEFAULT_MAX_FRAME;
-
-    uint64_t next_dma_id_ = 1;
-    std::map<uint64_t, DmaWait *> dma_waits_;
-
-    bool intx_level_ = false;
-    std::vector<bool> line_levels_;
-
-    std::vector<std::function<void()>> reset_fns_;
-    std::function<std::string(uint64_t)> namer_;
-    LinkStats stats_;
-    FILE *trace_ = nullptr;
-    bool trace_pending_ = false;   /* lines written since the last fflush */
-    double trace_flushed_at_ = 0;  /* real time of that fflush */
-    /* Failed posted writes: start of the current second of real time,
-     * lines logged in it, failures counted but not logged. */
-    double posted_log_start_ = 0;
-    unsigned posted_logged_ = 0;
-    uint64_t posted_suppressed_ = 0;
-    std::vector<uint8_t> data_buf_; /* handle_request's data, reused */
-
-    /*
-     * The watchdog (GatewayConfig::stuck_timeout_ms).  watch_since_ is
-     * the steady-clock ns at which the pump called into a model, 0 while
-     * it is not in one, kClaimed once the watchdog found it stuck; the
-     * pump writes watch_addr_ and watch_call_ before it stores the time.
-     * The watchdog holds wd_mu_ except while it sleeps; a pump that comes
-     * back from a claimed call waits for it there (watch_end).
-     */
-    std::thread watchdog_;
-    std::mutex wd_mu_;
-    std::condition_variable wd_cv_;
-    bool wd_quit_ = false;
-    std::atomic<uint64_t> watch_since_{0};
-    uint64_t watch_addr_ = 0;
-    const char *watch_call_ = "";
-    std::string stuck_why_;        /* written by the watchdog while it holds the claim */
+    std::unique_ptr<Impl> impl_;
 };
 
 } // namespace sclink

@@ -6,6 +6,21 @@ lib_LTLIBRARIES += sc-gateway/libsclink-gateway.la
 sc_gateway_libsclink_gateway_la_SOURCES = \
 	sc-gateway/gateway.h \
 	sc-gateway/gateway.cc \
+	sc-gateway/link.h \
+	sc-gateway/session.h \
+	sc-gateway/session.cc \
+	sc-gateway/clock.h \
+	sc-gateway/clock.cc \
+	sc-gateway/mmio.h \
+	sc-gateway/mmio.cc \
+	sc-gateway/dma-bridge.h \
+	sc-gateway/dma-bridge.cc \
+	sc-gateway/irq-map.h \
+	sc-gateway/irq-map.cc \
+	sc-gateway/stats.h \
+	sc-gateway/stats.cc \
+	sc-gateway/transport.h \
+	sc-gateway/transport.cc \
 	sc-gateway/model.h \
 	sc-gateway/server.h \
 	sc-gateway/server.c
@@ -58,6 +73,20 @@ tests_gateway_test_server_SOURCES = tests/gateway/test-server.c \
 tests_gateway_test_server_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway
 tests_gateway_test_server_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
 tests_gateway_test_server_LDADD = proto/libsclink.la $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+
+# The session without a socket: a scripted peer in the transport's place
+# feeds messages and observes what comes out, with the real clock, model
+# calls, DMA bridge, interrupt map and the built-in memory model; one case
+# per message type and state, each in its own process and simulation.
+check_PROGRAMS += tests/gateway/test-session
+TESTS += tests/gateway/test-session
+tests_gateway_test_session_SOURCES = tests/gateway/test-session.cc \
+	sc-gateway/session.cc sc-gateway/clock.cc sc-gateway/mmio.cc \
+	sc-gateway/dma-bridge.cc sc-gateway/irq-map.cc sc-gateway/stats.cc
+tests_gateway_test_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	$(SYSTEMC_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
+tests_gateway_test_session_LDADD = sc-gateway/models/libsclink-models.la proto/libsclink.la \
+	$(SYSTEMC_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
 # Each rule of doc/protocol.md where a peer written from the spec alone
 # once disagreed with the gateway, one case each, with hand-built frames.
