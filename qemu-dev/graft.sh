@@ -28,7 +28,8 @@ install_if_changed() {
     fi
 }
 
-for f in sclink-pci.c sclink-pci.h sclink-compat.h; do
+for f in sclink-pci.c sclink-link.c sclink-wait.c sclink-time.c sclink-access.c \
+    sclink-pci.h sclink-compat.h; do
     install_if_changed "$top/qemu-dev/$f" "$dest/$f"
 done
 install_if_changed "$top/qemu-dev/meson.build.in" "$dest/meson.build"

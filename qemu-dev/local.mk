@@ -6,6 +6,10 @@
 EXTRA_DIST += \
 	scripts/build-qemu \
 	qemu-dev/sclink-pci.c \
+	qemu-dev/sclink-link.c \
+	qemu-dev/sclink-wait.c \
+	qemu-dev/sclink-time.c \
+	qemu-dev/sclink-access.c \
 	qemu-dev/sclink-pci.h \
 	qemu-dev/sclink-compat.h \
 	qemu-dev/graft.sh \

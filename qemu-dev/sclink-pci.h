@@ -110,4 +110,72 @@ struct SclinkPCIState {
     Notifier shutdown_notifier;
 };
 
+#define SCLINK_CAPS_OFFERED (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES | \
+                             SCLINK__V1__CAPABILITY__CAP_DMA | \
+                             SCLINK__V1__CAPABILITY__CAP_INTX | \
+                             SCLINK__V1__CAPABILITY__CAP_MSI | \
+                             SCLINK__V1__CAPABILITY__CAP_MSIX | \
+                             SCLINK__V1__CAPABILITY__CAP_SYNC | \
+                             SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | \
+                             SCLINK__V1__CAPABILITY__CAP_PAUSE)
+
+static inline bool sclink_has_cap(SclinkPCIState *s, uint64_t cap)
+{
+    return (s->caps & cap) != 0;
+}
+
+static inline const char *sclink_name(SclinkPCIState *s)
+{
+    DeviceState *dev = DEVICE(s);
+
+    return dev->id ? dev->id : TYPE_SCLINK_PCI;
+}
+
+static inline bool sclink_link_up(SclinkPCIState *s)
+{
+    return s->state != SCLINK_LINK_CLOSED;
+}
+
+/* sclink-link.c: the link's messages */
+bool sclink__send(SclinkPCIState *s, const sclink_msg *m);
+void sclink__send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
+                        const char *text);
+void sclink__send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason);
+void sclink__inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap);
+sclink_msg *sclink__inbox_pop(SclinkPCIState *s);
+void sclink__drop_inbox(SclinkPCIState *s);
+void sclink__close(SclinkPCIState *s);
+void G_GNUC_PRINTF(2, 3) sclink__fail(SclinkPCIState *s, const char *fmt, ...);
+void G_GNUC_PRINTF(3, 4) sclink__violation(SclinkPCIState *s,
+                                           Sclink__V1__ErrorCode code,
+                                           const char *fmt, ...);
+bool sclink__consume(SclinkPCIState *s, sclink_msg *m);
+void sclink__process_inbox(SclinkPCIState *s);
+bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome, Error **errp);
+
+/* sclink-wait.c: the chardev and the waits */
+int sclink__chr_can_read(void *opaque);
+void sclink__chr_read(void *opaque, const uint8_t *buf, int size);
+void sclink__chr_event(void *opaque, QEMUChrEvent event);
+void sclink__watch_start(SclinkPCIState *s);
+void sclink__watch_stop(SclinkPCIState *s);
+void sclink__full_watch_stop(SclinkPCIState *s);
+bool sclink__take_farewell(SclinkPCIState *s);
+sclink_msg *sclink__wait(SclinkPCIState *s, Sclink__V1__Envelope__MsgCase want,
+                         uint64_t id, const char *what);
+
+/* sclink-time.c: time windows */
+bool sclink__icount_deterministic(void);
+uint64_t sclink__stamp(SclinkPCIState *s);
+void sclink__arm_window(SclinkPCIState *s);
+void sclink__window_end(void *opaque);
+void sclink__cut_window(SclinkPCIState *s, uint64_t t);
+void sclink__tell_paused(SclinkPCIState *s, bool paused);
+void sclink__vm_state_change(void *opaque, bool running, RunState state);
+
+/* sclink-access.c: MMIO, DMA and interrupts */
+extern const MemoryRegionOps sclink__bar_ops;
+void sclink__handle_interrupt(SclinkPCIState *s, const sclink_interrupt *irq);
+void sclink__handle_dma(SclinkPCIState *s, const sclink_request *req);
+
 #endif /* HW_MISC_SCLINK_PCI_H */

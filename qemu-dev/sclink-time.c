@@ -1,0 +1,223 @@
+/*
+ * sclink-pci: virtual time
+ *
+ * With CAP_SYNC, QEMU's virtual clock advances in windows the gateway
+ * grants (doc/protocol.md, section 8): the window timer, REACHED and
+ * GRANT, the stamps of Requests, the rule-N cut of a lookahead window,
+ * icount, and telling the gateway when the VM stops and runs again.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/option.h"
+#include "qemu/config-file.h"
+#include "qemu/timer.h"
+#include "sclink-pci.h"
+
+/* True when -icount shift=N,sleep=off (no align): section 8.7. */
+bool sclink__icount_deterministic(void)
+{
+    QemuOptsList *list;
+    QemuOpts *opts;
+
+    if (icount_enabled() != 1) {
+        return false;
+    }
+    list = qemu_find_opts("icount");
+    opts = list ? qemu_opts_find(list, NULL) : NULL;
+    if (!opts) {
+        return false;
+    }
+    return !qemu_opt_get_bool(opts, "sleep", true) &&
+           !qemu_opt_get_bool(opts, "align", false);
+}
+
+/* T_Q in ps (section 8.1). */
+static uint64_t sclink_now_ps(SclinkPCIState *s)
+{
+    int64_t ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) - s->v0_ns;
+
+    return ns > 0 ? (uint64_t)ns * 1000 : 0;
+}
+
+/* A Request's stamp: T_Q, kept within [last stamp, W] (rules A, C). */
+uint64_t sclink__stamp(SclinkPCIState *s)
+{
+    uint64_t t = sclink_now_ps(s);
+
+    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
+        t > s->window_end_ps) {
+        /*
+         * Free-running only: the window timer fires late by host latency.
+         * Under icount sclink__arm_window() stops the vCPU by W.
+         */
+        t = s->window_end_ps;
+    }
+    if (t < s->last_stamp_ps) {
+        t = s->last_stamp_ps;
+    }
+    s->last_stamp_ps = t;
+    return t;
+}
+
+/*
+ * Arms the window timer so that T_Q never passes W (rule A): at W rounded
+ * down to whole ns and, under icount, one icount step (2^shift ns) earlier
+ * less 1 ns, because the vCPU's instruction budget is rounded up and may
+ * run that far past the deadline.  The timer then fires at a T_Q in
+ * [W - 2^shift + 1, W]; with shift=0 exactly at W.
+ */
+void sclink__arm_window(SclinkPCIState *s)
+{
+    int64_t end = s->v0_ns + (int64_t)(s->window_end_ps / 1000);
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+
+    if (icount_enabled()) {
+        end -= icount_to_ns(1) - 1;
+    }
+    /*
+     * Without icount the clock may already stand past W (the timer fires
+     * late by host latency, and a window costs a round trip: a quantum
+     * shorter than that is never caught up).  An end in the past would
+     * run again in the same timer pass, window after window, and the main
+     * loop (monitor, chardevs, signals) would get no turn until W caught
+     * up: at most one window end per main loop iteration.  T_Q is past W
+     * then anyway.  Under icount the clock stands still in the callback
+     * and the vCPU stops by W, so a pass ends once W reaches the clock.
+     */
+    if (!icount_enabled() && end < now) {
+        end = now + 1;
+    }
+    timer_mod(s->window_timer, end);
+}
+
+/*
+ * The virtual clock reached W (rule B): send REACHED and block until the
+ * GRANT, consuming Interrupts and DMA meanwhile.  With icount this runs
+ * with the vCPU stopped at most one icount step before W (never past it:
+ * sclink__arm_window()).
+ */
+void sclink__window_end(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+    sclink_msg *grant;
+    uint64_t w = s->window_end_ps;
+    bool freeze;
+
+    if (s->state != SCLINK_LINK_RUNNING || s->in_wait) {
+        return;
+    }
+    sync.has_kind = true;
+    sync.kind = SCLINK__V1__SYNC_KIND__SYNC_REACHED;
+    sync.has_time_ps = true;
+    sync.time_ps = w;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    m.sync = &sync;
+    if (w > s->last_stamp_ps) {
+        s->last_stamp_ps = w;
+    }
+    if (!sclink__send(s, &m)) {
+        sclink__fail(s, "cannot send Sync REACHED");
+        return;
+    }
+
+    /*
+     * Rule B.  With icount the vCPU already stands at W.  Free-running,
+     * the virtual clock would follow the host through the wait, and with a
+     * round trip longer than Q every window would end before it began,
+     * starving the vCPUs of the BQL: freeze the clock as vm_stop does.
+     */
+    freeze = !icount_enabled() && runstate_is_running();
+    if (freeze) {
+        cpu_disable_ticks();
+    }
+    grant = sclink__wait(s, SCLINK__V1__ENVELOPE__MSG_SYNC, 0, "Sync GRANT");
+    if (freeze && runstate_is_running()) {
+        cpu_enable_ticks();
+    }
+    if (!grant) {
+        return;
+    }
+    if (grant->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT ||
+        grant->sync->time_ps != w || !grant->sync->has_window_end_ps ||
+        grant->sync->window_end_ps <= w ||
+        (grant->sync->window_end_ps - w > s->quantum_ps &&
+         !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD))) {
+        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                          "bad GRANT (kind %d, time %" PRIu64 ", window end %"
+                          PRIu64 ") for REACHED %" PRIu64 " with Q %" PRIu64,
+                          grant->sync->kind, grant->sync->time_ps,
+                          grant->sync->window_end_ps, w, s->quantum_ps);
+        sclink_msg_free(grant);
+        return;
+    }
+    s->window_end_ps = grant->sync->window_end_ps;
+    sclink_msg_free(grant);
+    sclink__arm_window(s);
+}
+
+/*
+ * Rule N: a GRANT with lookahead may reach far beyond one quantum, to the
+ * gateway's next scheduled event; what a Request stamped @t sets off in
+ * SystemC must still reach the guest within Q, so the window ends by t + Q.
+ */
+void sclink__cut_window(SclinkPCIState *s, uint64_t t)
+{
+    uint64_t cut = t > UINT64_MAX - s->quantum_ps ? UINT64_MAX :
+                                                    t + s->quantum_ps;
+
+    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
+        sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD) &&
+        cut < s->window_end_ps) {
+        s->window_end_ps = cut;
+        sclink__arm_window(s);
+    }
+}
+
+/*
+ * Tells the gateway the VM stopped or runs again (CAP_PAUSE, protocol
+ * 8.9): a stopped VM sends no REACHED and may answer DMA late, which the
+ * gateway would otherwise take for a stall.
+ */
+void sclink__tell_paused(SclinkPCIState *s, bool paused)
+{
+    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+
+    if (s->state != SCLINK_LINK_RUNNING || s->told_paused == paused ||
+        !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_PAUSE)) {
+        return;
+    }
+    sync.has_kind = sync.has_time_ps = true;
+    sync.kind = paused ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED :
+                         SCLINK__V1__SYNC_KIND__SYNC_RESUMED;
+    sync.time_ps = s->last_stamp_ps;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    m.sync = &sync;
+    if (sclink__send(s, &m)) {
+        s->told_paused = paused;
+    }
+}
+
+/*
+ * While the VM is stopped (monitor `stop`, a gdbstub breakpoint) no
+ * window ends and no MMIO waits: the main loop reads the socket again, so
+ * that free-running a DMA a posted write started is still served, and a
+ * gateway that leaves is still seen.
+ */
+void sclink__vm_state_change(void *opaque, bool running,
+                             RunState state)
+{
+    SclinkPCIState *s = opaque;
+
+    if (running) {
+        sclink__tell_paused(s, false);
+        sclink__watch_start(s);
+    } else {
+        sclink__watch_stop(s);
+        sclink__tell_paused(s, true);
+    }
+}
