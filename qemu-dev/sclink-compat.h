@@ -41,6 +41,14 @@
 #include "exec/icount.h"
 #endif
 
+/*
+ * 8.0: struct PCIDevice and pci_dma_read/write moved from hw/pci/pci.h to
+ * hw/pci/pci_device.h, which hw/pci/pci.h does not include.
+ */
+#if __has_include("hw/pci/pci_device.h")
+#include "hw/pci/pci_device.h"
+#endif
+
 /* 10.2: the frontend's handle on a chardev, CharBackend, became CharFrontend. */
 #include "chardev/char-fe.h"
 #if !SCLINK_QEMU_AT_LEAST(10, 2)
