@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define SCLINK_VERSION_MAJOR 1
-#define SCLINK_VERSION_MINOR 1
+#define SCLINK_VERSION_MINOR 2
 
 /* Frame limits.  The limit counts payload bytes, not the 4-byte prefix. */
 #define SCLINK_FRAME_HEADER_SIZE 4

@@ -40,6 +40,10 @@ struct Gateway::Impl {
           irq(cfg, gw.irq, session, clock, stats)
     {
         session.set_parts(&dma, &irq);
+        session.set_reset([this]() {
+            for (auto &fn : reset_fns)
+                fn();
+        });
     }
     /* The watchdog writes on the transport, and the server calls the
      * session back as it closes: both go before the parts they use. */

@@ -133,7 +133,8 @@ public:
     int port() const;
     /* MSI / MSI-X vector trigger, from any SystemC process. */
     void trigger_msi(unsigned vector);
-    /* Called between links in serve mode, to reset the models. */
+    /* Called between links in serve mode, and when QEMU resets the device
+     * (CAP_RESET, doc/protocol.md 8.10), to reset the models. */
     void on_reset(std::function<void()> fn);
     /* Names the target an MMIO address reaches, for the statistics. */
     void set_target_namer(std::function<std::string(uint64_t)> fn);

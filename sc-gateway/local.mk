@@ -143,6 +143,7 @@ GATEWAY_TESTS = \
 	tests/gateway/socket-exposure.sh \
 	tests/gateway/time-limits.sh \
 	tests/gateway/idle-timeout-and-pause.sh \
+	tests/gateway/device-reset.sh \
 	tests/gateway/wait-in-b-transport.sh \
 	tests/gateway/accellera-lt-target.sh \
 	tests/gateway/accellera-lt-synch-target.sh \

@@ -54,7 +54,8 @@ public:
     virtual tlm::tlm_initiator_socket<> *dma_initiator() { return nullptr; }
     /* Interrupt output, bound to a gateway interrupt line (cfg.irq). */
     virtual sc_core::sc_out<bool> *irq_out() { return nullptr; }
-    /* Back to the power-on state: the gateway calls it between links. */
+    /* Back to the power-on state: the gateway calls it between links and
+     * when QEMU resets the device (doc/protocol.md 8.10). */
     virtual void reset() {}
 };
 

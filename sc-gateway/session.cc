@@ -23,7 +23,8 @@ const uint64_t kGatewayCaps =
     SCLINK__V1__CAPABILITY__CAP_INTX | SCLINK__V1__CAPABILITY__CAP_MSI |
     SCLINK__V1__CAPABILITY__CAP_MSIX | SCLINK__V1__CAPABILITY__CAP_SYNC |
     SCLINK__V1__CAPABILITY__CAP_DEBUG | SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC |
-    SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | SCLINK__V1__CAPABILITY__CAP_PAUSE;
+    SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | SCLINK__V1__CAPABILITY__CAP_PAUSE |
+    SCLINK__V1__CAPABILITY__CAP_RESET;
 
 namespace {
 
@@ -860,6 +861,52 @@ void Session::handle_pause(const sclink_sync *s)
     stats_.log(pause ? "QEMU paused at " + std::to_string(s->time_ps) + " ps" : "QEMU resumed");
 }
 
+/*
+ * QEMU's device was reset (CAP_RESET, doc/protocol.md 8.10): the models
+ * go back to their reset state at the RESET's stamp, in order with what
+ * QEMU sent around it, and QEMU hears RESET_DONE once what the reset set
+ * off at that time (interrupt lines falling) has been sent.
+ */
+void Session::handle_reset(const sclink_sync *s)
+{
+    const bool sync = caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC;
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_sync done = SCLINK__V1__SYNC__INIT;
+    std::string err;
+
+    if (!(caps_ & SCLINK__V1__CAPABILITY__CAP_RESET)) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+             "Sync RESET without the CAP_RESET capability agreed");
+        return;
+    }
+    /* A stamp like a Request's (rule C). */
+    if (!clock_.request_time_ok(s->time_ps, sync, "Sync RESET", err)) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
+        return;
+    }
+    if (!advance_to(s->time_ps))
+        return;
+    /* Rule N, as for a Request: what the reset starts may be due before
+     * a window granted up to the next event. */
+    if (sync)
+        clock_.cut_window(s->time_ps);
+    stats_.log("QEMU reset the device at " + std::to_string(s->time_ps) +
+               " ps: the models are back in their reset state");
+    stats_.trace("t=" + std::to_string(s->time_ps) + " reset");
+    if (reset_models_)
+        reset_models_();
+    /* Lines the models lower one delta later go out before RESET_DONE. */
+    clock_.settle();
+    if (!link_open_)
+        return;
+    done.has_kind = done.has_time_ps = 1;
+    done.kind = SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE;
+    done.time_ps = s->time_ps;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    env.sync = &done;
+    send(env);
+}
+
 void Session::handle_sync(const sclink_sync *s)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
@@ -867,8 +914,16 @@ void Session::handle_sync(const sclink_sync *s)
     std::string err;
 
     /* Direction, capability, then time (doc/protocol.md 12.10). */
-    if (s->kind == SCLINK__V1__SYNC_KIND__SYNC_GRANT) {
-        fail(SCLINK__V1__ERROR_CODE__ERR_STATE, "Sync GRANT is the gateway's to send");
+    if (s->kind == SCLINK__V1__SYNC_KIND__SYNC_GRANT ||
+        s->kind == SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE) {
+        fail(SCLINK__V1__ERROR_CODE__ERR_STATE,
+             std::string("Sync ") +
+                 (s->kind == SCLINK__V1__SYNC_KIND__SYNC_GRANT ? "GRANT" : "RESET_DONE") +
+                 " is the gateway's to send");
+        return;
+    }
+    if (s->kind == SCLINK__V1__SYNC_KIND__SYNC_RESET) {
+        handle_reset(s);
         return;
     }
     if (s->kind != SCLINK__V1__SYNC_KIND__SYNC_REACHED) {

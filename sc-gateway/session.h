@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ public:
     Session &operator=(const Session &) = delete;
     ~Session();
     void set_parts(DmaBridge *dma, IrqMap *irq);
+    /* Puts the models back into their reset state (Sync RESET). */
+    void set_reset(std::function<void()> fn) { reset_models_ = std::move(fn); }
 
     /* ---- From the link (libuv callbacks, or a test's scripted peer) ---- */
     void link_opened();
@@ -100,6 +103,7 @@ private:
     void handle_request(const sclink_request *r, bool dup_id);
     void handle_sync(const sclink_sync *s);
     void handle_pause(const sclink_sync *s);
+    void handle_reset(const sclink_sync *s);
     bool idle_watched() const;
     bool advance_to(uint64_t t_ps);
     void model_ended(CallEnd end, const std::string &why);
@@ -141,6 +145,7 @@ private:
     size_t queued_bytes_ = 0;      /* sum of queue_'s costs */
     bool input_held_ = false;      /* the queue bound stopped the link reading */
     std::vector<uint8_t> data_buf_; /* handle_request's data, reused */
+    std::function<void()> reset_models_;
 };
 
 } // namespace gw

@@ -169,7 +169,7 @@ START_TEST(test_handshake_version_mismatch)
     ck_assert_ptr_null(w);
     /* The Error names both versions. */
     ck_assert_ptr_nonnull(strstr(why, "2.0"));
-    ck_assert_ptr_nonnull(strstr(why, "1.1"));
+    ck_assert_ptr_nonnull(strstr(why, "1.2"));
     sclink_conn_close(&c);
     stop_server(pid);
 }
@@ -231,7 +231,7 @@ START_TEST(test_hello_check_rules)
     hello_v(&h, 0);
     ck_assert_int_eq(sclink_hello_check(&h, why, sizeof(why)), SCLINK_EVERSION);
     ck_assert_str_eq(why, "protocol version mismatch: peer speaks 0.0, "
-                          "this gateway speaks 1.1");
+                          "this gateway speaks 1.2");
 }
 END_TEST
 

@@ -422,7 +422,7 @@ START_TEST(test_reads_and_writes_print_one_line_each)
                      "write bar=0 off=0x10 len=4 data=0xdeadbeef -> ok\n"
                      "read bar=0 off=0x8 len=2 -> ok data=0x0908\n"
                      "dread bar=2 off=0x0 len=1 -> ok data=0x00\n");
-    ck_assert_str_eq(r.log, "hello caps=0x2ff name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=0x6ff name=sclink-client\n"
                             "req read bar=0 off=0x4 len=4 t=0\n"
                             "req read bar=0 off=0x200 len=4 t=0\n"
                             "req write bar=0 off=0x10 len=4 t=0\n"
@@ -442,7 +442,7 @@ START_TEST(test_requests_never_stamped_beyond_the_window)
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
     /* Syncs at each window end on the way; the window end itself is inside. */
-    ck_assert_str_eq(r.log, "hello caps=0x2ff name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=0x6ff name=sclink-client\n"
                             "reached 1000000\n"
                             "reached 2000000\n"
                             "req read bar=0 off=0x0 len=4 t=2500000\n"
@@ -622,7 +622,7 @@ START_TEST(test_no_sync_sends_no_sync)
 
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
-    ck_assert_str_eq(r.log, "hello caps=0x2df name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=0x6df name=sclink-client\n"
                             "req read bar=0 off=0x0 len=1 t=5000000\n"
                             "req write bar=0 off=0x20 len=2 posted t=5000000\n"
                             "bye\n");
@@ -682,8 +682,8 @@ START_TEST(test_trace_prints_every_message)
 
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
-    ck_assert_ptr_nonnull(strstr(r.out, "> Hello v1.1 caps=posted,dma,intx,msi,"
-                                        "msix,sync,debug,deterministic,pause quantum=0ps "
+    ck_assert_ptr_nonnull(strstr(r.out, "> Hello v1.2 caps=posted,dma,intx,msi,"
+                                        "msix,sync,debug,deterministic,pause,reset quantum=0ps "
                                         "max_frame=1048576 name=sclink-client\n"
                                         "< Welcome v1.0 "));
     ck_assert_ptr_nonnull(strstr(r.out, "> Sync reached t=1000000ps\n"
@@ -721,7 +721,7 @@ START_TEST(test_mismatched_grant_aborts_the_link)
     ck_assert_str_eq(r.out, "abort ERR_STATE: Sync GRANT for 1000001 ps answers "
                             "REACHED(1000000 ps)\n");
     /* The client told the gateway why, and sent nothing after. */
-    ck_assert_str_eq(r.log, "hello caps=0x2ff name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=0x6ff name=sclink-client\n"
                             "reached 1000000\n"
                             "unexpected Error\n"
                             "recv connection closed by peer\n");

@@ -109,7 +109,7 @@ START_TEST(test_version_mismatch)
     hello(&h, 7);
     ck_assert_int_eq(sclink_client_handshake(&c, &h, &w, 3000, why, sizeof(why)),
                      SCLINK_EVERSION);
-    ck_assert_ptr_nonnull(strstr(why, "peer speaks 7.0, this gateway speaks 1.1"));
+    ck_assert_ptr_nonnull(strstr(why, "peer speaks 7.0, this gateway speaks 1.2"));
     sclink_conn_close(&c);
     still_serving();
     ck_assert_int_eq(log_count("link lost: protocol version mismatch"), 1);

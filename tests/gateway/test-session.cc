@@ -809,6 +809,84 @@ START_TEST(test_pause_without_cap_is_unsupported)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- reset */
+
+/*
+ * 8.10: a RESET at t resets the models at SystemC link time t, after the
+ * write before it and before the read after it, and is answered by one
+ * RESET_DONE stamped t.
+ */
+START_TEST(test_reset_resets_models_at_its_stamp_and_answers_done)
+{
+    run_case(
+        [](Case &c) {
+            Req w, r;
+            w.cmd = SCLINK__V1__COMMAND__CMD_WRITE;
+            w.addr = r.addr = 0x40;
+            w.value = 0xdeadbeef;
+            r.id = 2;
+            r.t = 600;
+            c.session.set_reset([&c]() { c.ram->reset(); });
+            c.script({hello(g_caps | SCLINK__V1__CAPABILITY__CAP_RESET), request(w),
+                      sync(SCLINK__V1__SYNC_KIND__SYNC_RESET, 500), request(r), bye()});
+        },
+        [](Case &c) {
+            const sclink_msg *d = c.peer.nth(SCLINK__V1__ENVELOPE__MSG_SYNC, 0);
+            const sclink_msg *b = c.peer.nth(SCLINK__V1__ENVELOPE__MSG_RESPONSE, 1);
+            uint32_t v = 1;
+            ck_assert_ptr_nonnull(d);
+            ck_assert_int_eq(d->sync->kind, SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE);
+            ck_assert_uint_eq(d->sync->time_ps, 500);
+            ck_assert_ptr_null(c.peer.nth(SCLINK__V1__ENVELOPE__MSG_SYNC, 1));
+            ck_assert_ptr_nonnull(b);
+            std::memcpy(&v, b->response->data.data, 4);
+            ck_assert_uint_eq(v, 0);
+            ck_assert_uint_eq(c.clock.now_ps(), 600);
+            ck_assert_int_eq(c.session.exit_status(), 0);
+        });
+}
+END_TEST
+
+START_TEST(test_reset_without_cap_is_unsupported)
+{
+    run_case(
+        [](Case &c) { c.script({hello(), sync(SCLINK__V1__SYNC_KIND__SYNC_RESET, 0)}); },
+        [](Case &c) {
+            expect_error(c, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "without the CAP_RESET");
+        });
+}
+END_TEST
+
+/* Rule C: a RESET's stamp is a Request's. */
+START_TEST(test_reset_before_latest_time_is_state_error)
+{
+    run_case(
+        [](Case &c) {
+            Req r;
+            r.t = 300;
+            c.script({hello(g_caps | SCLINK__V1__CAPABILITY__CAP_RESET), request(r),
+                      sync(SCLINK__V1__SYNC_KIND__SYNC_RESET, 200)});
+        },
+        [](Case &c) {
+            expect_error(c, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                         "Sync RESET stamped 200 ps, before 300 ps");
+        });
+}
+END_TEST
+
+START_TEST(test_reset_done_from_peer_is_state_error)
+{
+    run_case(
+        [](Case &c) {
+            c.script({hello(g_caps | SCLINK__V1__CAPABILITY__CAP_RESET),
+                      sync(SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE, 0)});
+        },
+        [](Case &c) {
+            expect_error(c, SCLINK__V1__ERROR_CODE__ERR_STATE, "RESET_DONE is the gateway's to send");
+        });
+}
+END_TEST
+
 /* ------------------------------------------------- interrupts and DMA */
 
 START_TEST(test_line_rising_edge_is_msi)
@@ -1007,6 +1085,10 @@ static Suite *session_suite(void)
     tcase_add_test(tc, test_request_cuts_window_rule_n);
     tcase_add_test(tc, test_reached_elsewhere_is_state_error_rule_b);
     tcase_add_test(tc, test_grant_from_peer_is_state_error);
+    tcase_add_test(tc, test_reset_resets_models_at_its_stamp_and_answers_done);
+    tcase_add_test(tc, test_reset_without_cap_is_unsupported);
+    tcase_add_test(tc, test_reset_before_latest_time_is_state_error);
+    tcase_add_test(tc, test_reset_done_from_peer_is_state_error);
     tcase_add_test(tc, test_sync_without_cap_is_unsupported);
     tcase_add_test(tc, test_pause_resume_and_pause_twice);
     tcase_add_test(tc, test_pause_without_cap_is_unsupported);

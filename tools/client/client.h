@@ -44,6 +44,8 @@ const char *client_error_code_name(Sclink__V1__ErrorCode c);
 int client_error_code_parse(const char *name, Sclink__V1__ErrorCode *out);
 /* "normal", "shutdown", "reset". */
 const char *client_bye_reason_name(Sclink__V1__ByeReason r);
+/* "reached", "grant", "paused", "resumed", "reset", "reset-done". */
+const char *client_sync_kind_name(Sclink__V1__SyncKind k);
 /* Comma-separated capability names ("posted,dma,sync"), "none" if 0. */
 void client_caps_format(uint64_t caps, char *buf, size_t len);
 
@@ -69,6 +71,7 @@ enum client_op {
     CLIENT_OP_STATS,
     CLIENT_OP_PAUSE,
     CLIENT_OP_RESUME,
+    CLIENT_OP_RESET,
 };
 
 /* One parsed command; which fields matter depends on `op`. */
@@ -242,6 +245,8 @@ struct client_link {
     struct client_irq irqs[CLIENT_IRQ_QUEUE];
     unsigned n_irqs;
     uint64_t outstanding;   /* id of the Request awaiting its Response */
+    int resetting;          /* a Sync RESET awaits its RESET_DONE */
+    uint64_t reset_ps;      /* the RESET's stamp */
     int closing;            /* we sent Bye: the gateway may now close */
     int expecting_error;    /* expect-error: the gateway's Error is wanted */
     Sclink__V1__ErrorCode peer_error; /* the code of its Error */
@@ -287,6 +292,9 @@ int client_link_raw(struct client_link *l, const uint8_t *p, size_t len);
 /* Sends Bye and waits for the gateway to close. */
 /* Sync PAUSED (pause != 0) or RESUMED; needs CAP_PAUSE agreed. */
 int client_link_pause(struct client_link *l, int pause);
+/* Sync RESET at the client's time, as QEMU's device reset sends it, and
+ * waits for RESET_DONE serving what comes meanwhile; needs CAP_RESET. */
+int client_link_reset(struct client_link *l);
 int client_link_bye(struct client_link *l);
 
 /* -------------------------------------------------------------------- run */

@@ -22,13 +22,15 @@
 
 /* Capabilities the client implements; CAP_SYNC unless --no-sync, and
  * CAP_LOOKAHEAD only with --lookahead.  CAP_PAUSE: it says so when a
- * script says `pause`. */
+ * script says `pause`; CAP_RESET: it sends a RESET when a script says
+ * `reset`. */
 #define CLIENT_CAPS                                                        \
     (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
      SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
      SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX |  \
      SCLINK__V1__CAPABILITY__CAP_SYNC | SCLINK__V1__CAPABILITY__CAP_DEBUG | \
-     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC | SCLINK__V1__CAPABILITY__CAP_PAUSE)
+     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC | SCLINK__V1__CAPABILITY__CAP_PAUSE | \
+     SCLINK__V1__CAPABILITY__CAP_RESET)
 
 static int64_t now_ms(void)
 {
@@ -275,9 +277,23 @@ static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
         *out = m;
         return 1;
     case SCLINK__V1__ENVELOPE__MSG_SYNC:
-        if (m->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT)
+        if (m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE) {
+            if (!(l->caps & SCLINK__V1__CAPABILITY__CAP_RESET))
+                err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
+                                 "Sync RESET_DONE but CAP_RESET was not agreed");
+            else if (!l->resetting || m->sync->time_ps != l->reset_ps)
+                err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                                 "Sync RESET_DONE for %" PRIu64
+                                 " ps without a RESET outstanding at that time",
+                                 m->sync->time_ps);
+            else {
+                *out = m;
+                return 1;
+            }
+        } else if (m->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT)
             err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                             "the gateway sent Sync REACHED");
+                             "the gateway sent Sync %s",
+                             client_sync_kind_name(m->sync->kind));
         else if (!(l->caps & SCLINK__V1__CAPABILITY__CAP_SYNC))
             err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
                              "Sync GRANT but CAP_SYNC was not agreed");
@@ -748,6 +764,38 @@ int client_link_pause(struct client_link *l, int pause)
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
     env.sync = &s;
     return link_send(l, &env);
+}
+
+int client_link_reset(struct client_link *l)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_sync s = SCLINK__V1__SYNC__INIT;
+    sclink_msg *m;
+    int err;
+
+    if (!(l->caps & SCLINK__V1__CAPABILITY__CAP_RESET)) {
+        client_result("fail: reset: CAP_RESET was not agreed");
+        l->failed = 1;
+        return SCLINK_ESTATE;
+    }
+    s.has_kind = s.has_time_ps = 1;
+    s.kind = SCLINK__V1__SYNC_KIND__SYNC_RESET;
+    s.time_ps = l->win.now_ps;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    env.sync = &s;
+    err = link_send(l, &env);
+    if (err)
+        return err;
+    /* A stamp like a Request's: it cuts a lookahead window (rule N). */
+    client_window_request(&l->win, s.time_ps);
+    l->resetting = 1;
+    l->reset_ps = s.time_ps;
+    err = link_wait(l, "Sync RESET_DONE", &m);
+    l->resetting = 0;
+    if (err)
+        return err;
+    sclink_msg_free(m);
+    return 0;
 }
 
 int client_link_bye(struct client_link *l)

@@ -71,6 +71,7 @@ static const struct name caps[] = {
     { SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC, "deterministic" },
     { SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD, "lookahead" },
     { SCLINK__V1__CAPABILITY__CAP_PAUSE, "pause" },
+    { SCLINK__V1__CAPABILITY__CAP_RESET, "reset" },
     { 0, NULL },
 };
 
@@ -145,6 +146,23 @@ int client_error_code_parse(const char *name, Sclink__V1__ErrorCode *out)
 const char *client_bye_reason_name(Sclink__V1__ByeReason r)
 {
     const char *name = lookup_name(bye_reasons, (int)r);
+
+    return name ? name : "unknown";
+}
+
+static const struct name sync_kinds[] = {
+    { SCLINK__V1__SYNC_KIND__SYNC_REACHED, "reached" },
+    { SCLINK__V1__SYNC_KIND__SYNC_GRANT, "grant" },
+    { SCLINK__V1__SYNC_KIND__SYNC_PAUSED, "paused" },
+    { SCLINK__V1__SYNC_KIND__SYNC_RESUMED, "resumed" },
+    { SCLINK__V1__SYNC_KIND__SYNC_RESET, "reset" },
+    { SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE, "reset-done" },
+    { 0, NULL },
+};
+
+const char *client_sync_kind_name(Sclink__V1__SyncKind k)
+{
+    const char *name = lookup_name(sync_kinds, (int)k);
 
     return name ? name : "unknown";
 }

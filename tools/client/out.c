@@ -144,10 +144,7 @@ void client_format_msg(const sclink_msg *m, char *buf, size_t len)
                      m->sync->time_ps, m->sync->window_end_ps);
         else
             snprintf(buf, len, "Sync %s t=%" PRIu64 "ps",
-                     m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_PAUSED    ? "paused"
-                     : m->sync->kind == SCLINK__V1__SYNC_KIND__SYNC_RESUMED ? "resumed"
-                                                                             : "reached",
-                     m->sync->time_ps);
+                     client_sync_kind_name(m->sync->kind), m->sync->time_ps);
         break;
     case SCLINK__V1__ENVELOPE__MSG_BYE:
         snprintf(buf, len, "Bye reason=%s message=%s",

@@ -303,6 +303,11 @@ int client_run(struct client_link *l, const struct client_cmd *c)
             return CLIENT_EXIT_FAIL;
         client_event(c->op == CLIENT_OP_PAUSE ? "pause" : "resume");
         return 0;
+    case CLIENT_OP_RESET:
+        if (client_link_reset(l))
+            return CLIENT_EXIT_FAIL;
+        client_event("reset t=%" PRIu64 "ps", l->win.now_ps);
+        return 0;
     }
     return fail(l, c, "unknown command");
 }

@@ -414,6 +414,10 @@ static int parse_words(struct words *w, struct client_cmd *c)
             return SCLINK_EINVAL;
         return want_bytes(w, 1, c);
     }
+    if (strcmp(n, "reset") == 0) {
+        c->op = CLIENT_OP_RESET;
+        return want_argc(w, 0, 0, "");
+    }
     if (strcmp(n, "pause") == 0 || strcmp(n, "resume") == 0) {
         c->op = n[0] == 'p' ? CLIENT_OP_PAUSE : CLIENT_OP_RESUME;
         return want_argc(w, 0, 0, "");
