@@ -12,6 +12,7 @@ EXTRA_DIST += \
 	guest/sclink-guest-msi.c \
 	guest/sclink-guest-bench.c \
 	guest/sclink-guest-poke.c \
+	guest/sclink-guest-reset.c \
 	guest/demo-platform.yaml \
 	guest/msix-platform.yaml \
 	guest/msi-platform.yaml \

@@ -4,7 +4,9 @@
 # Grafts the sclink-pci device into a QEMU source tree as hw/misc/sclink/:
 # the device sources, the libsclink frame codec (proto/*.c) and the C code
 # protoc-c generates from proto/sclink.proto, with a meson.build and a
-# Kconfig fragment hooked into hw/misc/.  Idempotent: files are only
+# Kconfig fragment hooked into hw/misc/, and its trace-events file (with
+# the trace.h beside it) added to the top meson.build's
+# trace_events_subdirs, where QEMU lists every directory that has one.  Idempotent: files are only
 # rewritten when their content changes, so ninja recompiles only what did.
 set -eu
 
@@ -29,7 +31,7 @@ install_if_changed() {
 }
 
 for f in sclink-pci.c sclink-link.c sclink-wait.c sclink-time.c sclink-access.c \
-    sclink-pci.h sclink-compat.h; do
+    sclink-pci.h sclink-compat.h trace-events trace.h; do
     install_if_changed "$top/qemu-dev/$f" "$dest/$f"
 done
 install_if_changed "$top/qemu-dev/meson.build.in" "$dest/meson.build"
@@ -52,3 +54,12 @@ grep -q "subdir('sclink')" "$tree/hw/misc/meson.build" ||
     printf "\nsubdir('sclink')\n" >>"$tree/hw/misc/meson.build"
 grep -q "source sclink/Kconfig" "$tree/hw/misc/Kconfig" ||
     printf "\nsource sclink/Kconfig\n" >>"$tree/hw/misc/Kconfig"
+# trace/meson.build runs before hw/ is entered, so the directory cannot
+# register its trace-events from its own meson.build: it goes into the
+# list, after hw/misc (the same line in 7.2 and 10.0).
+if ! grep -q "^    'hw/misc/sclink',\$" "$tree/meson.build"; then
+    grep -q "^    'hw/misc',\$" "$tree/meson.build" ||
+        { echo "graft.sh: no 'hw/misc' in $tree/meson.build's trace_events_subdirs" >&2; exit 1; }
+    sed -i "s|^    'hw/misc',\$|&\n    'hw/misc/sclink',|" "$tree/meson.build"
+    echo "graft: meson.build (trace_events_subdirs)"
+fi

@@ -12,6 +12,8 @@ EXTRA_DIST += \
 	qemu-dev/sclink-access.c \
 	qemu-dev/sclink-pci.h \
 	qemu-dev/sclink-compat.h \
+	qemu-dev/trace-events \
+	qemu-dev/trace.h \
 	qemu-dev/graft.sh \
 	qemu-dev/meson.build.in \
 	qemu-dev/Kconfig.in
@@ -36,6 +38,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/fault-idle.sh \
 	tests/e2e/gateway-stop.sh \
 	tests/e2e/pause.sh \
+	tests/e2e/device-reset.sh \
 	tests/e2e/wait-icount.sh \
 	tests/e2e/fault-garbage.sh \
 	tests/e2e/fault-unmapped.sh \
@@ -64,7 +67,7 @@ EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds
 tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \
-tests/e2e/pause.sh.log tests/e2e/wait-icount.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
+tests/e2e/pause.sh.log tests/e2e/device-reset.sh.log tests/e2e/wait-icount.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
 tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log \
 tests/e2e/peer-text.sh.log tests/e2e/fuzz-qemu.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \

@@ -16,6 +16,7 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "sclink-pci.h"
+#include "trace.h"
 
 void sclink__handle_interrupt(SclinkPCIState *s,
                               const sclink_interrupt *irq)
@@ -39,6 +40,8 @@ void sclink__handle_interrupt(SclinkPCIState *s,
     PCIDevice *pdev = PCI_DEVICE(s);
     const char *name;
 
+    trace_sclink_irq(sclink_name(s), irq->type, irq->index,
+                     irq->has_level && irq->level, irq->time_ps);
     if ((unsigned)irq->type >= ARRAY_SIZE(types) || !types[irq->type].name) {
         sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
                           "Interrupt of unknown type %d", irq->type);
@@ -161,6 +164,8 @@ void sclink__handle_dma(SclinkPCIState *s, const sclink_request *req)
         }
     }
 
+    trace_sclink_dma(sclink_name(s), req->id, is_read ? "read" : "write",
+                     req->address, req->length, status);
     resp.has_id = true;
     resp.id = req->id;
     resp.has_status = true;
@@ -299,13 +304,23 @@ fail:
 static MemTxResult sclink_bar_read(void *opaque, hwaddr addr, uint64_t *val,
                                    unsigned size, MemTxAttrs attrs)
 {
-    return sclink_mmio(opaque, false, addr, val, size);
+    SclinkPCIBar *bar = opaque;
+    MemTxResult r = sclink_mmio(bar, false, addr, val, size);
+
+    trace_sclink_mmio_read(sclink_name(bar->dev), bar->index, addr, size,
+                           *val, r);
+    return r;
 }
 
 static MemTxResult sclink_bar_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size, MemTxAttrs attrs)
 {
-    return sclink_mmio(opaque, true, addr, &val, size);
+    SclinkPCIBar *bar = opaque;
+    MemTxResult r = sclink_mmio(bar, true, addr, &val, size);
+
+    trace_sclink_mmio_write(sclink_name(bar->dev), bar->index, addr, size,
+                            val, bar->posted, r);
+    return r;
 }
 
 /*

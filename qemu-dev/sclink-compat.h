@@ -86,4 +86,47 @@ typedef void SclinkClassData;
 #define SCLINK_RESET_ARG
 #endif
 
+/*
+ * 8.2: migrate_add_blocker() and migrate_del_blocker() take the reason by
+ * reference; add frees it on failure, del frees it, and both clear the
+ * caller's pointer.  The device uses that shape; before 8.2 it is built
+ * here from the old calls, which take the Error itself and free nothing.
+ */
+#include "qapi/error.h"
+#include "migration/blocker.h"
+#if SCLINK_QEMU_AT_LEAST(8, 2)
+#define sclink_migrate_add_blocker migrate_add_blocker
+#define sclink_migrate_del_blocker migrate_del_blocker
+#else
+static inline int sclink_migrate_add_blocker(Error **reasonp, Error **errp)
+{
+    int ret = migrate_add_blocker(*reasonp, errp);
+
+    if (ret < 0) {
+        error_free(*reasonp);
+        *reasonp = NULL;
+    }
+    return ret;
+}
+
+static inline void sclink_migrate_del_blocker(Error **reasonp)
+{
+    if (*reasonp) {
+        migrate_del_blocker(*reasonp);
+        error_free(*reasonp);
+        *reasonp = NULL;
+    }
+}
+#endif
+
+/*
+ * 10.0: PropertyInfo's name of the property's type, .name, became .type.
+ * Used as `.SCLINK_PROPINFO_TYPE = "SclinkOnFailure"`.
+ */
+#if SCLINK_QEMU_AT_LEAST(10, 0)
+#define SCLINK_PROPINFO_TYPE type
+#else
+#define SCLINK_PROPINFO_TYPE name
+#endif
+
 #endif /* HW_MISC_SCLINK_COMPAT_H */

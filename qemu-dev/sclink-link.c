@@ -18,6 +18,7 @@
 #include "qapi/error.h"
 #include "chardev/char.h"
 #include "sclink-pci.h"
+#include "trace.h"
 
 /*
  * The time (g_get_monotonic_time() us, 0 = none) by which a write of one
@@ -114,6 +115,7 @@ bool sclink__send(SclinkPCIState *s, const sclink_msg *m)
         sclink_buf_free(&b);
         return false;
     }
+    trace_sclink_send(sclink_name(s), sclink_msg_name(m), b.len);
     r = sclink_write(s, b.base, b.len,
                      sclink_write_deadline(s, m->msg_case ==
                                            SCLINK__V1__ENVELOPE__MSG_ERROR));
@@ -179,6 +181,7 @@ void sclink__inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap)
 {
     SclinkQueued *q = g_new(SclinkQueued, 1);
 
+    trace_sclink_recv(sclink_name(s), sclink_msg_name(m), heap);
     q->m = m;
     q->heap = heap;
     s->inbox_heap += heap;
@@ -261,13 +264,19 @@ void sclink__fail(SclinkPCIState *s, const char *fmt, ...)
     timer_del(s->window_timer);
     sclink__drop_inbox(s);
     error_report("sclink-pci '%s': %s", sclink_name(s), msg);
-    if (s->exit_on_failure) {
+    if (s->on_failure == SCLINK_ON_FAILURE_EXIT) {
         error_report("sclink-pci '%s': exiting (on-failure=exit)",
                      sclink_name(s));
+        /*
+         * Not a call a device makes: the user asked for it.  A run whose
+         * models are gone is worthless, and a script must see it in the
+         * exit status; a shutdown request would end QEMU with 0.
+         */
         exit(EXIT_FAILURE);
     }
     error_report("sclink-pci '%s': stopping the VM (on-failure=stop); "
                  "the device now fails every access", sclink_name(s));
+    /* As the block layer's werror=stop does (blk_error_action()). */
     if (qemu_in_vcpu_thread()) {
         vm_stop(RUN_STATE_IO_ERROR);
     } else {

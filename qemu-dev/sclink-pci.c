@@ -26,14 +26,16 @@
 #include "qemu/host-utils.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
+#include "qapi/util.h"
+#include "qapi/visitor.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
-#include "migration/vmstate.h"
 #include "chardev/char.h"
 #include "sclink-pci.h"
+#include "trace.h"
 
 /*
  * Checks a bar<i>-size property: pci_register_bar() asserts on a size that
@@ -301,15 +303,6 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
                    "be a socket chardev (unix or tcp)", chr->label);
         return;
     }
-    if (!s->on_failure || !strcmp(s->on_failure, "stop")) {
-        s->exit_on_failure = false;
-    } else if (!strcmp(s->on_failure, "exit")) {
-        s->exit_on_failure = true;
-    } else {
-        error_setg(errp, "on-failure='%s': must be 'stop' or 'exit'",
-                   s->on_failure);
-        return;
-    }
     if (s->max_frame < SCLINK_MIN_MAX_FRAME ||
         s->max_frame > SCLINK_LIMIT_MAX_FRAME) {
         error_setg(errp, "max-frame=%u: must be %u..%u", s->max_frame,
@@ -336,6 +329,17 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
         if (!sclink_check_bar_size(s, i, true, errp)) {
             return;
         }
+    }
+
+    /*
+     * Checked before Hello: under -only-migratable the device is refused
+     * before the gateway hears of it.
+     */
+    error_setg(&s->migration_blocker, "sclink-pci '%s' cannot migrate: the "
+               "state of its models lives in the SystemC gateway process, "
+               "which QEMU can neither save nor restore", sclink_name(s));
+    if (sclink_migrate_add_blocker(&s->migration_blocker, errp) < 0) {
+        return;
     }
 
     s->msix_bar_nr = -1;
@@ -370,6 +374,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     } else {
         sclink__tell_paused(s, true);    /* -S may keep it stopped for long */
     }
+    /* The gateway hears Bye before QEMU exits, whatever ends it. */
     s->shutdown_notifier.notify = sclink_shutdown_notify;
     qemu_register_shutdown_notifier(&s->shutdown_notifier);
 
@@ -413,6 +418,7 @@ fail:
     s->wait_ctx = NULL;
     g_free(s->fail_reason);
     s->fail_reason = NULL;
+    sclink_migrate_del_blocker(&s->migration_blocker);
 }
 
 static void sclink_pci_exit(PCIDevice *pdev)
@@ -435,17 +441,66 @@ static void sclink_pci_exit(PCIDevice *pdev)
     sclink__drop_inbox(s);
     sclink_decoder_free(&s->dec);
     g_main_context_unref(s->wait_ctx);
+    sclink_migrate_del_blocker(&s->migration_blocker);
 }
 
 static ResettablePhases sclink_pci_parent_phases;
 
 /*
- * Device reset (system_reset, a bus reset).  sclink has no reset message
- * short of ending the link (Bye{BYE_RESET}), so the link stays up and the
- * gateway's models keep their state.  The PCI core deasserted INTx in the
+ * The gateway's models are part of this function, so a reset reaches them
+ * too (CAP_RESET, doc/protocol.md 8.10): Sync RESET stamped T_Q, in order
+ * with every Request sent before it, then a wait for RESET_DONE that
+ * serves what the gateway sends first, as a wait for a Response does.
+ * What the reset models drive (an INTx level falling) thus arrives before
+ * RESET_DONE; what a model started before the reset meets a function
+ * whose bus mastering and MSI the PCI core has just turned off.
+ */
+static void sclink_forward_reset(SclinkPCIState *s)
+{
+    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+    sclink_msg *done;
+    uint64_t t = sclink__stamp(s);
+
+    trace_sclink_reset(sclink_name(s), t);
+    sync.has_kind = true;
+    sync.kind = SCLINK__V1__SYNC_KIND__SYNC_RESET;
+    sync.has_time_ps = true;
+    sync.time_ps = t;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    m.sync = &sync;
+    if (!sclink__send(s, &m)) {
+        sclink__fail(s, "cannot send Sync RESET");
+        return;
+    }
+    sclink__cut_window(s, t);   /* a stamp like a Request's (rule N) */
+    done = sclink__wait(s, SCLINK__V1__ENVELOPE__MSG_SYNC, 0,
+                        "Sync RESET_DONE");
+    if (!done) {
+        return;
+    }
+    if (done->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_RESET_DONE ||
+        done->sync->time_ps != t) {
+        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                          "Sync kind %d at %" PRIu64 " ps while Sync RESET "
+                          "%" PRIu64 " ps waits for RESET_DONE",
+                          done->sync->kind, done->sync->time_ps, t);
+    } else {
+        trace_sclink_reset_done(sclink_name(s), t);
+    }
+    sclink_msg_free(done);
+}
+
+/*
+ * Device reset (system_reset, a guest reboot, a bus reset).  Runs in the
+ * exit phase, after the bus's hold phase has reset the function.  The
+ * link stays up; the models are reset through it when the gateway agreed
+ * CAP_RESET, and keep their state otherwise.  The machine's reset at
+ * start-up, before the guest ran, finds the models as the handshake left
+ * them and is not forwarded (8.10).  The PCI core deasserted INTx in the
  * hold phase and the gateway will not resend a level it believes
- * unchanged: re-assert the last level it sent.  Runs in the exit phase,
- * after the bus's hold phase has reset the function.
+ * unchanged: re-assert the last level it sent, after the reset models
+ * have had their say.
  */
 static void sclink_pci_reset_exit(Object *obj SCLINK_RESET_PARAM)
 {
@@ -454,16 +509,24 @@ static void sclink_pci_reset_exit(Object *obj SCLINK_RESET_PARAM)
     if (sclink_pci_parent_phases.exit) {
         sclink_pci_parent_phases.exit(obj SCLINK_RESET_ARG);
     }
-    if (s->state != SCLINK_LINK_RUNNING) {
-        return;
-    }
-    if (!runstate_check(RUN_STATE_PRELAUNCH)) {
-        /* Not the machine's reset at start-up, before the guest ran. */
-        warn_report("sclink-pci '%s': device reset; the gateway link stays "
-                    "up and its models keep their state%s", sclink_name(s),
+    if (s->state != SCLINK_LINK_RUNNING ||
+        runstate_check(RUN_STATE_PRELAUNCH)) {
+        /* nothing to forward */
+    } else if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_RESET)) {
+        warn_report("sclink-pci '%s': device reset; the gateway did not "
+                    "agree CAP_RESET, so its models keep their state%s",
+                    sclink_name(s),
                     s->intx_level ? " (INTx re-asserted)" : "");
+    } else if (s->in_wait) {
+        /* A bus reset from one vCPU while another's access waits. */
+        warn_report("sclink-pci '%s': device reset while an access waits "
+                    "for the gateway; its models keep their state",
+                    sclink_name(s));
+    } else {
+        sclink_forward_reset(s);
     }
-    if (s->irq_kind == SCLINK__V1__INTERRUPT_KIND__IRQ_INTX) {
+    if (s->state == SCLINK_LINK_RUNNING &&
+        s->irq_kind == SCLINK__V1__INTERRUPT_KIND__IRQ_INTX) {
         pci_set_irq(PCI_DEVICE(s), s->intx_level);
     }
 }
@@ -481,16 +544,60 @@ static void sclink_pci_instance_init(Object *obj)
     s->state = SCLINK_LINK_CLOSED;
 }
 
-/* The gateway's state cannot travel with the VM. */
-static const VMStateDescription vmstate_sclink_pci = {
-    .name = TYPE_SCLINK_PCI,
-    .unmigratable = 1,
+/*
+ * on-failure: an enum property, as QEMU's own (qdev_prop_losttickpolicy,
+ * qdev_prop_blockdev_on_error), with the lookup table below.  Its get and
+ * set are written here because qdev_propinfo_get_enum() and friends are
+ * internal to hw/core.
+ */
+static const QEnumLookup sclink_on_failure_lookup = {
+    .array = (const char *const[]) {
+        [SCLINK_ON_FAILURE_STOP] = "stop",
+        [SCLINK_ON_FAILURE_EXIT] = "exit",
+    },
+    .size = SCLINK_ON_FAILURE__MAX,
+};
+
+static void sclink_prop_get_enum(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    Property *prop = opaque;
+    int *ptr = object_field_prop_ptr(obj, prop);
+
+    visit_type_enum(v, name, ptr, prop->info->enum_table, errp);
+}
+
+static void sclink_prop_set_enum(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    Property *prop = opaque;
+    int *ptr = object_field_prop_ptr(obj, prop);
+
+    visit_type_enum(v, name, ptr, prop->info->enum_table, errp);
+}
+
+static void sclink_prop_default_enum(ObjectProperty *op, const Property *prop)
+{
+    object_property_set_default_str(op,
+        qapi_enum_lookup(prop->info->enum_table, prop->defval.i));
+}
+
+static const PropertyInfo sclink_prop_on_failure = {
+    .SCLINK_PROPINFO_TYPE = "SclinkOnFailure",
+    .description = "what a lost gateway link does: stop (the VM, accesses "
+                   "fail from then on) or exit (QEMU, status 1)",
+    .enum_table = &sclink_on_failure_lookup,
+    .get = sclink_prop_get_enum,
+    .set = sclink_prop_set_enum,
+    .set_default_value = sclink_prop_default_enum,
 };
 
 static SCLINK_PROPS_CONST Property sclink_pci_properties[] = {
     DEFINE_PROP_CHR("chardev", SclinkPCIState, chr),
     DEFINE_PROP_UINT32("timeout", SclinkPCIState, timeout_ms, 10000),
-    DEFINE_PROP_STRING("on-failure", SclinkPCIState, on_failure),
+    DEFINE_PROP_SIGNED("on-failure", SclinkPCIState, on_failure,
+                       SCLINK_ON_FAILURE_STOP, sclink_prop_on_failure,
+                       SclinkOnFailure),
     DEFINE_PROP_UINT64("quantum", SclinkPCIState, quantum_ns, 1000000),
     DEFINE_PROP_UINT32("max-frame", SclinkPCIState, max_frame,
                        SCLINK_DEFAULT_MAX_FRAME),
@@ -523,9 +630,18 @@ static void sclink_pci_class_init(ObjectClass *klass, SclinkClassData *data)
     k->device_id = 0x5c11;
     k->class_id = PCI_CLASS_OTHERS;
     dc->desc = "PCI function served by an sclink SystemC/TLM-2.0 gateway";
-    dc->vmsd = &vmstate_sclink_pci;
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     device_class_set_props(dc, sclink_pci_properties);
+    /* Units in the help text (-device sclink-pci,help), not in the names. */
+    object_class_property_set_description(klass, "timeout",
+        "longest wait for the gateway, in ms, per wait and per frame "
+        "written; 0: for ever");
+    object_class_property_set_description(klass, "quantum",
+        "time window proposed in Hello, in ns of virtual time; 0: no wish");
+    object_class_property_set_description(klass, "max-frame",
+        "largest frame payload proposed in Hello, in bytes (4 KiB..64 MiB)");
+    object_class_property_set_description(klass, "msix-bar",
+        "BAR slot of the MSI-X table and PBA; -1: the lowest free slot");
     resettable_class_set_parent_phases(rc, NULL, NULL, sclink_pci_reset_exit,
                                        &sclink_pci_parent_phases);
 }

@@ -36,6 +36,13 @@ OBJECT_DECLARE_SIMPLE_TYPE(SclinkPCIState, SCLINK_PCI)
 /* Property value meaning "take it from the gateway's Welcome". */
 #define SCLINK_PCI_UNSET UINT32_MAX
 
+/* The on-failure property: what a lost link does after the handshake. */
+typedef enum SclinkOnFailure {
+    SCLINK_ON_FAILURE_STOP,     /* stop the VM; later accesses fail */
+    SCLINK_ON_FAILURE_EXIT,     /* exit QEMU with status 1 */
+    SCLINK_ON_FAILURE__MAX,
+} SclinkOnFailure;
+
 typedef enum SclinkLinkState {
     SCLINK_LINK_CONNECTED,  /* before Hello */
     SCLINK_LINK_HELLO_SENT,
@@ -61,7 +68,7 @@ struct SclinkPCIState {
     /* Properties */
     CharFrontend chr;
     uint32_t timeout_ms;        /* answers from the gateway; 0 = forever */
-    char *on_failure;           /* "stop" (default) or "exit" */
+    SclinkOnFailure on_failure; /* the on-failure property */
     uint64_t quantum_ns;        /* proposal sent in Hello; 0 = no wish */
     uint32_t max_frame;         /* proposal sent in Hello */
     int32_t msix_bar;           /* -1: first BAR slot the gateway leaves free */
@@ -72,7 +79,6 @@ struct SclinkPCIState {
 
     /* Link */
     SclinkLinkState state;
-    bool exit_on_failure;
     bool deterministic;         /* -icount shift=N,sleep=off: CAP offered */
     bool in_wait;               /* inside sclink_wait(): no nesting */
     bool in_inbox;              /* inside sclink_process_inbox() */
@@ -108,6 +114,7 @@ struct SclinkPCIState {
     bool intx_level;            /* last INTx level the gateway sent */
 
     Notifier shutdown_notifier;
+    Error *migration_blocker;   /* set from realize to exit */
 };
 
 #define SCLINK_CAPS_OFFERED (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES | \
@@ -117,7 +124,8 @@ struct SclinkPCIState {
                              SCLINK__V1__CAPABILITY__CAP_MSIX | \
                              SCLINK__V1__CAPABILITY__CAP_SYNC | \
                              SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | \
-                             SCLINK__V1__CAPABILITY__CAP_PAUSE)
+                             SCLINK__V1__CAPABILITY__CAP_PAUSE | \
+                             SCLINK__V1__CAPABILITY__CAP_RESET)
 
 static inline bool sclink_has_cap(SclinkPCIState *s, uint64_t cap)
 {

@@ -14,6 +14,7 @@
 #include "qemu/config-file.h"
 #include "qemu/timer.h"
 #include "sclink-pci.h"
+#include "trace.h"
 
 /* True when -icount shift=N,sleep=off (no align): section 8.7. */
 bool sclink__icount_deterministic(void)
@@ -24,6 +25,11 @@ bool sclink__icount_deterministic(void)
     if (icount_enabled() != 1) {
         return false;
     }
+    /*
+     * Not what a device usually reads: no accelerator call says whether
+     * icount sleeps or aligns (icount_enabled() tells precise from
+     * adaptive only), so the -icount options are read as vl.c kept them.
+     */
     list = qemu_find_opts("icount");
     opts = list ? qemu_opts_find(list, NULL) : NULL;
     if (!opts) {
@@ -119,6 +125,7 @@ void sclink__window_end(void *opaque)
     if (w > s->last_stamp_ps) {
         s->last_stamp_ps = w;
     }
+    trace_sclink_window_reached(sclink_name(s), w);
     if (!sclink__send(s, &m)) {
         sclink__fail(s, "cannot send Sync REACHED");
         return;
@@ -129,6 +136,8 @@ void sclink__window_end(void *opaque)
      * the virtual clock would follow the host through the wait, and with a
      * round trip longer than Q every window would end before it began,
      * starving the vCPUs of the BQL: freeze the clock as vm_stop does.
+     * No device stops the clock otherwise; this one stands for a part of
+     * the machine that is still computing.
      */
     freeze = !icount_enabled() && runstate_is_running();
     if (freeze) {
@@ -155,6 +164,7 @@ void sclink__window_end(void *opaque)
         return;
     }
     s->window_end_ps = grant->sync->window_end_ps;
+    trace_sclink_window_granted(sclink_name(s), w, s->window_end_ps);
     sclink_msg_free(grant);
     sclink__arm_window(s);
 }
@@ -172,6 +182,7 @@ void sclink__cut_window(SclinkPCIState *s, uint64_t t)
     if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
         sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD) &&
         cut < s->window_end_ps) {
+        trace_sclink_window_cut(sclink_name(s), t, cut);
         s->window_end_ps = cut;
         sclink__arm_window(s);
     }
@@ -197,6 +208,7 @@ void sclink__tell_paused(SclinkPCIState *s, bool paused)
     sync.time_ps = s->last_stamp_ps;
     m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
     m.sync = &sync;
+    trace_sclink_pause(sclink_name(s), paused, sync.time_ps);
     if (sclink__send(s, &m)) {
         s->told_paused = paused;
     }

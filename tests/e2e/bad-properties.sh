@@ -4,12 +4,15 @@
 # 134).  Sizes that are not a power of two >= 16 are refused before Hello
 # (no gateway needed); a size above 2 GiB on a 32-bit BAR after the Welcome
 # (the demo platform's BAR0 is 32-bit; BAR3 is a slot the Welcome leaves
-# empty, which the property would add as a 32-bit BAR).
+# empty, which the property would add as a 32-bit BAR).  on-failure is an
+# enum property: any other value is refused by QEMU's property code, and
+# under -only-migratable the device's migration blocker refuses it, both
+# before Hello.
 . "$(dirname "$0")/lib.sh"
 
-# expect_refused NAME CHARDEV PROPS PATTERN
+# expect_refused NAME CHARDEV PROPS PATTERN [QEMU args]
 expect_refused() {
-    run_qemu "$tmp/$1.log" -chardev "$2" \
+    run_qemu "$tmp/$1.log" ${5:+"$5"} -chardev "$2" \
         -device "sclink-pci,id=sclink0,chardev=sc0,timeout=3000,$3"
     rc=$?
     [ "$rc" -eq 1 ] ||
@@ -25,6 +28,11 @@ expect_refused not-pow2 "$none" bar0-size=3000 \
     "bar0-size=0xbb8: must be a power of two of at least 16 bytes"
 expect_refused too-small "$none" bar2-size=8 \
     "bar2-size=0x8: must be a power of two of at least 16 bytes"
+expect_refused on-failure "$none" on-failure=maybe \
+    "on-failure.*maybe"
+expect_refused only-migratable "$none" on-failure=exit \
+    "sclink-pci 'sclink0' cannot migrate: the state of its models lives in the SystemC gateway" \
+    -only-migratable
 
 # After the Welcome: 4 GiB on 32-bit BARs (a gateway for each run, since
 # a gateway may end when its link does).
@@ -34,4 +42,4 @@ expect_refused welcome-bar-4g "socket,id=sc0,path=$tmp/gw1.sock" bar0-size=4G \
 start_gateway "unix:$tmp/gw2.sock" gw2
 expect_refused added-bar-4g "socket,id=sc0,path=$tmp/gw2.sock" bar3-size=4G \
     "bar3-size=0x100000000: BAR3 is a 32-bit BAR, at most 2 GiB"
-pass "4 bad bar sizes refused with exit status 1"
+pass "4 bad bar sizes, a bad on-failure and -only-migratable refused with exit status 1"
