@@ -57,10 +57,11 @@ struct Top : sc_module {
     sc_signal<bool> irq;
     IrqMonitor mon;
     bool finished = false;
+    void (Top::*test)();
 
     SC_HAS_PROCESS(Top);
-    Top(sc_module_name n, sclink::Model *m)
-        : sc_module(n), cpu("cpu"), dma(m), guest("guest"), mon("mon")
+    Top(sc_module_name n, sclink::Model *m, void (Top::*test_)())
+        : sc_module(n), cpu("cpu"), dma(m), guest("guest"), mon("mon"), test(test_)
     {
         cpu.socket.bind(dma->target());
         dma->dma_initiator()->bind(guest.socket);
@@ -108,12 +109,7 @@ struct Top : sc_module {
 
     void run()
     {
-        test_directions();
-        test_errors();
-        test_ranges_that_wrap();
-        test_busy_and_irq_enable();
-        test_registers();
-        test_reset();
+        (this->*test)();
         finished = true;
     }
 };
@@ -304,6 +300,10 @@ void Top::test_registers()
 // the buffer), and a job started right after runs normally.
 void Top::test_reset()
 {
+    // Non-zero guest memory, or a buffer that stayed zero would prove
+    // nothing.
+    guest.fill(0x8000, 0x1000, 9);
+    guest.fill(0x100, 0x40, 3);
     start(0x8000, 0x0, 0x1000, D::DIR_TO_LOCAL | D::CTRL_IRQ_EN);
     wait(105, SC_NS);
     dma->reset();
@@ -327,21 +327,40 @@ void Top::test_reset()
     CHECK_EQ(cpu.rd32(D::XFERRED), 0x40);
 }
 
-int sc_main(int argc, char **argv)
+static void factory_errors()
 {
     check_refused("d0", "dma", 0x1fff, 0, {}, "size", __LINE__);
     check_refused("d1", "dma", 0x2000, 0, {{"chunk", "0"}}, "'chunk'", __LINE__);
     check_refused("d2", "dma", 0x2000, 0, {{"buffer_size", "0x1001"}}, "size", __LINE__);
     check_refused("d3", "dma", 0x2000, 0, {{"burst", "4"}}, "'burst'", __LINE__);
+}
 
+// One sub-test on a fresh dma model, in a simulation of its own.
+static void run_test(void (Top::*test)())
+{
     ModelConfig dc = make_cfg("dma0", "dma", 0x2000, 5);
     dc.params["chunk"] = "64";
     sclink::Model *m = create(dc);
     if (!CHECK(m && m->dma_initiator() && m->irq_out()))
-        return finish();
+        return;
     m->reset(); // before the simulation starts, as a gateway may
-    Top top("top", m);
+    Top top("top", m, test);
     sc_start();
     CHECK(top.finished);
-    return finish();
+    CHECK(!sc_pending_activity());
+}
+
+static const ScCase cases[] = {
+    {"factory_errors", factory_errors},
+    {"directions", [] { run_test(&Top::test_directions); }},
+    {"errors", [] { run_test(&Top::test_errors); }},
+    {"ranges_that_wrap", [] { run_test(&Top::test_ranges_that_wrap); }},
+    {"busy_and_irq_enable", [] { run_test(&Top::test_busy_and_irq_enable); }},
+    {"registers", [] { run_test(&Top::test_registers); }},
+    {"reset", [] { run_test(&Top::test_reset); }},
+};
+
+int sc_main(int argc, char **argv)
+{
+    return run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

@@ -62,7 +62,8 @@ struct Top : sc_module {
     }
 };
 
-int sc_main(int argc, char **argv)
+// Refusals, and the two smallest configurations, which must elaborate.
+static void factory()
 {
     check_refused("i0", "id", 0x1c, -1, {}, "size", __LINE__); // 4 scratch: 0x20
     check_refused("i1", "id", 0x1000, -1, {{"scratch", "1025"}}, "'scratch'", __LINE__);
@@ -72,18 +73,34 @@ int sc_main(int argc, char **argv)
     c.params["scratch"] = "0";
     sclink::Model *none = create(c); // no scratch registers is fine
     sclink::Model *exact = create(make_cfg("i5", "id", 0x20)); // just fits
-    CHECK(none && exact);
-
-    c = make_cfg("id0", "id", 0x100);
-    c.params["scratch"] = "6";
-    sclink::Model *m = create(c);
-    if (!CHECK(m && !m->irq_out() && !m->dma_initiator()) || !none || !exact)
-        return finish();
+    if (!CHECK(none && exact))
+        return;
     Initiator spare4("spare4"), spare5("spare5"); // sockets must be bound
     spare4.socket.bind(none->target());
     spare5.socket.bind(exact->target());
+    sc_start();
+    CHECK_EQ(spare4.rd32(I::MAGIC), 0x53434c4b);
+    CHECK_EQ(spare5.rd32(I::SCRATCH + 4 * 3), 0);
+}
+
+static void registers()
+{
+    ModelConfig c = make_cfg("id0", "id", 0x100);
+    c.params["scratch"] = "6";
+    sclink::Model *m = create(c);
+    if (!CHECK(m && !m->irq_out() && !m->dma_initiator()))
+        return;
     Top top("top", m);
     sc_start();
     CHECK(top.finished);
-    return finish();
+}
+
+static const ScCase cases[] = {
+    {"factory", factory},
+    {"registers", registers},
+};
+
+int sc_main(int argc, char **argv)
+{
+    return run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

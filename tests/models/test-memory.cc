@@ -13,12 +13,13 @@ struct Top : sc_module {
     Initiator cpu, cpu_rom, cpu_blank;
     sclink::Model *ram, *rom, *blank;
     bool finished = false;
+    void (Top::*test)();
 
     SC_HAS_PROCESS(Top);
     Top(sc_module_name n, sclink::Model *ram_, sclink::Model *rom_,
-        sclink::Model *blank_)
+        sclink::Model *blank_, void (Top::*test_)())
         : sc_module(n), cpu("cpu"), cpu_rom("cpu_rom"), cpu_blank("cpu_blank"),
-          ram(ram_), rom(rom_), blank(blank_)
+          ram(ram_), rom(rom_), blank(blank_), test(test_)
     {
         cpu.socket.bind(ram->target());
         cpu_rom.socket.bind(rom->target());
@@ -36,13 +37,7 @@ struct Top : sc_module {
 
     void run()
     {
-        test_contents();
-        test_byte_enables();
-        test_errors();
-        test_debug();
-        test_dmi();
-        test_reset();
-        test_reset_without_file();
+        (this->*test)();
         finished = true;
     }
 };
@@ -103,6 +98,7 @@ void Top::test_errors()
 void Top::test_debug()
 {
     unsigned char b[8];
+    cpu.wr(0xfff, "z", 1);
     CHECK_EQ(cpu.dbg(tlm::TLM_READ_COMMAND, 0xffc, b, 8), 4); // clipped
     CHECK_EQ(b[3], 'z');
     CHECK_EQ(cpu.dbg(tlm::TLM_READ_COMMAND, 0x1000, b, 8), 0);
@@ -115,6 +111,7 @@ void Top::test_debug()
 void Top::test_dmi()
 {
     tlm::tlm_dmi d;
+    cpu.wr(0x10, "abcdefgh", 8);
     CHECK(cpu.dmi(0x10, tlm::TLM_WRITE_COMMAND, d));
     CHECK(d.is_read_write_allowed());
     CHECK_EQ(d.get_start_address(), 0);
@@ -137,6 +134,8 @@ void Top::test_reset()
     tlm::tlm_dmi before, after;
     cpu.dmi(0, tlm::TLM_READ_COMMAND, before);
     cpu.wr(0, "\x99", 1);
+    cpu.wr(0x10, "abcdefgh", 8);
+    cpu_rom.dbg(tlm::TLM_WRITE_COMMAND, 0xff, (void *)"R", 1);
     ram->reset();
     rom->reset();
     unsigned char b[8];
@@ -181,12 +180,19 @@ static void test_factory(const std::string &image)
                   "'write_latency_ns'", __LINE__);
 }
 
-int sc_main(int argc, char **argv)
+static void factory()
 {
     std::string image = tmp_path("memory");
     write_file(image, kImage);
     test_factory(image);
+    std::remove(image.c_str());
+}
 
+// One sub-test on fresh models, in a simulation of its own.
+static void run_test(void (Top::*test)())
+{
+    std::string image = tmp_path("memory");
+    write_file(image, kImage);
     ModelConfig rc = make_cfg("ram", "memory", 0x1000);
     rc.params = {{"file", image}, {"read_latency_ns", "10"},
                  {"write_latency_ns", "0x14"}};
@@ -196,10 +202,26 @@ int sc_main(int argc, char **argv)
     sclink::Model *blank = create(make_cfg("blank", "memory", 0x100));
     std::remove(image.c_str()); // the models keep what they read
     if (!CHECK(ram && rom && blank))
-        return finish();
+        return;
     CHECK(dynamic_cast<sc_module *>(ram) != nullptr);
-    Top top("top", ram, rom, blank);
+    Top top("top", ram, rom, blank, test);
     sc_start();
     CHECK(top.finished);
-    return finish();
+    CHECK(!sc_pending_activity());
+}
+
+static const ScCase cases[] = {
+    {"factory", factory},
+    {"contents", [] { run_test(&Top::test_contents); }},
+    {"byte_enables", [] { run_test(&Top::test_byte_enables); }},
+    {"errors", [] { run_test(&Top::test_errors); }},
+    {"debug", [] { run_test(&Top::test_debug); }},
+    {"dmi", [] { run_test(&Top::test_dmi); }},
+    {"reset", [] { run_test(&Top::test_reset); }},
+    {"reset_without_file", [] { run_test(&Top::test_reset_without_file); }},
+};
+
+int sc_main(int argc, char **argv)
+{
+    return run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

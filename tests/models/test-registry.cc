@@ -85,10 +85,13 @@ static void test_bool_str_keys()
     CHECK(none.only_keys({}, err));
 }
 
+static const ScCase cases[] = {
+    {"registry", test_registry},
+    {"u64", test_u64},
+    {"bool_str_keys", test_bool_str_keys},
+};
+
 int sc_main(int argc, char **argv)
 {
-    test_registry();
-    test_u64();
-    test_bool_str_keys();
-    return finish();
+    return run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
