@@ -6,6 +6,7 @@
 
 #include "common/samples.h"
 #include "sclink.h"
+#include "common/check-main.h"
 
 /* Packs `m` into a frame without validating it, to craft bad input. */
 static size_t raw_frame(const sclink_msg *m, uint8_t *out)
@@ -727,23 +728,21 @@ static Suite *codec_suite(void)
     Suite *s = suite_create("codec");
     TCase *tc;
 
-    tc = tcase_create("roundtrip");
+    tc = sclink_check_tcase(s, "roundtrip", 0);
     tcase_add_loop_test(tc, test_roundtrip_every_type, 0, SAMPLE_COUNT);
     tcase_add_test(tc, test_roundtrip_field_values);
     tcase_add_test(tc, test_encode_header_matches_encode);
     tcase_add_test(tc, test_encode_small_buffer);
     tcase_add_test(tc, test_encode_refuses_invalid);
     tcase_add_test(tc, test_encode_over_limit);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("stream");
+    tc = sclink_check_tcase(s, "stream", 0);
     tcase_add_test(tc, test_stream_byte_by_byte);
     tcase_add_test(tc, test_stream_merged_frames);
     tcase_add_test(tc, test_stream_split_anywhere);
     tcase_add_test(tc, test_stream_truncated_frame);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("bad-input");
+    tc = sclink_check_tcase(s, "bad-input", 0);
     tcase_add_test(tc, test_zero_length_prefix);
     tcase_add_test(tc, test_oversized_prefix_rejected_before_allocation);
     tcase_add_test(tc, test_prefix_checked_after_limit_shrinks);
@@ -759,22 +758,11 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, test_request_address_and_attributes);
     tcase_add_test(tc, test_device_description_rules);
     tcase_add_test(tc, test_strerror_covers_codes);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("log-text");
+    tc = sclink_check_tcase(s, "log-text", 0);
     tcase_add_test(tc, test_log_text_escapes_control_and_high_bytes);
     tcase_add_test(tc, test_log_text_cuts_long_text);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(codec_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(codec_suite)

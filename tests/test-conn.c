@@ -14,6 +14,7 @@
 
 #include "common/samples.h"
 #include "sclink.h"
+#include "common/check-main.h"
 
 enum server_mode {
     SERVE_HANDSHAKE, /* answer a Hello as a gateway would */
@@ -360,9 +361,8 @@ END_TEST
 static Suite *conn_suite(void)
 {
     Suite *s = suite_create("conn");
-    TCase *tc = tcase_create("sockets");
+    TCase *tc = sclink_check_tcase(s, "sockets", 20);
 
-    tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_handshake_unix);
     tcase_add_test(tc, test_handshake_version_mismatch);
     tcase_add_test(tc, test_handshake_welcome_oversteps);
@@ -374,17 +374,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_peer_closes);
     tcase_add_test(tc, test_connect_refused_after_timeout);
     tcase_add_test(tc, test_addr_parse);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(conn_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(conn_suite)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sclink.h"
+#include "../common/check-main.h"
 
 #ifndef CLIENT_BIN
 #define CLIENT_BIN "tools/sclink-client"
@@ -763,9 +764,8 @@ END_TEST
 static Suite *run_suite(void)
 {
     Suite *s = suite_create("client-run");
-    TCase *tc = tcase_create("scripted-gateway");
+    TCase *tc = sclink_check_tcase(s, "scripted-gateway", 30);
 
-    tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_reads_and_writes_print_one_line_each);
     tcase_add_test(tc, test_requests_never_stamped_beyond_the_window);
     tcase_add_test(tc, test_sync_command_reports_the_new_window);
@@ -786,17 +786,7 @@ static Suite *run_suite(void)
     tcase_add_test(tc, test_mismatched_grant_aborts_the_link);
     tcase_add_test(tc, test_usage_errors_exit_2_before_connecting);
     tcase_add_test(tc, test_connect_failure_exits_2);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(run_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(run_suite)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "../common/check-main.h"
 
 START_TEST(test_u64_decimal_and_hex)
 {
@@ -361,7 +362,7 @@ END_TEST
 static Suite *script_suite(void)
 {
     Suite *s = suite_create("client-script");
-    TCase *tc = tcase_create("parse");
+    TCase *tc = sclink_check_tcase(s, "parse", 0);
 
     tcase_add_test(tc, test_u64_decimal_and_hex);
     tcase_add_test(tc, test_u64_rejects_malformed);
@@ -378,17 +379,7 @@ static Suite *script_suite(void)
     tcase_add_test(tc, test_memory_and_misc_commands);
     tcase_add_test(tc, test_names_round_trip);
     tcase_add_test(tc, test_data_format);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(script_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(script_suite)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "../common/check-main.h"
 
 #define Q 1000 /* quantum, ps */
 
@@ -235,8 +236,8 @@ END_TEST
 static Suite *window_suite(void)
 {
     Suite *s = suite_create("client-window");
-    TCase *tw = tcase_create("window");
-    TCase *tm = tcase_create("mem");
+    TCase *tw = sclink_check_tcase(s, "window", 0);
+    TCase *tm = sclink_check_tcase(s, "mem", 0);
 
     tcase_add_test(tw, test_first_window_is_one_quantum);
     tcase_add_test(tw, test_advance_syncs_at_each_window_end);
@@ -247,18 +248,7 @@ static Suite *window_suite(void)
     tcase_add_test(tm, test_mem_serves_reads_and_writes);
     tcase_add_test(tm, test_mem_outside_is_an_address_error);
     tcase_add_test(tm, test_mem_byte_enable_and_streaming);
-    suite_add_tcase(s, tw);
-    suite_add_tcase(s, tm);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(window_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(window_suite)

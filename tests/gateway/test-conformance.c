@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gwtest.h"
+#include "../common/check-main.h"
 
 #define US UINT64_C(1000000) /* ps */
 #define Q (10 * US)          /* the test platform's quantum */
@@ -523,14 +524,11 @@ START_TEST(test_malformed_error_is_answered_malformed)
 }
 END_TEST
 
-int main(void)
+static Suite *conformance_suite(void)
 {
     Suite *s = suite_create("gateway-conformance");
-    TCase *tc = tcase_create("conformance");
-    SRunner *sr;
-    int failed;
+    TCase *tc = sclink_check_tcase(s, "conformance", 30);
 
-    tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_debug_without_cap_debug_is_unsupported);
     tcase_add_test(tc, test_paused_without_cap_pause_is_unsupported);
     tcase_add_test(tc, test_reached_before_window_end_is_state_error);
@@ -547,10 +545,7 @@ int main(void)
     tcase_add_test(tc, test_message_after_bye_is_discarded);
     tcase_add_test(tc, test_unknown_bye_reason_is_malformed);
     tcase_add_test(tc, test_malformed_error_is_answered_malformed);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+SCLINK_CHECK_MAIN(conformance_suite)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "gwtest.h"
+#include "../common/check-main.h"
 
 /* The gateway's resident memory in KiB, from /proc/PID/status VmRSS. */
 static long gateway_rss_kb(void)
@@ -802,14 +803,11 @@ START_TEST(test_log_escapes_peer_text)
 }
 END_TEST
 
-int main(void)
+static Suite *faults_suite(void)
 {
     Suite *s = suite_create("gateway-faults");
-    TCase *tc = tcase_create("faults");
-    SRunner *sr;
-    int failed;
+    TCase *tc = sclink_check_tcase(s, "faults", 30);
 
-    tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_version_mismatch);
     tcase_add_test(tc, test_request_before_hello);
     tcase_add_test(tc, test_huge_length_prefix);
@@ -834,10 +832,7 @@ int main(void)
     tcase_add_test(tc, test_slow_frame_cut_from_first_byte);
     tcase_add_test(tc, test_peer_error_named_in_link_lost);
     tcase_add_test(tc, test_log_escapes_peer_text);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+SCLINK_CHECK_MAIN(faults_suite)

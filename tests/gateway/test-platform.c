@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "platform.h"
+#include "../common/check-main.h"
 
 static char path[64];
 
@@ -176,12 +177,10 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
-int main(void)
+static Suite *platform_suite(void)
 {
     Suite *s = suite_create("platform");
-    TCase *tc = tcase_create("load");
-    SRunner *sr;
-    int failed;
+    TCase *tc = sclink_check_tcase(s, "load", 0);
 
     tcase_add_test(tc, test_load_good);
     tcase_add_test(tc, test_bad_value_names_line_and_key);
@@ -193,10 +192,7 @@ int main(void)
     tcase_add_test(tc, test_yaml_syntax_error);
     tcase_add_test(tc, test_empty_file);
     tcase_add_test(tc, test_missing_file);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+SCLINK_CHECK_MAIN(platform_suite)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "../common/check-main.h"
 
 struct events {
     int opened;
@@ -221,23 +222,12 @@ END_TEST
 static Suite *server_suite(void)
 {
     Suite *s = suite_create("server");
-    TCase *tc = tcase_create("sigpipe");
+    TCase *tc = sclink_check_tcase(s, "sigpipe", 20);
 
-    tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_send_to_gone_peer_no_sigpipe);
     tcase_add_test(tc, test_uv_write_to_gone_peer_no_sigpipe);
     tcase_add_test(tc, test_busy_answer_to_gone_peer_no_sigpipe);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(server_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(server_suite)

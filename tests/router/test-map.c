@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "map-internal.h"
+#include "../common/check-main.h"
 
 #define E(name, base, size, offset, prio, target) \
     { (name), (base), (size), (offset), (prio), (target) }
@@ -735,9 +736,8 @@ END_TEST
 static Suite *map_suite(void)
 {
     Suite *s = suite_create("router-map");
-    TCase *tc = tcase_create("map");
+    TCase *tc = sclink_check_tcase(s, "map", 30);
 
-    tcase_set_timeout(tc, 30);
     tcase_add_test(tc, empty_map_is_all_hole);
     tcase_add_test(tc, one_entry_first_and_last_byte);
     tcase_add_test(tc, crossing_access_is_an_error);
@@ -765,17 +765,7 @@ static Suite *map_suite(void)
     tcase_add_test(tc, buckets_up_to_the_top_of_the_space);
     tcase_add_test(tc, format_lists_segments);
     tcase_add_test(tc, print_writes_the_formatted_map);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(map_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SCLINK_CHECK_MAIN(map_suite)
