@@ -46,6 +46,16 @@ rss_kb() {
 }
 
 # case_fail MSG: reports a failed case (its logs' tails too) and returns 1.
+# qemu_reported PID LOG: QEMU ended, or said how it took the link's end.
+qemu_reported() {
+    exited "$1" || grep -qE "on-failure=|gateway said Bye" "$2"
+}
+
+# qemu_running QMP_SOCKET PROBE_MS: QMP says the VM runs.
+qemu_running() {
+    "$PROBE" "$1" "$2" query-status 2>/dev/null | grep -q '"running"'
+}
+
 case_fail() {
     why=$1
     echo "FAIL: seed $seed: $1"
@@ -114,11 +124,7 @@ run_case() {
     [ "$grc" -eq 0 ] || { case_fail "$(grep 'FAIL' "$dir/gw.log" | tail -n 1)"; return 1; }
 
     # QEMU reports within the timeout (and a little) of the link's end.
-    for _ in $(seq $(((timeout + 2000) / 100))); do
-        kill -0 "$qpid" 2>/dev/null || break
-        grep -qE "on-failure=|gateway said Bye" "$dir/qemu.log" && break
-        sleep 0.1
-    done
+    wait_until $(((timeout + 2999) / 1000)) qemu_reported "$qpid" "$dir/qemu.log" || true
     sleep 0.3
     if kill -0 "$qpid" 2>/dev/null; then
         kb=$(rss_kb "$qpid")
@@ -130,18 +136,14 @@ run_case() {
                 { case_fail "QEMU stopped for the gateway but is not in io-error: $status"; return 1; }
             # The guest goes on with a device that fails every access.
             "$PROBE" "$dir/qmp.sock" "$probe_ms" cont >/dev/null 2>&1
-            sleep 1
+            wait_until 5 qemu_running "$dir/qmp.sock" "$probe_ms" || true
             status=$("$PROBE" "$dir/qmp.sock" "$probe_ms" query-status 2>&1) ||
                 { case_fail "QEMU hangs after cont: $status"; return 1; }
             echo "$status" | grep -q '"running"' ||
                 { case_fail "QEMU did not run on after cont: $status"; return 1; }
         fi
         "$PROBE" "$dir/qmp.sock" "$probe_ms" quit >/dev/null 2>&1
-        for _ in $(seq 50); do
-            kill -0 "$qpid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$qpid" 2>/dev/null && { case_fail "QEMU did not quit"; return 1; }
+        wait_until 5 exited "$qpid" || { case_fail "QEMU did not quit"; return 1; }
         quit=1
     else
         quit=0

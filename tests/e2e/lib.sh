@@ -18,6 +18,8 @@ E2E_TOOLS=${E2E_TOOLS:-$top_builddir/tests/e2e}
 PLATFORM=$top_srcdir/guest/demo-platform.yaml
 E2E_TIMEOUT=${E2E_TIMEOUT:-240}
 test_name=$(basename "$0" .sh)
+# shellcheck source=tests/common/lib.sh
+. "$top_srcdir/tests/common/lib.sh"
 
 skip() { echo "SKIP: $test_name: $*"; exit 77; }
 fail() { echo "FAIL: $test_name: $*"; exit 1; }
@@ -84,12 +86,11 @@ start_gateway() {
 # SystemC slowly) for a "listening on" line in LOG (the gateway's, or a
 # helper's that prints "listening" or "port N"); fails at once if PID dies.
 wait_listening() {
-    for _ in $(seq 300); do
-        grep -qE "listening|^port [0-9]+" "$1" 2>/dev/null && return 0
-        [ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    wait_until 30 listening_or_exited "$1" "${2:-}"
+    grep -qE "listening|^port [0-9]+" "$1" 2>/dev/null
+}
+listening_or_exited() {
+    grep -qE "listening|^port [0-9]+" "$1" 2>/dev/null || { [ -n "$2" ] && exited "$2"; }
 }
 
 # uart_output NAME: what the guest sent to gateway NAME's UART.
@@ -151,11 +152,9 @@ run_qemu() {
 signal_when() {
     sig_stamp=${5:-$tmp/struck-$3-$4}
     (
-        for _ in $(seq $((E2E_TIMEOUT * 10))); do
-            grep -q "$2" "$1" 2>/dev/null && break
-            sleep 0.1
-        done
-        grep -q "$2" "$1" 2>/dev/null || exit 0
+        wait_until "$E2E_TIMEOUT" log_has "$1" "$2" || exit 0
+        # Not synchronization: the guest is busy on the link by then, and
+        # the strike is meant to land in the middle of it.
         sleep 1
         date +%s%N >"$sig_stamp"
         kill -"$3" "$4"

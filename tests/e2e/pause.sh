@@ -17,13 +17,13 @@ pids="$pids $!"
 log=$tmp/qemu.log
 # Once the guest test is under way: stop for 4.5 s, then continue.
 (
-    for _ in $(seq $((E2E_TIMEOUT * 10))); do
-        grep -q "^PASS: id:" "$log" 2>/dev/null && break
-        sleep 0.1
-    done
-    grep -q "^PASS: id:" "$log" 2>/dev/null || exit 0
+    wait_until "$E2E_TIMEOUT" log_has "$log" "^PASS: id:" || exit 0
     echo stop > "$tmp/mon.in"
     date +%s%N > "$tmp/stopped"
+    # The stop must have reached the gateway before the pause is timed.
+    wait_until 30 log_has "$tmp/gw.log" "QEMU paused at" || true
+    # Not synchronization: the pause under test, longer than the 3 s idle
+    # timeout that must not fire while QEMU is paused.
     sleep 4.5
     echo cont > "$tmp/mon.in"
     date +%s%N > "$tmp/continued"

@@ -18,6 +18,8 @@ gateway=${2:?usage: link-fuzz.sh fuzz|replay GATEWAY [CASE...]}
 shift 2
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
+# shellcheck source=tests/common/lib.sh
+. "$top_srcdir/tests/common/lib.sh"
 fuzzer=$top_builddir/tests/fuzz/link-fuzz
 MINUTES=${MINUTES:-30}
 SEED=${SEED:-}
@@ -81,12 +83,11 @@ export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 "$gateway" --serve "$work/platform.yaml" > "$work/gw.out" 2> "$work/gw.err" &
 gw_pid=$!
-for _ in $(seq 300); do
-    grep -q "listening on" "$work/gw.err" 2>/dev/null && break
-    kill -0 "$gw_pid" 2>/dev/null || die "gateway exited at start-up: $(tail -n 3 "$work/gw.err")"
-    sleep 0.1
-done
-grep -q "listening on" "$work/gw.err" || die "gateway does not listen"
+listens_or_exited() {
+    log_has "$work/gw.err" "listening on" || exited "$gw_pid"
+}
+wait_until 30 listens_or_exited || die "gateway does not listen"
+grep -q "listening on" "$work/gw.err" || die "gateway exited at start-up: $(tail -n 3 "$work/gw.err")"
 if [ "$ADDR" = tcp ]; then
     port=$(sed -n 's/.*listening on .*(port \([0-9]*\)).*/\1/p' "$work/gw.err" | head -n 1)
     addr=tcp:127.0.0.1:$port
@@ -109,11 +110,7 @@ fi
 
 # A clean stop: SIGTERM, and the gateway's exit (LeakSanitizer runs then).
 kill -TERM "$gw_pid" 2>/dev/null
-for _ in $(seq 200); do
-    kill -0 "$gw_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if kill -0 "$gw_pid" 2>/dev/null; then
+if ! wait_until 20 exited "$gw_pid"; then
     echo "link-fuzz: FOUND hang: the gateway did not exit within 20 s of SIGTERM"
     status=1
 fi

@@ -15,6 +15,7 @@
  * It has no transport_dbg (a debug access moves no byte).
  */
 #include <cassert>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -55,6 +56,11 @@ private:
     void fail(uint32_t how)
     {
         volatile bool forever = true;
+
+        // What a test waits for before it acts on a model that will not
+        // come back (failing-models.sh): a line, not a guess at the time.
+        std::fprintf(stderr, "fail-model: failing in way %u\n", (unsigned)how);
+        std::fflush(stderr);
 
         switch (how) {
         case 1: SC_REPORT_ERROR("sclink/fail-model", "error \"in\" b_transport\n[forged]"); break;

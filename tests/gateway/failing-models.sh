@@ -112,10 +112,11 @@ fail_platform 60000
 start_gateway --plugin "$PLUGIN"
 client 'write 0 0x40000 4 6' &
 client_pid=$!
-sleep 0.5
+wait_until 30 log_has "$tmp/gw.err" 'fail-model: failing in way 6' ||
+    fail "the model never started to spin"
 kill -TERM "$gw_pid"
-sleep 0.3
-kill -0 "$gw_pid" 2>/dev/null || fail "the first SIGTERM ended a gateway stuck in a model"
+# A gateway that the first SIGTERM ended is gone within a second.
+wait_until 1 exited "$gw_pid" && fail "the first SIGTERM ended a gateway stuck in a model"
 kill -TERM "$gw_pid"
 wait_gateway
 [ "$gw_status" -eq 143 ] || fail "second SIGTERM: gateway exit status $gw_status, want 143 (SIGTERM)"

@@ -4,6 +4,8 @@ set -u
 
 : "${top_builddir:=.}"
 : "${top_srcdir:=.}"
+# shellcheck source=tests/common/lib.sh
+. "$top_srcdir/tests/common/lib.sh"
 GATEWAY=$top_builddir/sc-gateway/sclink-gateway
 CLIENT=$top_builddir/tools/sclink-client
 
@@ -48,16 +50,17 @@ start_gateway() {
     : > "$tmp/gw.err"
     "$GATEWAY" "$@" "$tmp/platform.yaml" > "$tmp/gw.out" 2> "$tmp/gw.err" &
     gw_pid=$!
-    for _ in $(seq 300); do # 30 s: CI may be loaded
-        grep -q "listening on" "$tmp/gw.err" 2>/dev/null && break
-        kill -0 "$gw_pid" 2>/dev/null || fail "gateway exited at start-up"
-        sleep 0.1
-    done
-    grep -q "listening on" "$tmp/gw.err" || fail "gateway does not listen"
+    # 30 s: CI may be loaded.
+    wait_until 30 gateway_listens_or_exited || fail "gateway does not listen"
+    grep -q "listening on" "$tmp/gw.err" || fail "gateway exited at start-up"
     ADDR=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' "$tmp/gw.err" | head -n 1)
     port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/gw.err" | head -n 1)
     [ -n "$port" ] && ADDR=${ADDR%:*}:$port
     return 0
+}
+
+gateway_listens_or_exited() {
+    log_has "$tmp/gw.err" "listening on" || exited "$gw_pid"
 }
 
 # start_probe_gateway: start_gateway on the test platform plus a "probe"
@@ -77,11 +80,7 @@ YAML
 
 # wait_gateway: waits for the gateway to exit, sets gw_status.
 wait_gateway() {
-    for _ in $(seq 100); do
-        kill -0 "$gw_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$gw_pid" 2>/dev/null && fail "gateway still running"
+    wait_until 10 exited "$gw_pid" || fail "gateway still running"
     wait "$gw_pid"
     gw_status=$?
     gw_pid=

@@ -77,12 +77,11 @@ exec 3>"$tmp/cmds"
 cat "$tmp/models.cmd" >&3
 # wait_for FILE PATTERN WHAT: 30 s at most, failing early if the client died.
 wait_for() {
-    for _ in $(seq 300); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$client_pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    wait_until 30 log_has_or_client_exited "$1" "$2"
     grep -q -- "$2" "$1" 2>/dev/null || fail "$3 (client output: $(tail -n 3 "$tmp/client.out"))"
+}
+log_has_or_client_exited() {
+    log_has "$1" "$2" || exited "$client_pid"
 }
 wait_for "$tmp/client.out" "^read bar=0 off=0x30018 len=4 -> ok data=0x0*6\$" "the script did not finish"
 kill -USR1 "$gw_pid"

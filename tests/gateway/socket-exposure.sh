@@ -19,12 +19,11 @@ run_gw() {
     shift
     "$GATEWAY" --serve "$@" "$tmp/platform.yaml" > /dev/null 2> "$tmp/$name.err" &
     pid=$!
-    for _ in $(seq 300); do
-        grep -q "listening on" "$tmp/$name.err" && return 0
-        kill -0 "$pid" 2>/dev/null || fail "$name exited: $(cat "$tmp/$name.err")"
-        sleep 0.1
-    done
-    fail "$name does not listen"
+    wait_until 30 listens_or_exited "$tmp/$name.err" "$pid" || fail "$name does not listen"
+    grep -q "listening on" "$tmp/$name.err" || fail "$name exited: $(cat "$tmp/$name.err")"
+}
+listens_or_exited() {
+    log_has "$1" "listening on" || exited "$2"
 }
 
 # stop_gw PID: SIGTERM, wait for it.

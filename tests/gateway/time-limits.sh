@@ -13,11 +13,7 @@
 
 # wait_for FILE PATTERN: up to 10 s (CI may be loaded).
 wait_for() {
-    for _ in $(seq 100); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
+    wait_until 10 log_has "$1" "$2"
 }
 
 make_platform "unix:$tmp/gw.sock"

@@ -28,18 +28,14 @@ client_pid=$!
 trap 'kill "$client_pid" 2>/dev/null; cleanup' EXIT
 # The client prints a read's result once the gateway has answered it,
 # and the gateway traces an access before it answers.
-for _ in $(seq 300); do
-    grep -q "off=0x104 len=4 -> ok" "$tmp/client.out" && break
-    kill -0 "$client_pid" 2>/dev/null || break
-    sleep 0.1
-done
+reads_done_or_client_exited() {
+    log_has "$tmp/client.out" "off=0x104 len=4 -> ok" || exited "$client_pid"
+}
+wait_until 30 reads_done_or_client_exited
 grep -q "off=0x104 len=4 -> ok" "$tmp/client.out" || fail "the client's reads did not complete"
 # The link is up and idle: the lines must reach the file while the
 # gateway lives (give it 5 s, not 20 ms: CI may be loaded), then survive.
-for _ in $(seq 50); do
-    cmp -s "$tmp/want" "$tmp/trace.txt" && break
-    sleep 0.1
-done
+wait_until 5 cmp -s "$tmp/want" "$tmp/trace.txt"
 kill -KILL "$gw_pid"
 wait "$gw_pid" 2>/dev/null
 gw_pid=
