@@ -27,23 +27,40 @@ static inline TCase *sclink_check_tcase(Suite *s, const char *name,
     return tc;
 }
 
-/* Runs `s` (and frees it) and returns the exit status for main(). */
-static inline int sclink_check_run(Suite *s)
+/* Runs `s` (and frees it) and returns the exit status for main().  With
+ * `always_fork`, each test gets its own process whatever CK_FORK says:
+ * for suites whose tests each elaborate a SystemC simulation, which
+ * SystemC allows once per process. */
+static inline int sclink__check_run(Suite *s, int always_fork)
 {
     SRunner *sr = srunner_create(s);
     int failed;
 
+    if (always_fork)
+        srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+static inline int sclink_check_run(Suite *s)
+{
+    return sclink__check_run(s, 0);
+}
+
 /* main() for a suite built by `suite_fn` (Suite *suite_fn(void)). */
 #define SCLINK_CHECK_MAIN(suite_fn)                                           \
     int main(void)                                                            \
     {                                                                         \
-        return sclink_check_run(suite_fn());                                  \
+        return sclink__check_run(suite_fn(), 0);                              \
+    }
+
+/* The same for a suite whose every test runs a SystemC simulation. */
+#define SCLINK_CHECK_MAIN_SYSTEMC(suite_fn)                                   \
+    int main(void)                                                            \
+    {                                                                         \
+        return sclink__check_run(suite_fn(), 1);                              \
     }
 
 #endif /* SCLINK_TESTS_COMMON_CHECK_MAIN_H */

@@ -27,8 +27,8 @@
 #include "session.h"
 #include "stats.h"
 
-/* Last, and without its old fail() macro: the parts have fail() methods. */
-#include <check.h>
+/* Last, and without Check's old fail() macro: the parts have fail() methods. */
+#include "../common/check-main.h"
 #undef fail
 
 using namespace sclink;
@@ -1062,9 +1062,9 @@ END_TEST
 static Suite *session_suite(void)
 {
     Suite *s = suite_create("session");
-    TCase *tc = tcase_create("messages");
+    TCase *tc = sclink_check_tcase(s, "messages", 20);
 
-    tcase_set_timeout(tc, 20);
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     tcase_add_test(tc, test_hello_gets_welcome_then_bye_ends_cleanly);
     tcase_add_test(tc, test_hello_caps_only_what_the_gateway_has);
     tcase_add_test(tc, test_hello_version_mismatch_is_refused);
@@ -1101,20 +1101,8 @@ static Suite *session_suite(void)
     tcase_add_test(tc, test_peer_error_ends_link_failed);
     tcase_add_test(tc, test_peer_hangs_up_link_lost);
     tcase_add_test(tc, test_stop_says_bye_once_all_is_answered);
-    suite_add_tcase(s, tc);
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(session_suite());
-    int failed;
-
-    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    /* SystemC elaborates once per process: each case needs its own. */
-    srunner_set_fork_status(sr, CK_FORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+/* SystemC elaborates once per process: each case needs its own. */
+SCLINK_CHECK_MAIN_SYSTEMC(session_suite)
