@@ -78,7 +78,6 @@ bye
 CMDS
 } > "$tmp/run.cmd"
 client --trace -f "$tmp/run.cmd" || fail "the run failed"
-grep timing-error "$tmp/client.out" && fail "a message was stamped ahead of the client"
 # at_target_4_phase
 expect_line "$tmp/client.out" "irq msix 0 t=0ps now=0ps"
 expect_line "$tmp/client.out" "< Response id=3 ok delay=40000ps"
@@ -94,11 +93,8 @@ expect_line "$tmp/client.out" "< Response id=31 ok data=0x00003333 delay=60000ps
 expect_line "$tmp/client.out" "< Response id=32 ok delay=740000ps"
 expect_line "$tmp/client.out" "< Response id=33 ok delay=40000ps"
 expect_line "$tmp/client.out" "< Response id=34 ok data=0x00004444 delay=760000ps"
-wait_gateway
-[ "$gw_status" -eq 0 ] || fail "gateway exit status $gw_status"
-expect_line "$tmp/gw.err" "target at4 took 40 ns of SystemC time inside b_transport"
 # at4 40 + 60 + 60, at1 60, at2 40 + 60, ooo 740 + 40 + 760 + 60 ns
-expect_line "$tmp/gw.err" "(1920000 ps of it inside accesses)"
+check_rule_f at4 "40 ns" 1920000
 
 # The phases, from the models' own logs (SC_REPORT_INFO on stdout).
 for m in at_target_4_phase at_target_1_phase at_target_2_phase; do

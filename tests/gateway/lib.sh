@@ -105,3 +105,21 @@ client() {
 expect_line() {
     grep -q -- "$2" "$1" || fail "$1 lacks '$2'"
 }
+
+# check_rule_f TARGET TOOK [PS]: rule F (doc/protocol.md 8.4) once a client
+# run (its --trace output in $tmp/client.out) is over: no message reached
+# the client stamped ahead of its time ("timing-error"), the gateway exits
+# 0, and it reports that TARGET took TOOK ("40 ns", "1 us") of SystemC
+# time inside b_transport and the run PS picoseconds of it inside
+# accesses.  TOOK "nothing": no target took any.
+check_rule_f() {
+    grep timing-error "$tmp/client.out" && fail "a message was stamped ahead of the client"
+    wait_gateway
+    [ "$gw_status" -eq 0 ] || fail "gateway exit status $gw_status"
+    if [ "$2" = nothing ]; then
+        grep -q "inside b_transport" "$tmp/gw.err" && fail "$1 took SystemC time inside b_transport"
+        return 0
+    fi
+    expect_line "$tmp/gw.err" "target $1 took $2 of SystemC time inside b_transport"
+    expect_line "$tmp/gw.err" "($3 ps of it inside accesses)"
+}

@@ -35,11 +35,9 @@ write 0 0x2200c 4 1
 bye
 CMDS
 client --trace -f "$tmp/run.cmd" || fail "the run failed"
-grep timing-error "$tmp/client.out" && fail "a message was stamped ahead of the client"
 expect_line "$tmp/client.out" "< Response id=3 ok data=0x00000000 delay=1000000ps"
 expect_line "$tmp/client.out" "irq msix 0 t=0ps"
 expect_line "$tmp/client.out" "irq msix 0 t=5500000ps"
-wait_gateway
-expect_line "$tmp/gw.err" "target waiter took 1 us of SystemC time inside b_transport"
+check_rule_f waiter "1 us" 1000000
 expect_line "$tmp/gw.err" "SystemC time: 11 us (1000000 ps of it inside accesses)"
 ok "1 us taken inside b_transport: in the delay, the timer's stamps in link time, the base moved"
