@@ -27,6 +27,15 @@ EXAMPLE_TESTS = tests/gateway/example-library.sh tests/gateway/example-plugin.sh
 TESTS += $(EXAMPLE_TESTS)
 EXTRA_DIST += $(EXAMPLE_TESTS)
 
+# What each example's test runs, built first when its log is made on its
+# own; targets named through variables, as in sc-gateway/local.mk.
+EXAMPLE_LOGS = $(patsubst %.sh,%.sh.log,$(EXAMPLE_TESTS))
+$(EXAMPLE_LOGS): sc-gateway/sclink-gateway$(EXEEXT) tools/sclink-client$(EXEEXT)
+EXAMPLE_LIBRARY_LOG = tests/gateway/example-library.sh.log
+$(EXAMPLE_LIBRARY_LOG): examples/custom-main/custom-main$(EXEEXT)
+EXAMPLE_PLUGIN_LOG = tests/gateway/example-plugin.sh.log
+$(EXAMPLE_PLUGIN_LOG): examples/plugin/libsclink-counter.la
+
 # install.sh's `make install` relinks the libraries into the build tree's
 # .libs while it installs them, and a gateway another test starts at that
 # moment loads a half-written one ("invalid ELF header", seen in CI): it

@@ -155,6 +155,19 @@ TESTS += $(GATEWAY_TESTS)
 EXTRA_DIST += tests/gateway/lib.sh tests/gateway/models.sh tests/gateway/timer.sh \
 	tests/gateway/accellera/lib.sh tests/gateway/accellera/targets.cc \
 	tests/gateway/platform.yaml.in $(filter %.sh,$(GATEWAY_TESTS))
-# No dependency lines for the scripts' logs: `make check` builds every
-# program and check program before any test runs, and a rule naming a
-# test's .sh.log alone would make automake drop its own rule for it.
+# What each test runs, so that a log made on its own (`make
+# tests/gateway/dma-split.sh.log`, or the same with -j) has it built first.
+# The targets are named through variables: a rule naming a test's log
+# literally would make automake drop its own rule for that log, and the
+# test would never run.  (`make check` builds every check program before
+# any test anyway.)
+GATEWAY_SH_LOGS = $(patsubst %.sh,%.sh.log,$(filter %.sh,$(GATEWAY_TESTS)))
+GATEWAY_CHECK_LOGS = $(addsuffix .log,$(filter-out %.sh,$(GATEWAY_TESTS)))
+$(GATEWAY_SH_LOGS) $(GATEWAY_CHECK_LOGS): sc-gateway/sclink-gateway$(EXEEXT)
+$(GATEWAY_SH_LOGS): tools/sclink-client$(EXEEXT)
+GATEWAY_DMA_PROBE_LOGS = tests/gateway/dma-refused.sh.log tests/gateway/dma-4gib.sh.log
+$(GATEWAY_DMA_PROBE_LOGS): tests/gateway/libsclink-dma-probe.la
+GATEWAY_WAITER_LOGS = tests/gateway/wait-in-b-transport.sh.log
+$(GATEWAY_WAITER_LOGS): tests/gateway/libsclink-waiter.la
+GATEWAY_FAIL_MODEL_LOGS = tests/gateway/failing-models.sh.log
+$(GATEWAY_FAIL_MODEL_LOGS): tests/gateway/libsclink-fail-model.la

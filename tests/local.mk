@@ -31,3 +31,9 @@ regen-golden: all
 
 .PHONY: regen-golden
 EXTRA_DIST += tests/e2e/golden/guest-test.trace
+
+# wait-icount.sh runs the gateway with the waiter plugin (the e2e tests'
+# other prerequisites are in qemu-dev/local.mk); a variable-named target,
+# as in sc-gateway/local.mk, so that automake keeps its rule for the log.
+WAIT_ICOUNT_LOG = tests/e2e/wait-icount.sh.log
+$(WAIT_ICOUNT_LOG): tests/gateway/libsclink-waiter.la
