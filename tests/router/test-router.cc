@@ -188,9 +188,10 @@ struct Top : sc_module {
     bool bad_built = true;
 
     bool finished = false;
+    void (Top::*test)();
 
     SC_HAS_PROCESS(Top);
-    explicit Top(sc_module_name n)
+    Top(sc_module_name n, void (Top::*test_)())
         : sc_module(n), cpu("cpu"), dma("dma"),
           router("router", sc_time(10, SC_NS)), ram("ram", 0x10000, true),
           rom("rom", 0x1000, true), uart("uart", 0x1000, false),
@@ -201,7 +202,7 @@ struct Top : sc_module {
           cpu4("cpu4"), router4("router4"), tbl("tbl", 0x100000, false),
           cpu5("cpu5"), router5("router5"), top("top", 0x1000, false),
           badcpu("badcpu"), bad("bad"),
-          bad0("bad0", 0x100, false)
+          bad0("bad0", 0x100, false), test(test_)
     {
         cpu.socket.bind(router.in);
         dma.socket.bind(router.in);
@@ -270,20 +271,7 @@ struct Top : sc_module {
 
     void run()
     {
-        test_routing();
-        test_errors();
-        test_debug();
-        test_dmi();
-        test_invalidate();
-        test_passthrough();
-        test_default();
-        test_print();
-        test_rebuild();
-        test_zero_length();
-        test_crowded();
-        test_table();
-        test_nb_transport();
-        test_wide();
+        (this->*test)();
         finished = true;
     }
 };
@@ -757,13 +745,35 @@ void Top::test_wide()
     CHECK_EQ(top.last_addr, kWideSize - 4);
 }
 
-int sc_main(int argc, char **argv)
+// One sub-test on a fresh platform, in a simulation of its own.
+static void run_test(void (Top::*test)())
 {
     // The "bad" router's build error must not end the run: count it.
     sc_report_handler::set_actions("sclink/router", SC_ERROR, SC_DISPLAY);
-    Top top("top");
+    Top top("top", test);
 
     sc_start();
     CHECK(top.finished);
-    return finish();
+}
+
+static const ScCase cases[] = {
+    {"routing", [] { run_test(&Top::test_routing); }},
+    {"errors", [] { run_test(&Top::test_errors); }},
+    {"debug", [] { run_test(&Top::test_debug); }},
+    {"dmi", [] { run_test(&Top::test_dmi); }},
+    {"invalidate", [] { run_test(&Top::test_invalidate); }},
+    {"passthrough", [] { run_test(&Top::test_passthrough); }},
+    {"default", [] { run_test(&Top::test_default); }},
+    {"print", [] { run_test(&Top::test_print); }},
+    {"rebuild", [] { run_test(&Top::test_rebuild); }},
+    {"zero_length", [] { run_test(&Top::test_zero_length); }},
+    {"crowded", [] { run_test(&Top::test_crowded); }},
+    {"table", [] { run_test(&Top::test_table); }},
+    {"nb_transport", [] { run_test(&Top::test_nb_transport); }},
+    {"wide", [] { run_test(&Top::test_wide); }},
+};
+
+int sc_main(int argc, char **argv)
+{
+    return run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
