@@ -57,6 +57,7 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *m = NULL;
     const sclink_welcome *w;
+    Sclink__V1__ErrorCode code;
     char text[SCLINK_LOG_TEXT_SIZE];
     int err;
 
@@ -90,29 +91,10 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
         goto out_free;
     }
     w = m->welcome;
-    if (w->role != SCLINK__V1__ROLE__ROLE_GATEWAY ||
-        w->version_major != SCLINK_VERSION_MAJOR) {
-        sclink__why(why, whylen,
-                    "Welcome from role %d speaking %u.%u, expected a gateway "
-                    "speaking %u.x",
-                    (int)w->role, w->version_major, w->version_minor,
-                    SCLINK_VERSION_MAJOR);
-        err = SCLINK_EVERSION;
+    /* The caller sends the Error (7.5); code only names which one. */
+    err = sclink_welcome_check(hello, w, &code, why, whylen);
+    if (err)
         goto out_free;
-    }
-    /* The gateway may only narrow what was offered; a Hello without a
-     * max_frame (or with 0) proposed the default (section 7.4). */
-    if ((w->capabilities & ~hello->capabilities) != 0 ||
-        w->max_frame > sclink_agree_max_frame(hello->has_max_frame ? hello->max_frame : 0,
-                                              SCLINK_LIMIT_MAX_FRAME)) {
-        sclink__why(why, whylen,
-                    "Welcome agrees to more than the Hello offered "
-                    "(capabilities %#llx of %#llx, max_frame %u)",
-                    (unsigned long long)w->capabilities,
-                    (unsigned long long)hello->capabilities, w->max_frame);
-        err = SCLINK_ERANGE;
-        goto out_free;
-    }
     err = sclink_conn_set_max_frame(c, w->max_frame);
     if (err)
         goto out_free;

@@ -24,7 +24,8 @@ proto_libsclink_la_SOURCES = \
 	proto/logtext.c \
 	proto/addr.c \
 	proto/conn.c \
-	proto/handshake.c
+	proto/handshake.c \
+	proto/rules.c
 nodist_proto_libsclink_la_SOURCES = proto/sclink.pb-c.c proto/sclink.pb-c.h
 proto_libsclink_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 proto_libsclink_la_LIBADD = $(PROTOBUF_C_LIBS)

@@ -284,6 +284,110 @@ int sclink_client_handshake(sclink_conn *c, const sclink_hello *hello,
 int sclink_conn_send_error(sclink_conn *c, Sclink__V1__ErrorCode code,
                            const char *text);
 
+/* ------------------------------------------------------------- rules */
+
+/*
+ * The protocol's rules that are not I/O (proto/rules.c), written once for
+ * the device, the client and the gateway.  Pure: no sockets, no
+ * allocation; state is the caller's.  Each function that can refuse
+ * returns 0 or a negative code and writes why to `why` (may be NULL).
+ */
+
+/* t + d, or 2^64 - 1 where it would wrap: "no window end" (8.4 rule G). */
+static inline uint64_t sclink_time_add_sat(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+/* a + b into *out, or SCLINK_ERANGE (and *out untouched) on overflow. */
+int sclink_time_add(uint64_t a, uint64_t b, uint64_t *out);
+/* a - b into *out, or SCLINK_ERANGE when b > a. */
+int sclink_time_sub(uint64_t a, uint64_t b, uint64_t *out);
+/* ns * 1000 into *ps, or SCLINK_ERANGE past 2^64 - 1 ps. */
+int sclink_ns_to_ps(uint64_t ns, uint64_t *ps);
+/* ps to whole ns, rounded down (QEMU's clock has ns resolution, 8.1). */
+static inline uint64_t sclink_ps_to_ns(uint64_t ps) { return ps / 1000; }
+
+/*
+ * QEMU's checks on a Welcome answering `h` (section 7.5): role and major
+ * (SCLINK_EVERSION, *code ERR_VERSION), capabilities a subset of the
+ * Hello's, max_frame within the Hello's proposal, quantum > 0
+ * (SCLINK_ERANGE, *code ERR_CONFIG).  *code is the Error to send.
+ */
+int sclink_welcome_check(const sclink_hello *h, const sclink_welcome *w,
+                         Sclink__V1__ErrorCode *code, char *why,
+                         size_t whylen);
+
+/*
+ * The conservative time window (section 8), the same state on both ends:
+ * QEMU updates it as it sends, the gateway as it receives, so each can
+ * check the other.  W = end_ps; rules A, B, C, G, N.
+ */
+typedef struct sclink_window {
+    uint64_t quantum_ps; /* Q */
+    uint64_t end_ps;     /* W, inclusive */
+    uint64_t last_ps;    /* latest stamp of a Request or REACHED (rule C) */
+    uint64_t granted_ps; /* time_ps of the last GRANT */
+    unsigned sync : 1;      /* CAP_SYNC agreed: otherwise no window */
+    unsigned lookahead : 1; /* CAP_LOOKAHEAD agreed too: rule N applies */
+    unsigned waiting : 1;   /* a REACHED(W) awaits its GRANT */
+    unsigned granted : 1;   /* at least one GRANT */
+} sclink_window;
+
+/* After the Welcome: agreed capabilities and Q; W = Q. */
+void sclink_window_init(sclink_window *w, uint64_t caps, uint64_t quantum_ps);
+/* Rule A (QEMU): 0 when time may move to target, else 1 and *sync_at = W. */
+int sclink_window_step(const sclink_window *w, uint64_t target,
+                       uint64_t *sync_at);
+/* Rule C: a non-debug Request stamped t lies in [last stamp, W]. */
+int sclink_window_stamp_check(const sclink_window *w, uint64_t t, char *why,
+                              size_t whylen);
+/* Records a non-debug Request stamped t, sent or received (rule N cut). */
+void sclink_window_request(sclink_window *w, uint64_t t);
+/* Rule B: a REACHED is at W exactly and not twice; records it. */
+int sclink_window_reached(sclink_window *w, uint64_t t, char *why,
+                          size_t whylen);
+/* Rule G as QEMU checks it: the GRANT answers REACHED(W), W < W' <= W+Q. */
+int sclink_window_grant_check(const sclink_window *w, uint64_t time_ps,
+                              uint64_t end_ps, char *why, size_t whylen);
+/* Applies a GRANT (checked, or chosen by sclink_window_grant_end). */
+void sclink_window_grant(sclink_window *w, uint64_t time_ps, uint64_t end_ps);
+/*
+ * Rule G as the gateway chooses W' for REACHED(t): t + Q, or with
+ * lookahead up to next_activity_ps but at most t + max_lookahead_ps;
+ * never past limit_ps (rule T).  Saturating.
+ */
+uint64_t sclink_window_grant_end(const sclink_window *w, uint64_t t,
+                                 uint64_t next_activity_ps,
+                                 uint64_t max_lookahead_ps, uint64_t limit_ps);
+/*
+ * Rules I and E as QEMU checks an Interrupt or DMA Request stamped t, at
+ * QEMU time now_ps: not before the last GRANT, not ahead of now_ps.
+ */
+int sclink_window_event_check(const sclink_window *w, uint64_t t,
+                              uint64_t now_ps, char *why, size_t whylen);
+
+/* What a QEMU side serves beyond plain reads and writes (5.4, 5.6). */
+#define SCLINK_DMA_SERVES_BYTE_ENABLE 0x1u
+#define SCLINK_DMA_SERVES_STREAMING 0x2u
+#define SCLINK_DMA_SERVES_DEBUG 0x4u
+/*
+ * QEMU's check of a DMA Request (5.2, 5.4, 5.6) given the agreed caps and
+ * what it serves.  A violation returns a negative code with *code the
+ * Error to send; otherwise 0 and *status is STATUS_OK (serve it) or the
+ * status to answer with (byte enables: BYTE_ENABLE_ERROR, streaming
+ * width < length: BURST_ERROR).  The real device serves none of these.
+ */
+int sclink_dma_check(const sclink_request *r, uint64_t caps, unsigned serves,
+                     Sclink__V1__Status *status, Sclink__V1__ErrorCode *code,
+                     char *why, size_t whylen);
+
+/*
+ * A Response answers the one outstanding Request (0: none), in order
+ * (rule F3).  SCLINK_ESTATE otherwise.
+ */
+int sclink_response_match(uint64_t outstanding, const sclink_response *resp,
+                          char *why, size_t whylen);
+
 #ifdef __cplusplus
 }
 #endif

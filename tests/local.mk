@@ -9,8 +9,8 @@ tests_libsamples_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 SCLINK_TEST_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 SCLINK_TEST_LIBS = tests/libsamples.la proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
-check_PROGRAMS += tests/test-codec tests/test-conn
-TESTS += tests/test-codec tests/test-conn
+check_PROGRAMS += tests/test-codec tests/test-conn tests/test-rules
+TESTS += tests/test-codec tests/test-conn tests/test-rules
 
 tests_test_codec_SOURCES = tests/test-codec.c
 tests_test_codec_CFLAGS = $(SCLINK_TEST_CFLAGS)
@@ -19,6 +19,11 @@ tests_test_codec_LDADD = $(SCLINK_TEST_LIBS)
 tests_test_conn_SOURCES = tests/test-conn.c
 tests_test_conn_CFLAGS = $(SCLINK_TEST_CFLAGS)
 tests_test_conn_LDADD = $(SCLINK_TEST_LIBS)
+
+# One case per rule of doc/protocol.md that proto/rules.c implements.
+tests_test_rules_SOURCES = tests/test-rules.c
+tests_test_rules_CFLAGS = $(SCLINK_TEST_CFLAGS)
+tests_test_rules_LDADD = $(SCLINK_TEST_LIBS)
 
 # make regen-golden: rewrites the golden trace of the guest test
 # (tests/e2e/golden/guest-test.trace) from determinism.sh's run, once every
