@@ -231,7 +231,10 @@ void Gateway::Impl::pump()
             transport.run_once();
         }
         if (!session.link_open()) {
-            session.set_exit_status(0);   /* stopped between links */
+            /* Stopped between links, maybe before the loop ever ran:
+             * what woke it (the stop's reason) is still said. */
+            transport.poll();
+            session.set_exit_status(0);
             break;
         }
         session.serve();

@@ -88,6 +88,16 @@ tests_gateway_test_session_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway 
 tests_gateway_test_session_LDADD = sc-gateway/models/libsclink-models.la proto/libsclink.la \
 	$(SYSTEMC_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
+# The library takes no signal of its host's: dispositions unchanged after
+# listen() and a run, stop() as a host's handler calls it.
+check_PROGRAMS += tests/gateway/test-library-signals
+TESTS += tests/gateway/test-library-signals
+tests_gateway_test_library_signals_SOURCES = tests/gateway/test-library-signals.cc
+tests_gateway_test_library_signals_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	-I$(top_srcdir)/tests $(SYSTEMC_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_gateway_test_library_signals_LDADD = sc-gateway/libsclink-gateway.la proto/libsclink.la \
+	$(SYSTEMC_LIBS) $(PROTOBUF_C_LIBS)
+
 # Each rule of doc/protocol.md where a peer written from the spec alone
 # once disagreed with the gateway, one case each, with hand-built frames.
 check_PROGRAMS += tests/gateway/test-conformance
