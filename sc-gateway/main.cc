@@ -240,12 +240,12 @@ std::string where(const sclink_platform &pf, unsigned i)
 
 int run(const Options &o)
 {
-    char errbuf[512];
+    char why[512];
     sclink_platform *pf = nullptr;
     std::string err;
 
-    if (sclink_platform_load(o.platform.c_str(), &pf, errbuf, sizeof(errbuf)) < 0) {
-        std::cerr << "sclink-gateway: " << errbuf << std::endl;
+    if (sclink_platform_load(o.platform.c_str(), &pf, why, sizeof(why)) < 0) {
+        std::cerr << "sclink-gateway: " << why << std::endl;
         return 1;
     }
     std::unique_ptr<sclink_platform, void (*)(sclink_platform *)> guard(pf, sclink_platform_free);
@@ -299,8 +299,8 @@ int run(const Options &o)
                       << d.type << "' (known: " << known << ")" << std::endl;
             return 1;
         }
-        sclink::Model *m = make(mc, err);
-        if (!m) {
+        sclink::Model *m = nullptr;
+        if (!make(mc, m, err)) {
             std::cerr << "sclink-gateway: " << where(*pf, i) << err << std::endl;
             return 1;
         }

@@ -194,20 +194,20 @@ static unsigned find_key_line(const char *path, unsigned line, const char *probl
     return line;
 }
 
-static int failf(char *err, size_t errlen, const char *path, unsigned line,
+static int failf(char *why, size_t whylen, const char *path, unsigned line,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int failf(char *err, size_t errlen, const char *path, unsigned line,
+static int failf(char *why, size_t whylen, const char *path, unsigned line,
                  const char *fmt, ...)
 {
     va_list ap;
     int n;
 
-    n = line ? snprintf(err, errlen, "%s:%u: ", path, line)
-             : snprintf(err, errlen, "%s: ", path);
-    if (n < 0 || (size_t)n >= errlen)
+    n = line ? snprintf(why, whylen, "%s:%u: ", path, line)
+             : snprintf(why, whylen, "%s: ", path);
+    if (n < 0 || (size_t)n >= whylen)
         return -EINVAL;
     va_start(ap, fmt);
-    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    vsnprintf(why + n, whylen - (size_t)n, fmt, ap);
     va_end(ap);
     return -EINVAL;
 }
@@ -241,7 +241,7 @@ static int add_param(struct sclink_platform_device *d, const char *key,
  *   depth 1: top mapping; 2: devices sequence; 3: a device mapping;
  *   4: its params mapping.  Anything else nested is skipped by depth.
  */
-static int collect_params(struct sclink_platform *pf, char *err, size_t errlen)
+static int collect_params(struct sclink_platform *pf, char *why, size_t whylen)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
@@ -253,12 +253,12 @@ static int collect_params(struct sclink_platform *pf, char *err, size_t errlen)
 
     f = fopen(pf->path, "rb");
     if (f == NULL)
-        return failf(err, errlen, pf->path, 0, "%s", strerror(errno));
+        return failf(why, whylen, pf->path, 0, "%s", strerror(errno));
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
     for (;;) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            r = failf(err, errlen, pf->path, (unsigned)parser.problem_mark.line + 1,
+            r = failf(why, whylen, pf->path, (unsigned)parser.problem_mark.line + 1,
                       "%s", parser.problem ? parser.problem : "YAML error");
             break;
         }
@@ -279,14 +279,14 @@ static int collect_params(struct sclink_platform *pf, char *err, size_t errlen)
             }
             if (in_devices && depth == 4 && key_is_params) {
                 if (ev.type != YAML_MAPPING_START_EVENT) {
-                    r = failf(err, errlen, pf->path, (unsigned)ev.start_mark.line + 1,
+                    r = failf(why, whylen, pf->path, (unsigned)ev.start_mark.line + 1,
                               "devices[%d].params: expected a mapping of key: value", dev);
                     yaml_event_delete(&ev);
                     goto out;
                 }
                 in_params = 1;
             } else if (in_params && depth == 5) {
-                r = failf(err, errlen, pf->path, (unsigned)ev.start_mark.line + 1,
+                r = failf(why, whylen, pf->path, (unsigned)ev.start_mark.line + 1,
                           "devices[%d].params.%s: expected a plain value", dev, key);
                 yaml_event_delete(&ev);
                 goto out;
@@ -317,7 +317,7 @@ static int collect_params(struct sclink_platform *pf, char *err, size_t errlen)
             } else {
                 if (in_params && depth == 4 && (unsigned)dev < pf->devices_count &&
                     add_param(&pf->devices[dev], key, v, key_line) < 0) {
-                    r = failf(err, errlen, pf->path, key_line, "out of memory");
+                    r = failf(why, whylen, pf->path, key_line, "out of memory");
                     yaml_event_delete(&ev);
                     goto out;
                 }
@@ -344,45 +344,45 @@ static int is_pow2(uint64_t v)
     return v && !(v & (v - 1));
 }
 
-static int check(struct sclink_platform *pf, char *err, size_t errlen)
+static int check(struct sclink_platform *pf, char *why, size_t whylen)
 {
     const char *path = pf->path;
     struct sclink_platform_pci *pci = pf->pci;
     unsigned i, j, used = 0;
 
     if (pci->vendor_id == 0 || pci->vendor_id >= 0xffff || pci->device_id > 0xffff)
-        return failf(err, errlen, path, 0, "pci.vendor_id/device_id: %#x:%#x is not a valid PCI id",
+        return failf(why, whylen, path, 0, "pci.vendor_id/device_id: %#x:%#x is not a valid PCI id",
                      pci->vendor_id, pci->device_id);
     if (pci->subsystem_vendor_id > 0xffff || pci->subsystem_id > 0xffff ||
         pci->class_code > 0xffffff || pci->revision > 0xff)
-        return failf(err, errlen, path, 0,
+        return failf(why, whylen, path, 0,
                      "pci: subsystem ids are 16 bit, class_code 24 bit, revision 8 bit");
     if (pci->vectors == 0)
         pci->vectors = 1;
     if (pci->interrupt == SCLINK_PLATFORM_IRQ_MSI && (!is_pow2(pci->vectors) || pci->vectors > 32))
-        return failf(err, errlen, path, 0, "pci.vectors: MSI allows 1, 2, 4, 8, 16 or 32, not %u",
+        return failf(why, whylen, path, 0, "pci.vectors: MSI allows 1, 2, 4, 8, 16 or 32, not %u",
                      pci->vectors);
     if (pci->interrupt == SCLINK_PLATFORM_IRQ_MSIX && pci->vectors > 2048)
-        return failf(err, errlen, path, 0, "pci.vectors: MSI-X allows at most 2048, not %u",
+        return failf(why, whylen, path, 0, "pci.vectors: MSI-X allows at most 2048, not %u",
                      pci->vectors);
     for (i = 0; i < pf->bars_count; i++) {
         const struct sclink_platform_bar *b = &pf->bars[i];
         unsigned slots = (b->is64 ? 3u : 1u) << b->index;
 
         if (b->index > 5 || (b->is64 && b->index > 4))
-            return failf(err, errlen, path, 0, "bars[%u].index: %u is not a free BAR slot", i,
+            return failf(why, whylen, path, 0, "bars[%u].index: %u is not a free BAR slot", i,
                          b->index);
         if (!is_pow2(b->size) || b->size < 16 || (!b->is64 && b->size > (1ull << 31)))
-            return failf(err, errlen, path, 0,
+            return failf(why, whylen, path, 0,
                          "bars[%u].size: %#llx must be a power of two, at least 16%s", i,
                          (unsigned long long)b->size, b->is64 ? "" : " and at most 2 GiB");
         /* Else an access near the BAR's end would wrap to router address 0. */
         if (b->size - 1 > UINT64_MAX - b->base)
-            return failf(err, errlen, path, 0,
+            return failf(why, whylen, path, 0,
                          "bars[%u].base: %#llx + size %#llx wraps past 2^64", i,
                          (unsigned long long)b->base, (unsigned long long)b->size);
         if (used & slots)
-            return failf(err, errlen, path, 0, "bars[%u].index: slot %u is already taken", i,
+            return failf(why, whylen, path, 0, "bars[%u].index: slot %u is already taken", i,
                          b->index);
         used |= slots;
     }
@@ -390,18 +390,18 @@ static int check(struct sclink_platform *pf, char *err, size_t errlen)
         const struct sclink_platform_device *d = &pf->devices[i];
 
         if (d->size == 0)
-            return failf(err, errlen, path, d->line, "devices[%u].size: '%s' has size 0", i,
+            return failf(why, whylen, path, d->line, "devices[%u].size: '%s' has size 0", i,
                          d->name);
         if (d->irq && (*d->irq < 0 || *d->irq > 2047))
-            return failf(err, errlen, path, d->line, "devices[%u].irq: %lld is not a line 0..2047",
+            return failf(why, whylen, path, d->line, "devices[%u].irq: %lld is not a line 0..2047",
                          i, (long long)*d->irq);
         for (j = 0; j < i; j++)
             if (strcmp(pf->devices[j].name, d->name) == 0)
-                return failf(err, errlen, path, d->line,
+                return failf(why, whylen, path, d->line,
                              "devices[%u].name: '%s' is already used by devices[%u]", i, d->name, j);
     }
     if (pf->max_frame && (pf->max_frame < 4096 || pf->max_frame > (64u << 20)))
-        return failf(err, errlen, path, 0, "max_frame: %u outside 4096..67108864", pf->max_frame);
+        return failf(why, whylen, path, 0, "max_frame: %u outside 4096..67108864", pf->max_frame);
     return 0;
 }
 
@@ -431,7 +431,7 @@ static const cyaml_config_t *config(struct log_capture *cap)
 }
 
 int sclink_platform_load(const char *path, struct sclink_platform **out,
-                         char *err, size_t errlen)
+                         char *why, size_t whylen)
 {
     struct log_capture cap;
     struct sclink_platform *pf = NULL;
@@ -442,20 +442,20 @@ int sclink_platform_load(const char *path, struct sclink_platform **out,
     *out = NULL;
     probe = fopen(path, "rb");
     if (probe == NULL)
-        return failf(err, errlen, path, 0, "%s", strerror(errno));
+        return failf(why, whylen, path, 0, "%s", strerror(errno));
     fclose(probe);
     memset(&cap, 0, sizeof(cap));
     cerr = cyaml_load_file(path, config(&cap), &top_schema, (cyaml_data_t **)&pf, NULL);
     if (cerr != CYAML_OK) {
         cap.line = find_key_line(path, cap.line, cap.problem);
         if (cap.keys[0])
-            return failf(err, errlen, path, cap.line, "%s: %s", cap.keys,
+            return failf(why, whylen, path, cap.line, "%s: %s", cap.keys,
                          cap.problem[0] ? cap.problem : cyaml_strerror(cerr));
-        return failf(err, errlen, path, cap.line, "%s",
+        return failf(why, whylen, path, cap.line, "%s",
                      cap.problem[0] ? cap.problem : cyaml_strerror(cerr));
     }
     if (pf == NULL) /* an empty file is a valid, empty YAML document */
-        return failf(err, errlen, path, 0, "empty platform file");
+        return failf(why, whylen, path, 0, "empty platform file");
     pf->path = strdup(path);
     if (pf->path == NULL) {
         r = -ENOMEM;
@@ -464,10 +464,10 @@ int sclink_platform_load(const char *path, struct sclink_platform **out,
     r = apply_defaults(pf);
     if (r < 0)
         goto out_free;
-    r = collect_params(pf, err, errlen);
+    r = collect_params(pf, why, whylen);
     if (r < 0)
         goto out_free;
-    r = check(pf, err, errlen);
+    r = check(pf, why, whylen);
     if (r < 0)
         goto out_free;
     *out = pf;
@@ -475,7 +475,7 @@ int sclink_platform_load(const char *path, struct sclink_platform **out,
 
 out_free:
     if (r == -ENOMEM)
-        failf(err, errlen, path, 0, "out of memory");
+        failf(why, whylen, path, 0, "out of memory");
     sclink_platform_free(pf);
     return r;
 }

@@ -85,10 +85,10 @@ struct sclink_platform {
 
 /*
  * Loads and checks a platform file.  Returns 0 and *out, or a negative
- * code with a one-line message "FILE:LINE: KEY: problem" in err.
+ * code with a one-line message "FILE:LINE: KEY: problem" in why.
  */
 int sclink_platform_load(const char *path, struct sclink_platform **out,
-                         char *err, size_t errlen);
+                         char *why, size_t whylen);
 void sclink_platform_free(struct sclink_platform *p);
 
 #ifdef __cplusplus

@@ -751,7 +751,7 @@ static void on_connection(uv_stream_t *listener, int status)
  * that user could replace the socket.  Noted in s->exposure if other
  * users may create entries in it, as in /tmp itself.
  */
-static int prepare_socket_dir(sclink_server *s, char *err, size_t errlen)
+static int prepare_socket_dir(sclink_server *s, char *why, size_t whylen)
 {
     char buf[sizeof(s->addr.path)];
     const char *dir;
@@ -761,19 +761,19 @@ static int prepare_socket_dir(sclink_server *s, char *err, size_t errlen)
     strcpy(buf, s->addr.path);
     dir = dirname(buf);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create the socket directory %s: %s", dir, strerror(errno));
+        snprintf(why, whylen, "cannot create the socket directory %s: %s", dir, strerror(errno));
         return SCLINK_EADDR;
     }
     if (stat(dir, &st) < 0) {
-        snprintf(err, errlen, "socket directory %s: %s", dir, strerror(errno));
+        snprintf(why, whylen, "socket directory %s: %s", dir, strerror(errno));
         return SCLINK_EADDR;
     }
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "socket directory %s is not a directory", dir);
+        snprintf(why, whylen, "socket directory %s is not a directory", dir);
         return SCLINK_EADDR;
     }
     if (st.st_uid != geteuid() && st.st_uid != 0) {
-        snprintf(err, errlen, "socket directory %s belongs to user %lu, who could replace "
+        snprintf(why, whylen, "socket directory %s belongs to user %lu, who could replace "
                  "the socket; use a directory of your own", dir, (unsigned long)st.st_uid);
         return SCLINK_EADDR;
     }
@@ -791,7 +791,7 @@ static int prepare_socket_dir(sclink_server *s, char *err, size_t errlen)
  * socket file without a holder was left by one that died and is removed.
  * (Probing the socket with a connect would itself be a link.)
  */
-static int lock_socket_path(sclink_server *s, char *err, size_t errlen)
+static int lock_socket_path(sclink_server *s, char *why, size_t whylen)
 {
     struct stat st;
     int r;
@@ -800,7 +800,7 @@ static int lock_socket_path(sclink_server *s, char *err, size_t errlen)
     s->lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (s->lock_fd < 0) {
         r = -errno;
-        snprintf(err, errlen, "cannot open the lock file %s: %s", s->lock_path, strerror(-r));
+        snprintf(why, whylen, "cannot open the lock file %s: %s", s->lock_path, strerror(-r));
         return r;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -808,22 +808,22 @@ static int lock_socket_path(sclink_server *s, char *err, size_t errlen)
         close(s->lock_fd);
         s->lock_fd = -1;
         if (r == -EWOULDBLOCK)
-            snprintf(err, errlen, "cannot listen on %s: another gateway is listening there "
+            snprintf(why, whylen, "cannot listen on %s: another gateway is listening there "
                      "(it holds %s)", s->addr.path, s->lock_path);
         else
-            snprintf(err, errlen, "cannot lock %s: %s", s->lock_path, strerror(-r));
+            snprintf(why, whylen, "cannot lock %s: %s", s->lock_path, strerror(-r));
         return r == -EWOULDBLOCK ? SCLINK_EADDR : r;
     }
     if (lstat(s->addr.path, &st) < 0)
         return 0;
     if (!S_ISSOCK(st.st_mode)) {
-        snprintf(err, errlen, "cannot listen on %s: the path exists and is not a socket",
+        snprintf(why, whylen, "cannot listen on %s: the path exists and is not a socket",
                  s->addr.path);
         return SCLINK_EADDR;
     }
     if (unlink(s->addr.path) < 0 && errno != ENOENT) {
         r = -errno;
-        snprintf(err, errlen, "cannot remove the stale socket %s: %s", s->addr.path,
+        snprintf(why, whylen, "cannot remove the stale socket %s: %s", s->addr.path,
                  strerror(-r));
         return r;
     }
@@ -835,16 +835,16 @@ static int lock_socket_path(sclink_server *s, char *err, size_t errlen)
  * listen(2), a connect is refused, so nobody slips in while the umask's
  * mode holds.
  */
-static int bind_unix(sclink_server *s, const struct sclink_server_opts *opts, char *err,
-                     size_t errlen)
+static int bind_unix(sclink_server *s, const struct sclink_server_opts *opts, char *why,
+                     size_t whylen)
 {
     const mode_t mode = opts->group_access ? 0660 : 0600;
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fd, r;
 
-    r = prepare_socket_dir(s, err, errlen);
+    r = prepare_socket_dir(s, why, whylen);
     if (r == 0)
-        r = lock_socket_path(s, err, errlen);
+        r = lock_socket_path(s, why, whylen);
     if (r < 0)
         return r;
     /* Bound here, not by uv_pipe_bind: libuv removes a path it bound when
@@ -853,19 +853,19 @@ static int bind_unix(sclink_server *s, const struct sclink_server_opts *opts, ch
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         r = -errno;
-        snprintf(err, errlen, "cannot listen on %s: %s", s->addr.path, strerror(-r));
+        snprintf(why, whylen, "cannot listen on %s: %s", s->addr.path, strerror(-r));
         goto out_close;
     }
     s->sock_bound = 1;
     if ((opts->group_access && chown(s->addr.path, (uid_t)-1, opts->group) < 0) ||
         chmod(s->addr.path, mode) < 0) {
         r = -errno;
-        snprintf(err, errlen, "cannot set the mode of %s: %s", s->addr.path, strerror(-r));
+        snprintf(why, whylen, "cannot set the mode of %s: %s", s->addr.path, strerror(-r));
         goto out_close;
     }
     r = uv_pipe_open(&s->listener.pipe, fd);
     if (r < 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", s->addr.path, uv_strerror(r));
+        snprintf(why, whylen, "cannot listen on %s: %s", s->addr.path, uv_strerror(r));
         goto out_close;
     }
     return 0;
@@ -885,7 +885,7 @@ static int is_loopback(const struct sockaddr *sa)
     return 0;
 }
 
-static int bind_tcp(sclink_server *s, char *err, size_t errlen)
+static int bind_tcp(sclink_server *s, char *why, size_t whylen)
 {
     struct addrinfo hints, *res = NULL;
     char port[8];
@@ -896,7 +896,7 @@ static int bind_tcp(sclink_server *s, char *err, size_t errlen)
     hints.ai_socktype = SOCK_STREAM;
     snprintf(port, sizeof(port), "%u", s->addr.port);
     if (getaddrinfo(s->addr.host, port, &hints, &res) != 0) {
-        snprintf(err, errlen, "cannot resolve '%s'", s->addr.host);
+        snprintf(why, whylen, "cannot resolve '%s'", s->addr.host);
         return SCLINK_EADDR;
     }
     r = uv_tcp_bind(&s->listener.tcp, res->ai_addr, 0);
@@ -907,23 +907,23 @@ static int bind_tcp(sclink_server *s, char *err, size_t errlen)
                  s->addr.host);
     freeaddrinfo(res);
     if (r < 0)
-        snprintf(err, errlen, "cannot listen on %s: %s", s->addr.host, uv_strerror(r));
+        snprintf(why, whylen, "cannot listen on %s: %s", s->addr.host, uv_strerror(r));
     return r;
 }
 
-static int bind_listener(sclink_server *s, const struct sclink_server_opts *opts, char *err,
-                         size_t errlen)
+static int bind_listener(sclink_server *s, const struct sclink_server_opts *opts, char *why,
+                         size_t whylen)
 {
     int r;
 
     r = stream_init(s, &s->listener);
     if (r < 0) {
-        snprintf(err, errlen, "cannot listen: %s", uv_strerror(r));
+        snprintf(why, whylen, "cannot listen: %s", uv_strerror(r));
         return r;
     }
     s->listener.handle.data = s;
     s->handles_open++;
-    r = is_tcp(s) ? bind_tcp(s, err, errlen) : bind_unix(s, opts, err, errlen);
+    r = is_tcp(s) ? bind_tcp(s, why, whylen) : bind_unix(s, opts, why, whylen);
     if (r < 0)
         return r;
     /* A burst of connections (a second QEMU, a port scan) must not fill
@@ -931,7 +931,7 @@ static int bind_listener(sclink_server *s, const struct sclink_server_opts *opts
      * up to 3 s, before it was even told ERR_BUSY. */
     r = uv_listen(&s->listener.stream, SOMAXCONN, on_connection);
     if (r < 0)
-        snprintf(err, errlen, "cannot listen on %s: %s",
+        snprintf(why, whylen, "cannot listen on %s: %s",
                  is_tcp(s) ? s->addr.host : s->addr.path, uv_strerror(r));
     return r;
 }
@@ -945,7 +945,7 @@ static void on_handle_closed(uv_handle_t *h)
 
 int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
                       const struct sclink_server_ops *ops, void *ctx,
-                      sclink_server **out, char *err, size_t errlen)
+                      sclink_server **out, char *why, size_t whylen)
 {
     sclink_server *s;
     int r;
@@ -965,7 +965,7 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
     sclink_decoder_init(&s->dec, s->max_frame);
     r = sclink_addr_parse(opts->listen, &s->addr);
     if (r < 0) {
-        snprintf(err, errlen, "bad listen address '%s': %s",
+        snprintf(why, whylen, "bad listen address '%s': %s",
                  opts->listen ? opts->listen : "(none)", sclink_strerror(r));
         free(s);
         return r;
@@ -975,7 +975,7 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
     uv_timer_init(loop, &s->wakeup);
     s->wakeup.data = s;
     s->handles_open = 3;
-    r = bind_listener(s, opts, err, errlen);
+    r = bind_listener(s, opts, why, whylen);
     if (r < 0) {
         sclink_server_free(s);
         return r;

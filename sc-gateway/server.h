@@ -52,7 +52,7 @@ struct sclink_server_opts {
 
 int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
                       const struct sclink_server_ops *ops, void *ctx,
-                      sclink_server **out, char *err, size_t errlen);
+                      sclink_server **out, char *why, size_t whylen);
 /* Closes every handle and frees the server (runs the loop until done). */
 void sclink_server_free(sclink_server *s);
 
