@@ -188,20 +188,21 @@ void Clock::open_first_window()
     window_end_ps_ = std::min(quantum_ps_, budget_ps());
 }
 
-bool Clock::request_time_ok(uint64_t t_ps, bool sync, const std::string &what,
-                            std::string &err) const
+/* The messages are made only on failure: a string per Request was a
+ * tenth of the gateway's own work on it. */
+bool Clock::request_time_ok(uint64_t id, uint64_t t_ps, bool sync, std::string &err) const
 {
     if (t_ps < last_ps_) {
-        err = what + " stamped " + std::to_string(t_ps) + " ps, before " +
+        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) + " ps, before " +
               std::to_string(last_ps_) + " ps";
         return false;
     }
     if (sync && t_ps > window_end_ps_) {
-        err = what + " stamped " + std::to_string(t_ps) + " ps, beyond the granted window end " +
+        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) + " ps, beyond the granted window end " +
               std::to_string(window_end_ps_) + " ps";
         return false;
     }
-    return time_reachable(t_ps, sync, what, err);
+    return time_reachable(id, t_ps, sync, err);
 }
 
 /* Rule N: what the request starts may be due before a window granted up
@@ -241,22 +242,21 @@ uint64_t Clock::grant(uint64_t t_ps, bool lookahead)
 }
 
 /*
- * Whether a Request or REACHED the peer stamped t_ps may take SystemC
+ * Whether a Request the peer stamped t_ps may take SystemC
  * there: not past what SystemC time can represent (it would wrap for every
  * later link), and, free-running, not more than max_time_jump_ps past the
  * latest time (with CAP_SYNC, windows bound the step).
  */
-bool Clock::time_reachable(uint64_t t_ps, bool sync, const std::string &what,
-                           std::string &err) const
+bool Clock::time_reachable(uint64_t id, uint64_t t_ps, bool sync, std::string &err) const
 {
     if (t_ps > budget_ps()) {
-        err = what + " stamped " + std::to_string(t_ps) +
+        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) +
               " ps, past the last time SystemC can reach on this link (" +
               std::to_string(budget_ps()) + " ps)";
         return false;
     }
     if (!sync && cfg_.max_time_jump_ps && t_ps - last_ps_ > cfg_.max_time_jump_ps) {
-        err = what + " stamped " + std::to_string(t_ps) + " ps, more than max_time_jump (" +
+        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) + " ps, more than max_time_jump (" +
               std::to_string(cfg_.max_time_jump_ps) + " ps) after the link's latest time " +
               std::to_string(last_ps_) + " ps";
         return false;

@@ -735,7 +735,7 @@ void Session::handle_request(const sclink_request *r, bool dup_id)
         return;
     }
     if (!debug) {
-        if (!clock_.request_time_ok(r->time_ps, sync, "Request " + std::to_string(r->id), err)) {
+        if (!clock_.request_time_ok(r->id, r->time_ps, sync, err)) {
             fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
             return;
         }
