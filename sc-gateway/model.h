@@ -60,11 +60,12 @@ public:
 };
 
 /*
- * Creates an instance during elaboration; returns nullptr with err set
- * (naming the instance and the problem) for a configuration it refuses.
- * The returned object must also be an sc_core::sc_module.
+ * Creates an instance during elaboration into `out` and returns true; for
+ * a configuration it refuses, returns false with err set (naming the
+ * instance and the problem), out untouched.  The object must also be an
+ * sc_core::sc_module.  The C++ error convention (doc/architecture.md).
  */
-using ModelFactory = Model *(*)(const ModelConfig &cfg, std::string &err);
+using ModelFactory = bool (*)(const ModelConfig &cfg, Model *&out, std::string &err);
 
 /* Type registry shared by built-ins and plugins.  False if taken. */
 bool register_model_type(const std::string &type, ModelFactory factory);

@@ -71,18 +71,19 @@ private:
     }
 };
 
-sclink::Model *make_counter(const sclink::ModelConfig &cfg, std::string &err)
+bool make_counter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 {
     uint64_t start = 0, threshold = 0;
 
     if (!cfg.only_keys({"start", "threshold"}, err) || !cfg.get_u64("start", start, err) ||
         !cfg.get_u64("threshold", threshold, err))
-        return nullptr;
+        return false;
     if (cfg.size < 8) {
         err = cfg.name + ": size " + std::to_string(cfg.size) + " is below the 8 bytes of registers";
-        return nullptr;
+        return false;
     }
-    return new Counter(cfg.name.c_str(), start, threshold);
+    out = new Counter(cfg.name.c_str(), start, threshold);
+    return true;
 }
 
 } // namespace

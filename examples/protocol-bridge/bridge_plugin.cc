@@ -117,16 +117,17 @@ private:
     ExtensionBridge bridge_;
 };
 
-sclink::Model *make(const sclink::ModelConfig &cfg, std::string &err)
+bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 {
     if (!cfg.only_keys({}, err))
-        return nullptr;
+        return false;
     if (cfg.size > 0x190) {
         err = cfg.name + ": size " + std::to_string(cfg.size) +
               " is beyond the target's 400 bytes (0x190), where it asserts";
-        return nullptr;
+        return false;
     }
-    return new ExtensionMandatory(cfg.name.c_str());
+    out = new ExtensionMandatory(cfg.name.c_str());
+    return true;
 }
 
 } // namespace

@@ -91,7 +91,7 @@ private:
     sc_core::sc_event start_ev_;
 };
 
-Model *make_dma(const ModelConfig &cfg, std::string &err);
+bool make_dma(const ModelConfig &cfg, Model *&out, std::string &err);
 
 } // namespace models
 } // namespace sclink

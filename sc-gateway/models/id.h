@@ -41,7 +41,7 @@ private:
     std::vector<uint32_t> scratch_;
 };
 
-Model *make_id(const ModelConfig &cfg, std::string &err);
+bool make_id(const ModelConfig &cfg, Model *&out, std::string &err);
 
 } // namespace models
 } // namespace sclink

@@ -83,7 +83,7 @@ static bool load_image(const ModelConfig &cfg, const std::string &path,
     return true;
 }
 
-Model *make_memory(const ModelConfig &cfg, std::string &err)
+bool make_memory(const ModelConfig &cfg, Model *&out, std::string &err)
 {
     bool readonly = false;
     std::string file;
@@ -96,29 +96,30 @@ Model *make_memory(const ModelConfig &cfg, std::string &err)
         !check_no_irq(cfg, err) || !cfg.get_bool("readonly", readonly, err) ||
         !cfg.get_u64("read_latency_ns", rlat, err) ||
         !cfg.get_u64("write_latency_ns", wlat, err))
-        return nullptr;
+        return false;
     if (!from_ns(rlat, rl) || !from_ns(wlat, wl)) {
         err = cfg.name + ": param '" +
               (from_ns(rlat, rl) ? "write_latency_ns" : "read_latency_ns") +
               "': too large for SystemC time";
-        return nullptr;
+        return false;
     }
     if (cfg.size == 0) {
         err = cfg.name + ": size must be greater than 0";
-        return nullptr;
+        return false;
     }
     if (cfg.get_str("file", file) && !file.empty() &&
         !load_image(cfg, file, image, err))
-        return nullptr;
+        return false;
     // calloc: a large RAM costs nothing until the guest touches it.
     void *storage = cfg.size <= SIZE_MAX ? std::calloc(cfg.size, 1) : nullptr;
     if (!storage) {
         err = cfg.name + ": cannot allocate " + std::to_string(cfg.size) +
               " bytes";
-        return nullptr;
+        return false;
     }
-    return new Memory(cfg.name.c_str(), cfg, static_cast<unsigned char *>(storage),
-                      readonly, std::move(image), rl, wl);
+    out = new Memory(cfg.name.c_str(), cfg, static_cast<unsigned char *>(storage),
+                     readonly, std::move(image), rl, wl);
+    return true;
 }
 
 } // namespace models

@@ -123,14 +123,15 @@ tlm_response_status Timer::write_reg(uint64_t off, uint32_t val, const sc_time &
     return tlm::TLM_OK_RESPONSE;
 }
 
-Model *make_timer(const ModelConfig &cfg, std::string &err)
+bool make_timer(const ModelConfig &cfg, Model *&out, std::string &err)
 {
     uint64_t min_period_ns = 100;
 
     if (!cfg.only_keys({"min_period_ns"}, err) || !check_size(cfg, Timer::SPAN, err) ||
         !get_u64_in(cfg, "min_period_ns", min_period_ns, 1, 1000000000, err))
-        return nullptr;
-    return new Timer(cfg.name.c_str(), cfg, min_period_ns);
+        return false;
+    out = new Timer(cfg.name.c_str(), cfg, min_period_ns);
+    return true;
 }
 
 } // namespace models

@@ -59,7 +59,7 @@ private:
     sc_core::sc_event expire_ev_;
 };
 
-Model *make_timer(const ModelConfig &cfg, std::string &err);
+bool make_timer(const ModelConfig &cfg, Model *&out, std::string &err);
 
 } // namespace models
 } // namespace sclink

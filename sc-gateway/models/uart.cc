@@ -143,7 +143,7 @@ tlm_response_status Uart::write_reg(uint64_t off, uint32_t val, const sc_time &n
     return tlm::TLM_ADDRESS_ERROR_RESPONSE;
 }
 
-Model *make_uart(const ModelConfig &cfg, std::string &err)
+bool make_uart(const ModelConfig &cfg, Model *&made, std::string &err)
 {
     std::string output = "-", input;
     uint64_t depth = 64, poll_us = 1000;
@@ -154,25 +154,26 @@ Model *make_uart(const ModelConfig &cfg, std::string &err)
         !check_size(cfg, Uart::SPAN, err) ||
         !get_u64_in(cfg, "fifo_depth", depth, 1, 0xffff, err) ||
         !get_u64_in(cfg, "poll_us", poll_us, 1, 1000000000, err))
-        return nullptr;
+        return false;
     cfg.get_str("output", output);
     cfg.get_str("input", input);
     from_ns(poll_us * 1000, period);
     bool from_stdin = input == "stdin";
     if (!input.empty() && !from_stdin && !read_file(cfg, "input", input, bytes, err))
-        return nullptr;
+        return false;
     if (output.empty()) {
         err = cfg.name + ": param 'output': empty path (use \"-\" for stdout)";
-        return nullptr;
+        return false;
     }
     std::FILE *out = stdout;
     if (output != "-" && !(out = std::fopen(output.c_str(), "w"))) {
         err = cfg.name + ": param 'output': cannot open '" + output +
               "': " + std::strerror(errno);
-        return nullptr;
+        return false;
     }
-    return new Uart(cfg.name.c_str(), cfg, out, std::move(bytes), from_stdin, period,
+    made = new Uart(cfg.name.c_str(), cfg, out, std::move(bytes), from_stdin, period,
                     (unsigned)depth);
+    return true;
 }
 
 } // namespace models

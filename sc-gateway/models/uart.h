@@ -71,7 +71,7 @@ private:
     uint32_t ctrl_ = 0;
 };
 
-Model *make_uart(const ModelConfig &cfg, std::string &err);
+bool make_uart(const ModelConfig &cfg, Model *&out, std::string &err);
 
 } // namespace models
 } // namespace sclink

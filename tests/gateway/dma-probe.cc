@@ -99,11 +99,12 @@ private:
     }
 };
 
-sclink::Model *make_dma_probe(const sclink::ModelConfig &cfg, std::string &err)
+bool make_dma_probe(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 {
     if (!cfg.only_keys({}, err))
-        return nullptr;
-    return new DmaProbe(cfg.name.c_str());
+        return false;
+    out = new DmaProbe(cfg.name.c_str());
+    return true;
 }
 
 } // namespace

@@ -94,11 +94,12 @@ private:
     }
 };
 
-sclink::Model *make_fail_model(const sclink::ModelConfig &cfg, std::string &err)
+bool make_fail_model(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 {
     if (!cfg.only_keys({}, err))
-        return nullptr;
-    return new FailModel(cfg.name.c_str());
+        return false;
+    out = new FailModel(cfg.name.c_str());
+    return true;
 }
 
 } // namespace

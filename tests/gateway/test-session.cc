@@ -380,8 +380,9 @@ struct Case : sc_core::sc_module {
         mc.name = "ram";
         mc.type = "memory";
         mc.size = 0x1000;
-        ram.reset(find_model_type("memory")(mc, err));
-        ck_assert_msg(ram != nullptr, "memory: %s", err.c_str());
+        Model *m = nullptr;
+        ck_assert_msg(find_model_type("memory")(mc, m, err), "memory: %s", err.c_str());
+        ram.reset(m);
         initiator.bind(ram->target());
         irq[0].bind(line);
         SC_THREAD(run);

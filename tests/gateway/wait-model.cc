@@ -54,17 +54,18 @@ private:
     }
 };
 
-sclink::Model *make_waiter(const sclink::ModelConfig &cfg, std::string &err)
+bool make_waiter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 {
     uint64_t wait_ns = 1000;
 
     if (!cfg.only_keys({"wait_ns"}, err) || !cfg.get_u64("wait_ns", wait_ns, err))
-        return nullptr;
+        return false;
     if (cfg.size > (1u << 24)) {
         err = cfg.name + ": size over 16 MiB";
-        return nullptr;
+        return false;
     }
-    return new Waiter(cfg.name.c_str(), cfg.size, wait_ns);
+    out = new Waiter(cfg.name.c_str(), cfg.size, wait_ns);
+    return true;
 }
 
 } // namespace

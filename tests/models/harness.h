@@ -179,7 +179,9 @@ static inline sclink::Model *create(const sclink::ModelConfig &cfg,
     sclink::register_builtin_models();
     sclink::ModelFactory f = sclink::find_model_type(cfg.type);
     std::string e;
-    sclink::Model *m = f ? f(cfg, e) : nullptr;
+    sclink::Model *m = nullptr;
+    if (f && !f(cfg, m, e))
+        m = nullptr;
     if (err)
         *err = e;
     return m;

@@ -4,10 +4,10 @@
 
 using sclink::ModelConfig;
 
-static sclink::Model *no_model(const ModelConfig &cfg, std::string &err)
+static bool no_model(const ModelConfig &cfg, sclink::Model *&, std::string &err)
 {
     err = cfg.name + ": not built";
-    return nullptr;
+    return false;
 }
 
 static void test_registry()

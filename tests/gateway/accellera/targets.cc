@@ -91,7 +91,7 @@ private:
 #endif
 
 template <class Wrapped>
-sclink::Model *make(const sclink::ModelConfig &cfg, std::string &err)
+bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 {
     Delays d;
 
@@ -100,17 +100,18 @@ sclink::Model *make(const sclink::ModelConfig &cfg, std::string &err)
         !cfg.get_u64("memory_size", d.memory_size, err) ||
         !cfg.get_u64("accept_ns", d.accept_ns, err) || !cfg.get_u64("read_ns", d.read_ns, err) ||
         !cfg.get_u64("write_ns", d.write_ns, err))
-        return nullptr;
+        return false;
     if (d.memory_size < 4 || d.memory_size % 4) {
         err = cfg.name + ": memory_size " + std::to_string(d.memory_size) +
               " is not a positive multiple of the 4-byte memory width";
-        return nullptr;
+        return false;
     }
     if (cfg.irq >= 0) {
         err = cfg.name + ": the Accellera example targets have no interrupt output";
-        return nullptr;
+        return false;
     }
-    return new Wrapped(cfg.name.c_str(), d);
+    out = new Wrapped(cfg.name.c_str(), d);
+    return true;
 }
 
 } // namespace
