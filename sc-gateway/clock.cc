@@ -188,21 +188,31 @@ void Clock::open_first_window()
     window_end_ps_ = std::min(quantum_ps_, budget_ps());
 }
 
-/* The messages are made only on failure: a string per Request was a
- * tenth of the gateway's own work on it. */
-bool Clock::request_time_ok(uint64_t id, uint64_t t_ps, bool sync, std::string &err) const
+namespace {
+
+/* "Request 5" or "Sync RESET": made only on failure, since a string per
+ * Request was a tenth of the gateway's own work on it. */
+std::string stamped(const char *what, const uint64_t *id)
+{
+    return id ? std::string(what) + " " + std::to_string(*id) : std::string(what);
+}
+
+} // namespace
+
+bool Clock::request_time_ok(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
+                            std::string &err) const
 {
     if (t_ps < last_ps_) {
-        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) + " ps, before " +
+        err = stamped(what, id) + " stamped " + std::to_string(t_ps) + " ps, before " +
               std::to_string(last_ps_) + " ps";
         return false;
     }
     if (sync && t_ps > window_end_ps_) {
-        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) + " ps, beyond the granted window end " +
-              std::to_string(window_end_ps_) + " ps";
+        err = stamped(what, id) + " stamped " + std::to_string(t_ps) +
+              " ps, beyond the granted window end " + std::to_string(window_end_ps_) + " ps";
         return false;
     }
-    return time_reachable(id, t_ps, sync, err);
+    return time_reachable(what, id, t_ps, sync, err);
 }
 
 /* Rule N: what the request starts may be due before a window granted up
@@ -242,21 +252,22 @@ uint64_t Clock::grant(uint64_t t_ps, bool lookahead)
 }
 
 /*
- * Whether a Request the peer stamped t_ps may take SystemC
+ * Whether a Request (or a RESET) the peer stamped t_ps may take SystemC
  * there: not past what SystemC time can represent (it would wrap for every
  * later link), and, free-running, not more than max_time_jump_ps past the
  * latest time (with CAP_SYNC, windows bound the step).
  */
-bool Clock::time_reachable(uint64_t id, uint64_t t_ps, bool sync, std::string &err) const
+bool Clock::time_reachable(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
+                           std::string &err) const
 {
     if (t_ps > budget_ps()) {
-        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) +
+        err = stamped(what, id) + " stamped " + std::to_string(t_ps) +
               " ps, past the last time SystemC can reach on this link (" +
               std::to_string(budget_ps()) + " ps)";
         return false;
     }
     if (!sync && cfg_.max_time_jump_ps && t_ps - last_ps_ > cfg_.max_time_jump_ps) {
-        err = "Request " + std::to_string(id) + " stamped " + std::to_string(t_ps) + " ps, more than max_time_jump (" +
+        err = stamped(what, id) + " stamped " + std::to_string(t_ps) + " ps, more than max_time_jump (" +
               std::to_string(cfg_.max_time_jump_ps) + " ps) after the link's latest time " +
               std::to_string(last_ps_) + " ps";
         return false;

@@ -65,9 +65,11 @@ public:
     uint64_t window_end_ps() const { return window_end_ps_; }
     /* The first window, [0, Q], within the budget. */
     void open_first_window();
-    /* Request id's stamp: not before the link's latest time, not past
-     * the window end with CAP_SYNC, reachable (time_reachable). */
-    bool request_time_ok(uint64_t id, uint64_t t_ps, bool sync, std::string &err) const;
+    /* The stamp of what (with its id, if not null): not before the link's
+     * latest time, not past the window end with CAP_SYNC, reachable
+     * (time_reachable).  err names it "what id". */
+    bool request_time_ok(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
+                         std::string &err) const;
     /* Rule N: after a Request at t, the window ends by t + Q. */
     void cut_window(uint64_t t_ps);
     /* Rule B: a REACHED only at the window end, with room for another. */
@@ -76,7 +78,8 @@ public:
     uint64_t grant(uint64_t t_ps, bool lookahead);
     /* Not past what SystemC can represent; free-running, not more than
      * max_time_jump_ps past the latest time. */
-    bool time_reachable(uint64_t id, uint64_t t_ps, bool sync, std::string &err) const;
+    bool time_reachable(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
+                        std::string &err) const;
 
 private:
     const GatewayConfig &cfg_;

@@ -43,6 +43,18 @@ const char *severity_name(sc_core::sc_severity s)
 
 } // namespace
 
+Sclink__V1__Status to_wire(tlm::tlm_response_status s)
+{
+    switch (s) {
+    case tlm::TLM_OK_RESPONSE: return SCLINK__V1__STATUS__STATUS_OK;
+    case tlm::TLM_ADDRESS_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
+    case tlm::TLM_COMMAND_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_COMMAND_ERROR;
+    case tlm::TLM_BURST_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_BURST_ERROR;
+    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_BYTE_ENABLE_ERROR;
+    default: return SCLINK__V1__STATUS__STATUS_GENERIC_ERROR;
+    }
+}
+
 /* "SC_ERROR sclink/test: boom", a model's words escaped (sclink_log_text). */
 std::string report_text(const sc_core::sc_report &rep)
 {

@@ -27,6 +27,9 @@
 namespace sclink {
 namespace gw {
 
+/* A TLM response status as the wire's (doc/protocol.md 5.4). */
+Sclink__V1__Status to_wire(tlm::tlm_response_status s);
+
 /* "SC_ERROR TYPE: MESSAGE", a model's words escaped (sclink_log_text). */
 std::string report_text(const sc_core::sc_report &rep);
 

@@ -43,18 +43,6 @@ const size_t kQueueEntryCost = 32;
 /* The exit status of a run a model ended (doc/gateway.md, "Exit status"). */
 const int kModelFailed = 4;
 
-Sclink__V1__Status to_wire(tlm::tlm_response_status s)
-{
-    switch (s) {
-    case tlm::TLM_OK_RESPONSE: return SCLINK__V1__STATUS__STATUS_OK;
-    case tlm::TLM_ADDRESS_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_ADDRESS_ERROR;
-    case tlm::TLM_COMMAND_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_COMMAND_ERROR;
-    case tlm::TLM_BURST_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_BURST_ERROR;
-    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE: return SCLINK__V1__STATUS__STATUS_BYTE_ENABLE_ERROR;
-    default: return SCLINK__V1__STATUS__STATUS_GENERIC_ERROR;
-    }
-}
-
 const char *error_name(Sclink__V1__ErrorCode c)
 {
     const ProtobufCEnumValue *v =
@@ -735,7 +723,7 @@ void Session::handle_request(const sclink_request *r, bool dup_id)
         return;
     }
     if (!debug) {
-        if (!clock_.request_time_ok(r->id, r->time_ps, sync, err)) {
+        if (!clock_.request_time_ok("Request", &r->id, r->time_ps, sync, err)) {
             fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
             return;
         }
@@ -880,7 +868,7 @@ void Session::handle_reset(const sclink_sync *s)
         return;
     }
     /* A stamp like a Request's (rule C). */
-    if (!clock_.request_time_ok(s->time_ps, sync, "Sync RESET", err)) {
+    if (!clock_.request_time_ok("Sync RESET", nullptr, s->time_ps, sync, err)) {
         fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
         return;
     }

@@ -1001,7 +1001,60 @@ START_TEST(test_stray_response_is_state_error)
 }
 END_TEST
 
+/* Interrupt and Welcome are the gateway's to send, never QEMU's. */
+START_TEST(test_interrupt_from_peer_is_state_error)
+{
+    run_case(
+        [](Case &c) {
+            c.script({hello(), [](Peer &p) {
+                          sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+                          sclink_interrupt i = SCLINK__V1__INTERRUPT__INIT;
+                          i.has_type = i.has_index = i.has_time_ps = 1;
+                          i.type = SCLINK__V1__IRQ_TYPE__IRQ_TYPE_MSI;
+                          env.msg_case = SCLINK__V1__ENVELOPE__MSG_INTERRUPT;
+                          env.interrupt = &i;
+                          p.feed(env);
+                      }});
+        },
+        [](Case &c) {
+            expect_error(c, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                         "Interrupt not allowed from QEMU after the handshake");
+        });
+}
+END_TEST
+
 /* ------------------------------------------------------------- leaving */
+
+/* The link is gone (closed): a posted write sent before is still applied. */
+START_TEST(test_after_close_posted_write_still_applied)
+{
+    run_case(
+        [](Case &c) {
+            c.script({hello(), [](Peer &p) {
+                          Req w;
+                          w.cmd = SCLINK__V1__COMMAND__CMD_WRITE;
+                          w.posted = true;
+                          w.addr = 0x80;
+                          w.value = 0x55aa;
+                          feed_request(p, w);
+                          /* The peer hangs up in the same iteration. */
+                          p.session->link_closed(SCLINK_ECLOSED, "gone");
+                      }});
+        },
+        [](Case &c) {
+            tlm::tlm_generic_payload gp;
+            uint32_t v = 0;
+            gp.set_command(tlm::TLM_READ_COMMAND);
+            gp.set_address(0x80);
+            gp.set_data_ptr(reinterpret_cast<unsigned char *>(&v));
+            gp.set_data_length(4);
+            ck_assert_uint_eq(c.initiator->transport_dbg(gp), 4);
+            ck_assert_uint_eq(v, 0x55aa);
+            ck_assert_uint_eq(c.stats.counters.posted, 1);
+            ck_assert_int_eq(c.session.exit_status(), 3);
+        });
+}
+END_TEST
 
 START_TEST(test_after_bye_nothing_is_executed)
 {
@@ -1098,7 +1151,9 @@ static Suite *session_suite(void)
     tcase_add_test(tc, test_dma_read_through_the_bridge);
     tcase_add_test(tc, test_dma_without_cap_is_refused_whole);
     tcase_add_test(tc, test_stray_response_is_state_error);
+    tcase_add_test(tc, test_interrupt_from_peer_is_state_error);
     tcase_add_test(tc, test_after_bye_nothing_is_executed);
+    tcase_add_test(tc, test_after_close_posted_write_still_applied);
     tcase_add_test(tc, test_peer_error_ends_link_failed);
     tcase_add_test(tc, test_peer_hangs_up_link_lost);
     tcase_add_test(tc, test_stop_says_bye_once_all_is_answered);
