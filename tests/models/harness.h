@@ -172,27 +172,38 @@ static inline sclink::ModelConfig make_cfg(const char *name, const char *type,
     return cfg;
 }
 
-// Creates a model through the registry, as the gateway does.
-static inline sclink::Model *create(const sclink::ModelConfig &cfg,
-                                    std::string *err = nullptr)
+// Runs the factory of cfg.type through the registry, as the gateway does
+// (the C++ convention: bool, and err on failure).
+static inline bool make_model(const sclink::ModelConfig &cfg,
+                              sclink::Model *&out, std::string &err)
 {
     sclink::register_builtin_models();
     sclink::ModelFactory f = sclink::find_model_type(cfg.type);
-    std::string e;
+    if (!f) {
+        err = cfg.name + ": unknown model type '" + cfg.type + "'";
+        return false;
+    }
+    return f(cfg, out, err);
+}
+
+// A model the factory must accept: a refusal fails the test at the
+// caller's line with the factory's message, and returns nullptr.
+static inline sclink::Model *create(const sclink::ModelConfig &cfg,
+                                    int line = __builtin_LINE())
+{
     sclink::Model *m = nullptr;
-    if (f && !f(cfg, m, e))
-        m = nullptr;
-    if (err)
-        *err = e;
+    std::string err;
+    if (!check(make_model(cfg, m, err), line, "factory accepts " + cfg.name + ": " + err))
+        return nullptr;
     return m;
 }
 
 // The factory must refuse cfg; returns its error text.
 static inline std::string refused(const sclink::ModelConfig &cfg, int line)
 {
+    sclink::Model *m = nullptr;
     std::string err;
-    sclink::Model *m = create(cfg, &err);
-    check(m == nullptr && !err.empty(), line,
+    check(!make_model(cfg, m, err) && !err.empty(), line,
           "factory refuses " + cfg.name + ": " + err);
     return err;
 }
