@@ -11,6 +11,10 @@
 #     a Unix socket: the raw Unix ping-pong of the same frame sizes, and a
 #     read through the gateway from a plain process.
 #     Goal: (sclink read - edu read) / raw ping-pong <= 2.
+#     Then N_POSTED posted writes (sclink's SCRATCH 0; edu's liveness
+#     register beside it), ended by one read back: posted-write
+#     throughput, against gateway-bench's posted writes from a plain
+#     process (batched, 1024 frames per write()).
 #  2. Sync overhead.  A CPU-bound guest loop (no MMIO) in QEMU without
 #     sclink-pci and with sclink-pci + gateway (idle link) at quantum
 #     10 us, 100 us, 1 ms, without icount (free-running) and with
@@ -27,7 +31,8 @@
 #
 # Environment: top_builddir (gateway and gateway-bench), SCLINK_QEMU,
 # QEMU_BENCH_ROUNDS (3), QEMU_BENCH_ONLY (mmio or sync), QEMU_BENCH_ITERS (guest loop iterations,
-# 400000000), QEMU_BENCH_READS (sclink reads per round, 20000).
+# 400000000), QEMU_BENCH_READS (sclink reads per round, 20000),
+# QEMU_BENCH_POSTED (posted writes per round, 5 x READS).
 # `make bench-qemu` runs it; it is never part of `make check`.
 set -u
 
@@ -41,6 +46,7 @@ ROUNDS=${QEMU_BENCH_ROUNDS:-3}
 ITERS=${QEMU_BENCH_ITERS:-400000000}
 N_SC=${QEMU_BENCH_READS:-20000}
 N_EDU=$((N_SC * 50))
+N_POSTED=${QEMU_BENCH_POSTED:-$((N_SC * 5))}
 TIMEOUT=${QEMU_BENCH_TIMEOUT:-120}   # s per boot; a slower one counts as DNF
 QUANTA="10000 100000 1000000"   # ns
 ONLY=${QEMU_BENCH_ONLY:-}         # mmio or sync: that part alone, no JSON
@@ -158,7 +164,7 @@ echo "qemu-bench: $ROUNDS rounds; $N_SC sclink / $N_EDU edu reads; guest loop $I
 bench_mmio() {
     # 1. raw Unix ping-pong and the plain-process gateway read
     start_gateway "$tmp/gwbench.yaml" "$tmp/pp.sock" --serve
-    "$GWBENCH" --n 20000 --rounds 1 --posted 1000 --json "$tmp/pp.json" \
+    "$GWBENCH" --n 20000 --rounds 1 --posted "$N_POSTED" --json "$tmp/pp.json" \
         "unix:$tmp/pp.sock" > /dev/null || die "gateway-bench failed"
     stop_gateway
     pp1=$(tr -d ' \n' < "$tmp/pp.json" |
@@ -166,10 +172,12 @@ bench_mmio() {
     record mmio pingpong "$pp1"
     record mmio gwread "$(tr -d ' \n' < "$tmp/pp.json" |
         sed 's/.*"length":4,[^}]*"read_ns":\([0-9.]*\).*/\1/')"
+    record mmio gwposted "$(tr -d ' \n' < "$tmp/pp.json" |
+        sed 's/.*"posted_writes_per_s":\([0-9.]*\).*/\1/' | awk '{ printf "%.1f", 1e9 / $1 }')"
 
     # 1. MMIO reads in the guest, sclink-pci and edu in one QEMU
     start_gateway "$top_srcdir/guest/demo-platform.yaml" "$tmp/gw.sock"
-    boot "$tmp/mmio.log" "mmio,2,$N_SC,$N_EDU" \
+    boot "$tmp/mmio.log" "mmio,2,$N_SC,$N_EDU,$N_POSTED" \
         -chardev "socket,id=sc0,path=$tmp/gw.sock" \
         -device sclink-pci,chardev=sc0,quantum=1000000000 -device edu ||
         die "MMIO guest did not finish: $(tail -n 5 "$tmp/mmio.log")"
@@ -177,6 +185,8 @@ bench_mmio() {
     check_q "$tmp/mmio.log" 1000000000
     edu1=$(best "$tmp/mmio.log" edu | cut -d' ' -f1); record mmio edu "$edu1"
     sc1=$(best "$tmp/mmio.log" sclink | cut -d' ' -f1); record mmio sclink "$sc1"
+    ew1=$(best "$tmp/mmio.log" edu-write | cut -d' ' -f1); record mmio eduwrite "$ew1"
+    sp1=$(best "$tmp/mmio.log" sclink-posted | cut -d' ' -f1); record mmio posted "$sp1"
     echo "qemu-bench: round $round: MMIO: ping-pong $pp1 ns, sclink - edu $(awk -v a="$sc1" -v b="$edu1" -v p="$pp1" 'BEGIN { printf "%.0f ns, ratio %.2fx", a - b, (a - b) / p }')" >&2
 }
 
@@ -237,6 +247,17 @@ report_mmio() {
         printf "| %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.0f ns | %.2fx | <= 2x: %s |\n",
             edu, sc, sc - edu, pp, gwr, r, r <= 2 ? "met" : "NOT met"
     }'
+    ew=$(min_of mmio eduwrite)
+    sp=$(min_of mmio posted)
+    gwp=$(min_of mmio gwposted)
+    echo
+    echo "Posted-write throughput, best of $ROUNDS rounds (x2 in the guest) of $N_POSTED writes and one read back:"
+    echo
+    awk -v ew="$ew" -v sp="$sp" -v gwp="$gwp" 'BEGIN {
+        printf "| edu write | sclink posted write | sclink writes/s | gateway posted write (plain process) | sclink / plain process |\n"
+        printf "|----------:|--------------------:|----------------:|-------------------------------------:|-----------------------:|\n"
+        printf "| %.0f ns | %.0f ns | %.2f M | %.0f ns | %.2fx |\n", ew, sp, 1e3 / sp, gwp, sp / gwp
+    }'
 }
 
 report_sync() {
@@ -265,8 +286,10 @@ write_json() {
         printf '{\n  "benchmark": "qemu",\n  "rounds": %s,\n' "$ROUNDS"
         printf '  "mmio": {"sclink_reads": %s, "edu_reads": %s, "edu_read_ns": %s, "sclink_read_ns": %s,\n' \
             "$N_SC" "$N_EDU" "$edu" "$sc"
-        printf '           "unix_pingpong_ns": %s, "gateway_read_ns": %s, "ratio": %s, "goal": 2},\n' \
+        printf '           "unix_pingpong_ns": %s, "gateway_read_ns": %s, "ratio": %s, "goal": 2,\n' \
             "$pp" "$gwr" "$(awk -v a="$sc" -v b="$edu" -v p="$pp" 'BEGIN { printf "%.3f", (a - b) / p }')"
+        printf '           "posted_writes": %s, "edu_write_ns": %s, "sclink_posted_write_ns": %s, "gateway_posted_write_ns": %s},\n' \
+            "$N_POSTED" "$(min_of mmio eduwrite)" "$(min_of mmio posted)" "$(min_of mmio gwposted)"
         printf '  "sync": {"iterations": %s, "goal_pct": {"10000": 25, "1000000": 2}, "results": [\n' "$ITERS"
         sep=
         for row in free icount free-off icount-off; do

@@ -3,11 +3,15 @@
  * Static, runs as the test guest's program when the kernel command line
  * says sclink.prog=bench (guest/init); arguments come from sclink.args.
  *
- *   sclink-guest-bench mmio ROUNDS N_SCLINK N_EDU
+ *   sclink-guest-bench mmio ROUNDS N_SCLINK N_EDU [N_POSTED]
  *       ROUNDS times: N_EDU 32-bit reads of QEMU's edu device (1234:11e8,
  *       BAR0 offset 0, the ident register), then N_SCLINK 32-bit reads of
- *       sclink-pci (1234:5c11, BAR0 offset 0, the id model's MAGIC).  A
- *       missing device is skipped.
+ *       sclink-pci (1234:5c11, BAR0 offset 0, the id model's MAGIC); then
+ *       N_POSTED 32-bit writes to each: edu's liveness register (0x04),
+ *       sclink's SCRATCH 0 (0x10, a posted write on the demo platform's
+ *       BAR0), each loop ended by one read back of the last value, which
+ *       with posted writes waits until the gateway has applied them all.
+ *       A missing device is skipped.
  *   sclink-guest-bench cpu ROUNDS ITERS
  *       ROUNDS times: a CPU-bound loop of ITERS iterations (no MMIO, no
  *       system call), to time what an idle link costs.
@@ -80,6 +84,29 @@ static void read_loop(const char *name, unsigned round, volatile uint32_t *reg,
                 (unsigned)(*reg), (unsigned)expect);
 }
 
+/*
+ * n writes of i to reg, then one read back: edu's liveness register
+ * answers ~value, sclink's scratch register the value itself.
+ */
+static void write_loop(const char *name, unsigned round, volatile uint32_t *reg,
+                       unsigned long n, uint32_t invert)
+{
+    uint32_t last = (uint32_t)(n - 1), got;
+    uint64_t t0, t1;
+
+    dprintf(1, "BENCH-BEGIN %s %u\n", name, round);
+    t0 = now_ns();
+    for (unsigned long i = 0; i < n; i++)
+        *reg = (uint32_t)i;
+    got = *reg;
+    t1 = now_ns();
+    dprintf(1, "BENCH-END %s %u %lu %llu\n", name, round, n,
+            (unsigned long long)(t1 - t0));
+    if (got != (last ^ invert))
+        dprintf(1, "BENCH-ERROR %s: read back 0x%08x, not 0x%08x\n", name,
+                (unsigned)got, (unsigned)(last ^ invert));
+}
+
 static void cpu_loop(unsigned round, unsigned long iters)
 {
     volatile uint64_t sink;
@@ -103,11 +130,12 @@ int main(int argc, char **argv)
 {
     unsigned rounds = argc > 2 ? strtoul(argv[2], NULL, 0) : 1;
 
-    if (argc == 5 && !strcmp(argv[1], "mmio")) {
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "mmio")) {
         volatile uint32_t *sc = map_bar0(0x1234, 0x5c11);
         volatile uint32_t *edu = map_bar0(0x1234, 0x11e8);
         unsigned long n_sc = strtoul(argv[3], NULL, 0);
         unsigned long n_edu = strtoul(argv[4], NULL, 0);
+        unsigned long n_posted = argc == 6 ? strtoul(argv[5], NULL, 0) : 0;
 
         dprintf(1, "BENCH: sclink-pci %s, edu %s\n", sc ? "mapped" : "absent",
                 edu ? "mapped" : "absent");
@@ -116,6 +144,10 @@ int main(int argc, char **argv)
                 read_loop("edu", r, edu, n_edu, 0x010000ed);
             if (sc)
                 read_loop("sclink", r, sc, n_sc, 0x53434c4b);
+            if (edu && n_posted)
+                write_loop("edu-write", r, edu + 1, n_posted, ~0u);
+            if (sc && n_posted)
+                write_loop("sclink-posted", r, sc + 4, n_posted, 0);
         }
     } else if (argc == 4 && !strcmp(argv[1], "cpu")) {
         unsigned long iters = strtoul(argv[3], NULL, 0);
@@ -123,7 +155,7 @@ int main(int argc, char **argv)
         for (unsigned r = 0; r < rounds; r++)
             cpu_loop(r, iters);
     } else {
-        dprintf(2, "usage: sclink-guest-bench mmio ROUNDS N_SCLINK N_EDU | "
+        dprintf(2, "usage: sclink-guest-bench mmio ROUNDS N_SCLINK N_EDU [N_POSTED] | "
                    "cpu ROUNDS ITERS\n");
         return 2;
     }
