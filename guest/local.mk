@@ -5,6 +5,7 @@
 
 EXTRA_DIST += \
 	guest/build-initramfs \
+	guest/kernel-version \
 	guest/init \
 	guest/pci-sysfs.h \
 	guest/guest-test.h \

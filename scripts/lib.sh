@@ -54,3 +54,13 @@ trap sclink__exit EXIT
 # exit, not on a signal's default action).
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# guest_kernel TOP: the guest kernel's release (guest/kernel-version, its
+# one line that is not a comment), e.g. 6.1.0-57-amd64.
+guest_kernel() {
+    sclink__k=$(sed -n '/^[^#]/{p;q}' "$1/guest/kernel-version" 2>/dev/null) || sclink__k=
+    case $sclink__k in
+    '' | *[!A-Za-z0-9.+-]*) die "no kernel release in $1/guest/kernel-version" ;;
+    esac
+    echo "$sclink__k"
+}
