@@ -1,40 +1,8 @@
-/* The handshake rules both ends share (doc/protocol.md, "Handshake"). */
+/*
+ * The QEMU side's blocking handshake over an sclink_conn (doc/protocol.md,
+ * "Handshake"); the checks it applies are the protocol core's (rules.c).
+ */
 #include "codec-internal.h"
-
-int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen)
-{
-    if (h->role != SCLINK__V1__ROLE__ROLE_QEMU) {
-        sclink__why(why, whylen, "Hello from role %d, expected ROLE_QEMU",
-                    (int)h->role);
-        return SCLINK_ESTATE;
-    }
-    if (h->version_major != SCLINK_VERSION_MAJOR) {
-        sclink__why(why, whylen,
-                    "protocol version mismatch: peer speaks %u.%u, "
-                    "this gateway speaks %u.%u",
-                    h->version_major, h->version_minor, SCLINK_VERSION_MAJOR,
-                    SCLINK_VERSION_MINOR);
-        return SCLINK_EVERSION;
-    }
-    return 0;
-}
-
-/* The smaller proposal wins, kept inside the limits both ends support. */
-uint32_t sclink_agree_max_frame(uint32_t a, uint32_t b)
-{
-    uint32_t m;
-
-    if (a == 0)
-        a = SCLINK_DEFAULT_MAX_FRAME;
-    if (b == 0)
-        b = SCLINK_DEFAULT_MAX_FRAME;
-    m = a < b ? a : b;
-    if (m < SCLINK_MIN_MAX_FRAME)
-        m = SCLINK_MIN_MAX_FRAME;
-    if (m > SCLINK_LIMIT_MAX_FRAME)
-        m = SCLINK_LIMIT_MAX_FRAME;
-    return m;
-}
 
 int sclink_conn_send_error(sclink_conn *c, Sclink__V1__ErrorCode code,
                            const char *text)

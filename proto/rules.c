@@ -35,6 +35,45 @@ int sclink_ns_to_ps(uint64_t ns, uint64_t *ps)
 
 /* ------------------------------------------------------------- handshake */
 
+/* Section 7.2, the gateway's checks on a Hello. */
+int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen)
+{
+    if (h->role != SCLINK__V1__ROLE__ROLE_QEMU) {
+        sclink__why(why, whylen, "Hello from role %d, expected ROLE_QEMU",
+                    (int)h->role);
+        return SCLINK_ESTATE;
+    }
+    if (h->version_major != SCLINK_VERSION_MAJOR) {
+        sclink__why(why, whylen,
+                    "protocol version mismatch: peer speaks %u.%u, "
+                    "this gateway speaks %u.%u",
+                    h->version_major, h->version_minor, SCLINK_VERSION_MAJOR,
+                    SCLINK_VERSION_MINOR);
+        return SCLINK_EVERSION;
+    }
+    return 0;
+}
+
+/*
+ * Section 7.4: the smaller proposal wins, kept inside the limits both ends
+ * support.
+ */
+uint32_t sclink_agree_max_frame(uint32_t a, uint32_t b)
+{
+    uint32_t m;
+
+    if (a == 0)
+        a = SCLINK_DEFAULT_MAX_FRAME;
+    if (b == 0)
+        b = SCLINK_DEFAULT_MAX_FRAME;
+    m = a < b ? a : b;
+    if (m < SCLINK_MIN_MAX_FRAME)
+        m = SCLINK_MIN_MAX_FRAME;
+    if (m > SCLINK_LIMIT_MAX_FRAME)
+        m = SCLINK_LIMIT_MAX_FRAME;
+    return m;
+}
+
 /* Section 7.5, in the table's order. */
 int sclink_welcome_check(const sclink_hello *h, const sclink_welcome *w,
                          Sclink__V1__ErrorCode *code, char *why, size_t whylen)
@@ -108,6 +147,15 @@ int sclink_window_step(const sclink_window *w, uint64_t target,
     /* Stop at W: never further, so no stamp passes it (rule A). */
     *sync_at = w->end_ps;
     return 1;
+}
+
+uint64_t sclink_window_stamp(const sclink_window *w, uint64_t t)
+{
+    /* Rule A: never past W (a late window timer, free-running). */
+    if (w->sync && t > w->end_ps)
+        t = w->end_ps;
+    /* Rule C: never below the last stamp (a REACHED at W before T_Q). */
+    return t < w->last_ps ? w->last_ps : t;
 }
 
 int sclink_window_stamp_check(const sclink_window *w, uint64_t t, char *why,

@@ -261,15 +261,6 @@ int sclink_accept(int listen_fd, sclink_conn *c, int timeout_ms);
 /* ----------------------------------------------------------- handshake */
 
 /*
- * Checks a Hello as a gateway must (role, major version).  On a mismatch
- * returns SCLINK_EVERSION (or another code) and writes the text of the Error
- * to send, naming both versions, into `why`.
- */
-int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen);
-/* Agreed frame limit from two proposals (0 = no proposal: the default). */
-uint32_t sclink_agree_max_frame(uint32_t a, uint32_t b);
-
-/*
  * QEMU side: sends `hello`, waits for the answer.  Returns 0 with *welcome
  * set (free it with sclink_msg_free), SCLINK_EPEER with the peer's Error text
  * in `why` (escaped by sclink_log_text: `why` is for logs), or another
@@ -308,6 +299,14 @@ int sclink_ns_to_ps(uint64_t ns, uint64_t *ps);
 static inline uint64_t sclink_ps_to_ns(uint64_t ps) { return ps / 1000; }
 
 /*
+ * Checks a Hello as a gateway must (role, major version).  On a mismatch
+ * returns SCLINK_EVERSION (or another code) and writes the text of the Error
+ * to send, naming both versions, into `why`.
+ */
+int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen);
+/* Agreed frame limit from two proposals (0 = no proposal: the default). */
+uint32_t sclink_agree_max_frame(uint32_t a, uint32_t b);
+/*
  * QEMU's checks on a Welcome answering `h` (section 7.5): role and major
  * (SCLINK_EVERSION, *code ERR_VERSION), capabilities a subset of the
  * Hello's, max_frame within the Hello's proposal, quantum > 0
@@ -338,6 +337,12 @@ void sclink_window_init(sclink_window *w, uint64_t caps, uint64_t quantum_ps);
 /* Rule A (QEMU): 0 when time may move to target, else 1 and *sync_at = W. */
 int sclink_window_step(const sclink_window *w, uint64_t target,
                        uint64_t *sync_at);
+/*
+ * Rules A and C as QEMU stamps what happens at its time t: t kept within
+ * [last stamp, W] (W only with CAP_SYNC).  Record it with
+ * sclink_window_request once sent.
+ */
+uint64_t sclink_window_stamp(const sclink_window *w, uint64_t t);
 /* Rule C: a non-debug Request stamped t lies in [last stamp, W]. */
 int sclink_window_stamp_check(const sclink_window *w, uint64_t t, char *why,
                               size_t whylen);

@@ -2,7 +2,8 @@
 # qemu-dev/graft.sh QEMU_TREE SCLINK_TOP
 #
 # Grafts the sclink-pci device into a QEMU source tree as hw/misc/sclink/:
-# the device sources, the libsclink frame codec (proto/*.c) and the C code
+# the device sources, the libsclink frame codec and protocol core (the
+# proto/*.c that need no sockets) and the C code
 # protoc-c generates from proto/sclink.proto, with a meson.build and a
 # Kconfig fragment hooked into hw/misc/, and its trace-events file (with
 # the trace.h beside it) added to the top meson.build's
@@ -39,7 +40,7 @@ install_if_changed "$top/qemu-dev/Kconfig.in" "$dest/Kconfig"
 
 mkdir -p "$dest/proto"
 for f in sclink.h codec-internal.h error.c buf.c decoder.c encoder.c validate.c \
-    logtext.c; do
+    logtext.c rules.c; do
     install_if_changed "$top/proto/$f" "$dest/proto/$f"
 done
 

@@ -113,39 +113,21 @@ void sclink__handle_dma(SclinkPCIState *s, const sclink_request *req)
     g_autofree uint8_t *buf = NULL;
     bool is_read = req->command == SCLINK__V1__COMMAND__CMD_READ;
     Sclink__V1__Status status;
+    Sclink__V1__ErrorCode code;
+    char why[160];
     MemTxResult r;
 
-    if (!sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_DMA)) {
-        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                          "DMA Request %" PRIu64 " but CAP_DMA is not agreed",
-                          req->id);
-        return;
-    }
-    if (req->has_bar) {
-        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                          "DMA Request %" PRIu64 " carries a bar", req->id);
-        return;
-    }
-    if (req->attributes && req->attributes->has_posted &&
-        req->attributes->posted) {
-        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                          "DMA Request %" PRIu64 " is posted", req->id);
-        return;
-    }
-    if (req->command != SCLINK__V1__COMMAND__CMD_READ &&
-        req->command != SCLINK__V1__COMMAND__CMD_WRITE) {
-        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                          "DMA Request %" PRIu64 ": debug commands are not "
-                          "agreed", req->id);
+    /*
+     * 5.2, 5.4, 5.6: this function serves no byte enables, no streaming
+     * width and no debug commands.
+     */
+    if (sclink_dma_check(req, s->caps, 0, &status, &code, why,
+                         sizeof(why)) < 0) {
+        sclink__violation(s, code, "%s", why);
         return;
     }
 
-    if (req->has_byte_enable) {
-        status = SCLINK__V1__STATUS__STATUS_BYTE_ENABLE_ERROR;
-    } else if (req->has_streaming_width &&
-               req->streaming_width < req->length) {
-        status = SCLINK__V1__STATUS__STATUS_BURST_ERROR;
-    } else {
+    if (status == SCLINK__V1__STATUS__STATUS_OK) {
         if (is_read) {
             buf = g_malloc0(req->length);
             r = pci_dma_read(pdev, req->address, buf, req->length);
@@ -195,6 +177,7 @@ static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
     uint8_t data[8];
     MemTxResult ret;
     const char *why;
+    char text[160];
 
     if (s->state != SCLINK_LINK_RUNNING) {
         why = "the gateway link is down";
@@ -240,7 +223,7 @@ static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
         ret = MEMTX_ERROR;
         goto fail;
     }
-    sclink__cut_window(s, req.time_ps);
+    sclink__stamp_sent(s, req.time_ps);
     if (attrs.posted) {
         return MEMTX_OK;
     }
@@ -254,19 +237,17 @@ static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
     }
     switch (answer->response->status) {
     case SCLINK__V1__STATUS__STATUS_OK:
+        /* 12.10 item 6: exactly the bytes read, none for a write. */
+        if (sclink_response_check(&req, answer->response, text,
+                                  sizeof(text)) < 0) {
+            sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
+                              "%s", text);
+            sclink_msg_free(answer);
+            why = "malformed Response";
+            ret = MEMTX_ERROR;
+            goto fail;
+        }
         if (!is_write) {
-            if (!answer->response->has_data ||
-                answer->response->data.len != size) {
-                sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                                  "Response %" PRIu64 " to a %u-byte read "
-                                  "carries %zu bytes", req.id, size,
-                                  answer->response->has_data ?
-                                  answer->response->data.len : 0);
-                sclink_msg_free(answer);
-                why = "malformed Response";
-                ret = MEMTX_ERROR;
-                goto fail;
-            }
             *val = ldn_le_p(answer->response->data.data, size);
         }
         sclink_msg_free(answer);

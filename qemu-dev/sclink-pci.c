@@ -101,6 +101,9 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
     PCIDevice *pdev = PCI_DEVICE(s);
     const sclink_device_info *d = w->device;
     uint64_t offered = SCLINK_CAPS_OFFERED;
+    sclink_hello hello = SCLINK__V1__HELLO__INIT;
+    Sclink__V1__ErrorCode code;
+    char why[160];
     bool used[SCLINK_PCI_NUM_BARS] = { false };
     uint32_t vendor, device, class_code;
     Error *local_err = NULL;
@@ -109,29 +112,29 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
     if (s->deterministic) {
         offered |= SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC;
     }
-    if (w->role != SCLINK__V1__ROLE__ROLE_GATEWAY ||
-        w->version_major != SCLINK_VERSION_MAJOR) {
-        sclink__send_error(s, SCLINK__V1__ERROR_CODE__ERR_VERSION,
-                           "QEMU speaks sclink 1.0 to a gateway");
+    /*
+     * 7.5: role, version, capabilities and max_frame within what the Hello
+     * offered, a quantum.  The interrupt kind's capability is checked with
+     * the interrupts below.
+     */
+    hello.capabilities = offered;
+    hello.has_max_frame = true;
+    hello.max_frame = s->max_frame;
+    if (sclink_welcome_check(&hello, w, &code, why, sizeof(why)) < 0) {
+        sclink__send_error(s, code, why);
         s->state = SCLINK_LINK_CLOSED;
-        error_setg(errp, "the peer is not an sclink %d.x gateway (role %d, "
-                   "version %u.%u)", SCLINK_VERSION_MAJOR, w->role,
-                   w->version_major, w->version_minor);
-        return false;
-    }
-    if (w->capabilities & ~offered) {
-        sclink_refuse(s, errp, "capabilities 0x%" PRIx64 " not offered "
-                      "(offered 0x%" PRIx64 ")", w->capabilities, offered);
-        return false;
-    }
-    if (w->max_frame > s->max_frame) {
-        sclink_refuse(s, errp, "max_frame %u above the proposal %u",
-                      w->max_frame, s->max_frame);
+        if (code == SCLINK__V1__ERROR_CODE__ERR_VERSION) {
+            error_setg(errp, "the peer is not an sclink %d.x gateway: %s",
+                       SCLINK_VERSION_MAJOR, why);
+        } else {
+            error_setg(errp, "cannot build the device the gateway "
+                       "describes: %s", why);
+        }
         return false;
     }
     s->caps = w->capabilities;
     s->frame_limit = w->max_frame;
-    s->quantum_ps = w->quantum_ps;
+    sclink_window_init(&s->win, s->caps, w->quantum_ps);
     sclink_decoder_set_max_frame(&s->dec, w->max_frame);
 
     /* Identity, possibly pinned by properties. */
@@ -363,7 +366,6 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     /* Section 8.1: both sides start at 0 now; the first window is [0, Q]. */
     s->state = SCLINK_LINK_RUNNING;
     s->v0_ns = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
-    s->window_end_ps = s->quantum_ps;
     if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
         sclink__arm_window(s);
     }
@@ -394,7 +396,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
                 sclink_name(s), chr->label,
                 pci_get_word(pdev->config + PCI_VENDOR_ID),
                 pci_get_word(pdev->config + PCI_DEVICE_ID),
-                s->quantum_ps, s->caps, mode);
+                s->win.quantum_ps, s->caps, mode);
     if (s->msix_bar_nr >= 0) {
         info_report("sclink-pci '%s': MSI-X table and PBA in BAR%d",
                     sclink_name(s), s->msix_bar_nr);
@@ -473,7 +475,7 @@ static void sclink_forward_reset(SclinkPCIState *s)
         sclink__fail(s, "cannot send Sync RESET");
         return;
     }
-    sclink__cut_window(s, t);   /* a stamp like a Request's (rule N) */
+    sclink__stamp_sent(s, t);   /* a stamp like a Request's (rules C, N) */
     done = sclink__wait(s, SCLINK__V1__ENVELOPE__MSG_SYNC, 0,
                         "Sync RESET_DONE");
     if (!done) {

@@ -97,13 +97,11 @@ struct SclinkPCIState {
     uint64_t caps;              /* agreed capabilities */
     uint32_t frame_limit;       /* agreed max_frame */
     uint64_t next_id;
-    uint64_t last_stamp_ps;     /* rule C: stamps never decrease */
     bool told_paused;           /* Sync PAUSED sent, RESUMED not yet */
 
     /* Time windows (CAP_SYNC) */
     int64_t v0_ns;              /* QEMU_CLOCK_VIRTUAL at the handshake */
-    uint64_t quantum_ps;        /* agreed Q */
-    uint64_t window_end_ps;     /* W */
+    sclink_window win;          /* Q, W, the last stamp: libsclink's rules */
     QEMUTimer *window_timer;
 
     /* PCI function built from the Welcome */
@@ -177,7 +175,7 @@ bool sclink__icount_deterministic(void);
 uint64_t sclink__stamp(SclinkPCIState *s);
 void sclink__arm_window(SclinkPCIState *s);
 void sclink__window_end(void *opaque);
-void sclink__cut_window(SclinkPCIState *s, uint64_t t);
+void sclink__stamp_sent(SclinkPCIState *s, uint64_t t);
 void sclink__tell_paused(SclinkPCIState *s, bool paused);
 void sclink__vm_state_change(void *opaque, bool running, RunState state);
 

@@ -47,24 +47,14 @@ static uint64_t sclink_now_ps(SclinkPCIState *s)
     return ns > 0 ? (uint64_t)ns * 1000 : 0;
 }
 
-/* A Request's stamp: T_Q, kept within [last stamp, W] (rules A, C). */
+/*
+ * A Request's stamp: T_Q, kept within [last stamp, W] (rules A, C).
+ * Free-running the window timer fires late by host latency, so T_Q may
+ * stand past W; under icount sclink__arm_window() stops the vCPU by W.
+ */
 uint64_t sclink__stamp(SclinkPCIState *s)
 {
-    uint64_t t = sclink_now_ps(s);
-
-    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
-        t > s->window_end_ps) {
-        /*
-         * Free-running only: the window timer fires late by host latency.
-         * Under icount sclink__arm_window() stops the vCPU by W.
-         */
-        t = s->window_end_ps;
-    }
-    if (t < s->last_stamp_ps) {
-        t = s->last_stamp_ps;
-    }
-    s->last_stamp_ps = t;
-    return t;
+    return sclink_window_stamp(&s->win, sclink_now_ps(s));
 }
 
 /*
@@ -76,7 +66,7 @@ uint64_t sclink__stamp(SclinkPCIState *s)
  */
 void sclink__arm_window(SclinkPCIState *s)
 {
-    int64_t end = s->v0_ns + (int64_t)(s->window_end_ps / 1000);
+    int64_t end = s->v0_ns + (int64_t)sclink_ps_to_ns(s->win.end_ps);
     int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 
     if (icount_enabled()) {
@@ -110,10 +100,16 @@ void sclink__window_end(void *opaque)
     Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
     sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *grant;
-    uint64_t w = s->window_end_ps;
+    uint64_t w = s->win.end_ps;
+    char why[160];
     bool freeze;
 
     if (s->state != SCLINK_LINK_RUNNING || s->in_wait) {
+        return;
+    }
+    /* The timer runs only with CAP_SYNC, and W is what it was armed for. */
+    if (sclink_window_reached(&s->win, w, why, sizeof(why)) < 0) {
+        sclink__fail(s, "internal error at the window end: %s", why);
         return;
     }
     sync.has_kind = true;
@@ -122,9 +118,6 @@ void sclink__window_end(void *opaque)
     sync.time_ps = w;
     m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
     m.sync = &sync;
-    if (w > s->last_stamp_ps) {
-        s->last_stamp_ps = w;
-    }
     trace_sclink_window_reached(sclink_name(s), w);
     if (!sclink__send(s, &m)) {
         sclink__fail(s, "cannot send Sync REACHED");
@@ -150,40 +143,41 @@ void sclink__window_end(void *opaque)
     if (!grant) {
         return;
     }
-    if (grant->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT ||
-        grant->sync->time_ps != w || !grant->sync->has_window_end_ps ||
-        grant->sync->window_end_ps <= w ||
-        (grant->sync->window_end_ps - w > s->quantum_ps &&
-         !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD))) {
+    /* The validator saw window_end_ps present; rule G is the core's. */
+    if (grant->sync->kind != SCLINK__V1__SYNC_KIND__SYNC_GRANT) {
         sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                          "bad GRANT (kind %d, time %" PRIu64 ", window end %"
-                          PRIu64 ") for REACHED %" PRIu64 " with Q %" PRIu64,
-                          grant->sync->kind, grant->sync->time_ps,
-                          grant->sync->window_end_ps, w, s->quantum_ps);
+                          "Sync kind %d while REACHED %" PRIu64 " ps waits "
+                          "for its GRANT", grant->sync->kind, w);
         sclink_msg_free(grant);
         return;
     }
-    s->window_end_ps = grant->sync->window_end_ps;
-    trace_sclink_window_granted(sclink_name(s), w, s->window_end_ps);
+    if (sclink_window_grant_check(&s->win, grant->sync->time_ps,
+                                  grant->sync->window_end_ps, why,
+                                  sizeof(why)) < 0) {
+        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE, "%s", why);
+        sclink_msg_free(grant);
+        return;
+    }
+    sclink_window_grant(&s->win, w, grant->sync->window_end_ps);
+    trace_sclink_window_granted(sclink_name(s), w, s->win.end_ps);
     sclink_msg_free(grant);
     sclink__arm_window(s);
 }
 
 /*
- * Rule N: a GRANT with lookahead may reach far beyond one quantum, to the
- * gateway's next scheduled event; what a Request stamped @t sets off in
- * SystemC must still reach the guest within Q, so the window ends by t + Q.
+ * A Request or RESET stamped @t went out: the next stamps start there
+ * (rule C), and with lookahead the window ends by t + Q (rule N), since a
+ * GRANT may reach far beyond one quantum, to the gateway's next scheduled
+ * event, and what the Request sets off in SystemC must still reach the
+ * guest within Q.
  */
-void sclink__cut_window(SclinkPCIState *s, uint64_t t)
+void sclink__stamp_sent(SclinkPCIState *s, uint64_t t)
 {
-    uint64_t cut = t > UINT64_MAX - s->quantum_ps ? UINT64_MAX :
-                                                    t + s->quantum_ps;
+    uint64_t end = s->win.end_ps;
 
-    if (sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC) &&
-        sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD) &&
-        cut < s->window_end_ps) {
-        trace_sclink_window_cut(sclink_name(s), t, cut);
-        s->window_end_ps = cut;
+    sclink_window_request(&s->win, t);
+    if (s->win.end_ps != end) {
+        trace_sclink_window_cut(sclink_name(s), t, s->win.end_ps);
         sclink__arm_window(s);
     }
 }
@@ -205,7 +199,7 @@ void sclink__tell_paused(SclinkPCIState *s, bool paused)
     sync.has_kind = sync.has_time_ps = true;
     sync.kind = paused ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED :
                          SCLINK__V1__SYNC_KIND__SYNC_RESUMED;
-    sync.time_ps = s->last_stamp_ps;
+    sync.time_ps = s->win.last_ps;
     m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
     m.sync = &sync;
     trace_sclink_pause(sclink_name(s), paused, sync.time_ps);

@@ -154,6 +154,33 @@ START_TEST(test_rule_B_reached_at_W)
 }
 END_TEST
 
+START_TEST(test_rule_A_C_stamp)
+{
+    static const struct {
+        uint64_t caps, last, t, stamp;
+    } t[] = {
+        {CAP(SYNC), 10, 20, 20},
+        {CAP(SYNC), 10, Q, Q},         /* exactly W */
+        {CAP(SYNC), 10, Q + 1, Q},     /* rule A: a late timer stamps W */
+        {CAP(SYNC), 10, 5, 10},        /* rule C: never below the last */
+        {CAP(SYNC), Q, Q - 1, Q},      /* after REACHED(W) before T_Q */
+        {0, 10, UINT64_MAX, UINT64_MAX}, /* 8.6: no W */
+        {0, 10, 5, 10},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        sclink_window w;
+
+        sclink_window_init(&w, t[i].caps, Q);
+        sclink_window_request(&w, t[i].last);
+        ck_assert_msg(sclink_window_stamp(&w, t[i].t) == t[i].stamp, "case %zu", i);
+        ck_assert_int_eq(sclink_window_stamp_check(&w, sclink_window_stamp(&w, t[i].t),
+                                                   why, sizeof(why)), 0);
+    }
+}
+END_TEST
+
 START_TEST(test_rule_C_monotonic_stamps)
 {
     static const struct {
@@ -409,6 +436,7 @@ int main(void)
     tcase_add_test(tc, test_handshake_7_5_welcome);
     tcase_add_test(tc, test_rule_A_window_bound);
     tcase_add_test(tc, test_rule_B_reached_at_W);
+    tcase_add_test(tc, test_rule_A_C_stamp);
     tcase_add_test(tc, test_rule_C_monotonic_stamps);
     tcase_add_test(tc, test_rule_G_grant_check);
     tcase_add_test(tc, test_rule_G_grant_without_reached);
