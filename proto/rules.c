@@ -1,9 +1,10 @@
 /*
  * The protocol's rules that are not I/O (doc/protocol.md): time arithmetic,
- * the Welcome checks, the window state machine and what a DMA Request may
- * carry.  Pure functions on caller-owned state: no sockets, no allocation,
- * so the device, the client and the gateway call the same code and a test
- * of it speaks for all three.
+ * the Hello and Welcome checks and the frame limit, the window state
+ * machine and what a DMA Request may carry.  Pure functions on
+ * caller-owned state: no sockets, no allocation, so the device, the client
+ * and the gateway call the same code and a test of it speaks for all
+ * three.
  */
 #include "codec-internal.h"
 
@@ -35,6 +36,23 @@ int sclink_ns_to_ps(uint64_t ns, uint64_t *ps)
 
 /* ------------------------------------------------------------- handshake */
 
+/*
+ * Sections 7.2 and 7.5: both ends speak major SCLINK_VERSION_MAJOR; the
+ * text names both versions, the peer's as `peer` and ours as `self`.
+ */
+static int sclink__version_check(uint32_t major, uint32_t minor,
+                                 const char *peer, const char *self,
+                                 char *why, size_t whylen)
+{
+    if (major == SCLINK_VERSION_MAJOR)
+        return 0;
+    sclink__why(why, whylen,
+                "protocol version mismatch: %s speaks %u.%u, %s speaks %u.%u",
+                peer, major, minor, self, SCLINK_VERSION_MAJOR,
+                SCLINK_VERSION_MINOR);
+    return SCLINK_EVERSION;
+}
+
 /* Section 7.2, the gateway's checks on a Hello. */
 int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen)
 {
@@ -43,15 +61,8 @@ int sclink_hello_check(const sclink_hello *h, char *why, size_t whylen)
                     (int)h->role);
         return SCLINK_ESTATE;
     }
-    if (h->version_major != SCLINK_VERSION_MAJOR) {
-        sclink__why(why, whylen,
-                    "protocol version mismatch: peer speaks %u.%u, "
-                    "this gateway speaks %u.%u",
-                    h->version_major, h->version_minor, SCLINK_VERSION_MAJOR,
-                    SCLINK_VERSION_MINOR);
-        return SCLINK_EVERSION;
-    }
-    return 0;
+    return sclink__version_check(h->version_major, h->version_minor, "peer",
+                                 "this gateway", why, whylen);
 }
 
 /*
@@ -87,12 +98,8 @@ int sclink_welcome_check(const sclink_hello *h, const sclink_welcome *w,
         *code = SCLINK__V1__ERROR_CODE__ERR_VERSION;
         return SCLINK_EVERSION;
     }
-    if (w->version_major != SCLINK_VERSION_MAJOR) {
-        sclink__why(why, whylen,
-                    "protocol version mismatch: gateway speaks %u.%u, "
-                    "this side speaks %u.%u",
-                    w->version_major, w->version_minor, SCLINK_VERSION_MAJOR,
-                    SCLINK_VERSION_MINOR);
+    if (sclink__version_check(w->version_major, w->version_minor, "gateway",
+                              "this side", why, whylen)) {
         *code = SCLINK__V1__ERROR_CODE__ERR_VERSION;
         return SCLINK_EVERSION;
     }
@@ -175,6 +182,31 @@ int sclink_window_stamp_check(const sclink_window *w, uint64_t t, char *why,
     return 0;
 }
 
+int sclink_window_limit_check(const sclink_window *w, uint64_t t,
+                              uint64_t limit_ps, uint64_t max_jump_ps,
+                              char *why, size_t whylen)
+{
+    /* Rule T: never past the last link time the gateway can represent. */
+    if (t > limit_ps) {
+        sclink__why(why, whylen,
+                    "stamped %llu ps, past the last time SystemC can reach "
+                    "on this link (%llu ps)",
+                    (unsigned long long)t, (unsigned long long)limit_ps);
+        return SCLINK_ERANGE;
+    }
+    /* Free-running, no window bounds a step; the gateway may (rule T). */
+    if (!w->sync && max_jump_ps && t > w->last_ps &&
+        t - w->last_ps > max_jump_ps) {
+        sclink__why(why, whylen,
+                    "stamped %llu ps, more than max_time_jump (%llu ps) after "
+                    "the link's latest time %llu ps",
+                    (unsigned long long)t, (unsigned long long)max_jump_ps,
+                    (unsigned long long)w->last_ps);
+        return SCLINK_ERANGE;
+    }
+    return 0;
+}
+
 void sclink_window_request(sclink_window *w, uint64_t t)
 {
     if (t > w->last_ps)
@@ -189,8 +221,9 @@ void sclink_window_request(sclink_window *w, uint64_t t)
     }
 }
 
-int sclink_window_reached(sclink_window *w, uint64_t t, char *why,
-                          size_t whylen)
+/* Rule B's checks, without recording the REACHED. */
+static int sclink__window_reached_check(const sclink_window *w, uint64_t t,
+                                        char *why, size_t whylen)
 {
     if (!w->sync) {
         sclink__why(why, whylen, "Sync REACHED without CAP_SYNC");
@@ -209,6 +242,36 @@ int sclink_window_reached(sclink_window *w, uint64_t t, char *why,
                     "Sync REACHED %llu ps, but the window ends at %llu ps",
                     (unsigned long long)t, (unsigned long long)w->end_ps);
         return SCLINK_ESTATE;
+    }
+    return 0;
+}
+
+int sclink_window_reached(sclink_window *w, uint64_t t, char *why,
+                          size_t whylen)
+{
+    int err = sclink__window_reached_check(w, t, why, whylen);
+
+    if (err)
+        return err;
+    w->waiting = 1;
+    w->last_ps = t;
+    return 0;
+}
+
+int sclink_window_reached_within(sclink_window *w, uint64_t t,
+                                 uint64_t limit_ps, char *why, size_t whylen)
+{
+    int err = sclink__window_reached_check(w, t, why, whylen);
+
+    if (err)
+        return err;
+    /* Rule T: W was granted within the limit; a window past it cannot be. */
+    if (t >= limit_ps) {
+        sclink__why(why, whylen,
+                    "Sync REACHED %llu ps: SystemC time is spent, no window "
+                    "can follow",
+                    (unsigned long long)t);
+        return SCLINK_ERANGE;
     }
     w->waiting = 1;
     w->last_ps = t;

@@ -319,7 +319,7 @@ int sclink_welcome_check(const sclink_hello *h, const sclink_welcome *w,
 /*
  * The conservative time window (section 8), the same state on both ends:
  * QEMU updates it as it sends, the gateway as it receives, so each can
- * check the other.  W = end_ps; rules A, B, C, G, N.
+ * check the other.  W = end_ps; rules A, B, C, G, N, T, I, E.
  */
 typedef struct sclink_window {
     uint64_t quantum_ps; /* Q */
@@ -346,11 +346,26 @@ uint64_t sclink_window_stamp(const sclink_window *w, uint64_t t);
 /* Rule C: a non-debug Request stamped t lies in [last stamp, W]. */
 int sclink_window_stamp_check(const sclink_window *w, uint64_t t, char *why,
                               size_t whylen);
+/*
+ * Rule T as the gateway checks a non-debug Request or RESET stamped t: not
+ * past limit_ps, the last link time it can reach, and without CAP_SYNC not
+ * more than max_jump_ps (0: no bound) past the last stamp.  SCLINK_ERANGE.
+ */
+int sclink_window_limit_check(const sclink_window *w, uint64_t t,
+                              uint64_t limit_ps, uint64_t max_jump_ps,
+                              char *why, size_t whylen);
 /* Records a non-debug Request stamped t, sent or received (rule N cut). */
 void sclink_window_request(sclink_window *w, uint64_t t);
 /* Rule B: a REACHED is at W exactly and not twice; records it. */
 int sclink_window_reached(sclink_window *w, uint64_t t, char *why,
                           size_t whylen);
+/*
+ * Rules B and T as the gateway takes REACHED(t): as sclink_window_reached,
+ * and t below limit_ps, the last link time it can reach, so that a window
+ * can follow (SCLINK_ERANGE).  Records it only when it passes.
+ */
+int sclink_window_reached_within(sclink_window *w, uint64_t t,
+                                 uint64_t limit_ps, char *why, size_t whylen);
 /* Rule G as QEMU checks it: the GRANT answers REACHED(W), W < W' <= W+Q. */
 int sclink_window_grant_check(const sclink_window *w, uint64_t time_ps,
                               uint64_t end_ps, char *why, size_t whylen);

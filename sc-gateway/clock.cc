@@ -44,7 +44,7 @@ Clock::Clock(const GatewayConfig &cfg, Stats &stats) : cfg_(cfg), stats_(stats)
 void Clock::start_link()
 {
     base_ = sc_core::sc_time_stamp();
-    last_ps_ = 0;
+    win_ = sclink_window();
 }
 
 /*
@@ -99,8 +99,6 @@ bool Clock::advance_to(uint64_t t_ps, Link &link, const std::atomic<bool> &stop)
     const sc_time target = base_ + sc_time::from_value(t_ps / res_ps_);
     sc_core::sc_simcontext *sim = sc_core::sc_get_curr_simcontext();
 
-    if (t_ps > last_ps_)
-        last_ps_ = t_ps;
     if (target > sc_core::sc_time_stamp()) {
         /* Not a static: an sc_time made before sc_main would fix the
          * time resolution for the whole program. */
@@ -183,9 +181,9 @@ uint64_t Clock::agree_quantum(uint64_t proposed_ps)
     return quantum_ps_;
 }
 
-void Clock::open_first_window()
+void Clock::open_first_window(uint64_t caps)
 {
-    window_end_ps_ = std::min(quantum_ps_, budget_ps());
+    sclink_window_init(&win_, caps, quantum_ps_);
 }
 
 namespace {
@@ -199,80 +197,48 @@ std::string stamped(const char *what, const uint64_t *id)
 
 } // namespace
 
-bool Clock::request_time_ok(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
+bool Clock::request_time_ok(const char *what, const uint64_t *id, uint64_t t_ps,
                             std::string &err) const
 {
-    if (t_ps < last_ps_) {
-        err = stamped(what, id) + " stamped " + std::to_string(t_ps) + " ps, before " +
-              std::to_string(last_ps_) + " ps";
+    char why[200];
+
+    if (sclink_window_stamp_check(&win_, t_ps, why, sizeof(why)) < 0 ||
+        sclink_window_limit_check(&win_, t_ps, budget_ps(), cfg_.max_time_jump_ps, why,
+                                  sizeof(why)) < 0) {
+        err = stamped(what, id) + " " + why;
         return false;
     }
-    if (sync && t_ps > window_end_ps_) {
-        err = stamped(what, id) + " stamped " + std::to_string(t_ps) +
-              " ps, beyond the granted window end " + std::to_string(window_end_ps_) + " ps";
-        return false;
-    }
-    return time_reachable(what, id, t_ps, sync, err);
+    return true;
 }
 
-/* Rule N: what the request starts may be due before a window granted up
- * to the next event; QEMU shortens W the same way. */
-void Clock::cut_window(uint64_t t_ps)
+/* Rule N with lookahead: what the request starts may be due before a
+ * window granted up to the next event; QEMU shortens W the same way. */
+void Clock::request(uint64_t t_ps)
 {
-    window_end_ps_ = std::min(window_end_ps_, add_sat(t_ps, quantum_ps_));
+    sclink_window_request(&win_, t_ps);
 }
 
-bool Clock::reached_ok(uint64_t t_ps, std::string &err) const
+/* The budget: W was granted within it, and a window past it cannot be. */
+bool Clock::reached(uint64_t t_ps, std::string &err)
 {
-    /* Rule B: only at W.  A REACHED already granted is below the new W. */
-    if (t_ps != window_end_ps_) {
-        err = "Sync REACHED " + std::to_string(t_ps) + " ps, but the window ends at " +
-              std::to_string(window_end_ps_) + " ps";
-        return false;
-    }
-    /* W was granted within the budget; a window past it cannot be. */
-    if (t_ps >= budget_ps()) {
-        err = "Sync REACHED " + std::to_string(t_ps) +
-              " ps: SystemC time is spent, no window can follow";
+    char why[200];
+
+    if (sclink_window_reached_within(&win_, t_ps, budget_ps(), why, sizeof(why)) < 0) {
+        err = why;
         return false;
     }
     return true;
 }
 
 /* Called once SystemC has reached t (advance_to): next_activity_ps is
- * what SystemC has scheduled after it. */
-uint64_t Clock::grant(uint64_t t_ps, bool lookahead)
+ * what SystemC has scheduled after it; never past the budget (rule T). */
+uint64_t Clock::grant(uint64_t t_ps)
 {
-    window_end_ps_ = add_sat(t_ps, quantum_ps_);
-    if (lookahead)
-        window_end_ps_ = std::max(window_end_ps_,
-                                  std::min(next_activity_ps(), add_sat(t_ps, kMaxLookaheadPs)));
-    window_end_ps_ = std::min(window_end_ps_, budget_ps());
-    return window_end_ps_;
-}
+    const uint64_t end =
+        sclink_window_grant_end(&win_, t_ps, next_activity_ps(), kMaxLookaheadPs, budget_ps());
 
-/*
- * Whether a Request (or a RESET) the peer stamped t_ps may take SystemC
- * there: not past what SystemC time can represent (it would wrap for every
- * later link), and, free-running, not more than max_time_jump_ps past the
- * latest time (with CAP_SYNC, windows bound the step).
- */
-bool Clock::time_reachable(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
-                           std::string &err) const
-{
-    if (t_ps > budget_ps()) {
-        err = stamped(what, id) + " stamped " + std::to_string(t_ps) +
-              " ps, past the last time SystemC can reach on this link (" +
-              std::to_string(budget_ps()) + " ps)";
-        return false;
-    }
-    if (!sync && cfg_.max_time_jump_ps && t_ps - last_ps_ > cfg_.max_time_jump_ps) {
-        err = stamped(what, id) + " stamped " + std::to_string(t_ps) + " ps, more than max_time_jump (" +
-              std::to_string(cfg_.max_time_jump_ps) + " ps) after the link's latest time " +
-              std::to_string(last_ps_) + " ps";
-        return false;
-    }
-    return true;
+    sclink_window_grant(&win_, t_ps, end);
+    return end;
 }
 
 } // namespace gw

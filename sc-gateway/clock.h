@@ -1,9 +1,11 @@
 /*
  * The gateway's clock and windows (internal): link time against SystemC
- * time, running SystemC up to a time QEMU has sent, and the window rules
- * of doc/protocol.md section 8 as the gateway applies them.  The rules
- * are the functions under "Window rules", apart from the running of
- * SystemC, so that they can be replaced by libsclink's protocol core.
+ * time, running SystemC up to a time QEMU has sent, and the link's window
+ * (doc/protocol.md section 8): an sclink_window, the same state QEMU
+ * keeps, updated as messages are received, whose rules are libsclink's
+ * protocol core (proto/rules.c).  The functions under "Window rules" call
+ * the core with what only the gateway knows: SystemC's budget and next
+ * event, the configured bounds.
  */
 #ifndef SCLINK_GW_CLOCK_H
 #define SCLINK_GW_CLOCK_H
@@ -21,12 +23,6 @@
 namespace sclink {
 namespace gw {
 
-/* a + b, UINT64_MAX if it does not fit. */
-inline uint64_t add_sat(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 class Clock {
 public:
     Clock(const GatewayConfig &cfg, Stats &stats);
@@ -39,7 +35,8 @@ public:
     void start_link();
     /* The link time of what happens now (during an access: its stamp). */
     uint64_t now_ps() const;
-    uint64_t last_ps() const { return last_ps_; }
+    /* The latest time QEMU has sent (a Request's, a RESET's, a REACHED's). */
+    uint64_t last_ps() const { return win_.last_ps; }
     /* An access stamped t_ps runs: what models raise meanwhile is at t_ps. */
     void begin_access(uint64_t t_ps);
     /* It ended; SystemC time it took (rule F) moves the link's time base. */
@@ -57,39 +54,37 @@ public:
     /* The link time of the earliest event SystemC has scheduled. */
     uint64_t next_activity_ps() const;
 
-    /* ---- Window rules (doc/protocol.md 8) ---- */
+    /* ---- Window rules (doc/protocol.md 8, proto/rules.c) ---- */
 
     /* The Welcome's quantum: QEMU's proposal if acceptable. */
     uint64_t agree_quantum(uint64_t proposed_ps);
     uint64_t quantum_ps() const { return quantum_ps_; }
-    uint64_t window_end_ps() const { return window_end_ps_; }
-    /* The first window, [0, Q], within the budget. */
-    void open_first_window();
-    /* The stamp of what (with its id, if not null): not before the link's
-     * latest time, not past the window end with CAP_SYNC, reachable
-     * (time_reachable).  err names it "what id". */
-    bool request_time_ok(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
+    uint64_t window_end_ps() const { return win_.end_ps; }
+    /* After the Welcome: the agreed capabilities, W = Q. */
+    void open_first_window(uint64_t caps);
+    /* The stamp of what (with its id, if not null), a non-debug Request or
+     * a RESET: rule C (not before the latest time, not past W with
+     * CAP_SYNC) and rule T (reachable, max_time_jump_ps).  err names it
+     * "what id". */
+    bool request_time_ok(const char *what, const uint64_t *id, uint64_t t_ps,
                          std::string &err) const;
-    /* Rule N: after a Request at t, the window ends by t + Q. */
-    void cut_window(uint64_t t_ps);
-    /* Rule B: a REACHED only at the window end, with room for another. */
-    bool reached_ok(uint64_t t_ps, std::string &err) const;
-    /* Rule G: the window after REACHED t, with or without lookahead. */
-    uint64_t grant(uint64_t t_ps, bool lookahead);
-    /* Not past what SystemC can represent; free-running, not more than
-     * max_time_jump_ps past the latest time. */
-    bool time_reachable(const char *what, const uint64_t *id, uint64_t t_ps, bool sync,
-                        std::string &err) const;
+    /* Records that stamp once checked: the latest time, rule N's cut. */
+    void request(uint64_t t_ps);
+    /* Rules B and T: a REACHED only at W, with room for another window;
+     * records it. */
+    bool reached(uint64_t t_ps, std::string &err);
+    /* Rule G: the window after REACHED t, with lookahead if agreed, once
+     * SystemC stands at t; applies it. */
+    uint64_t grant(uint64_t t_ps);
 
 private:
     const GatewayConfig &cfg_;
     Stats &stats_;
     uint64_t res_ps_ = 1;
     sc_core::sc_time base_;        /* SystemC time at the link's time 0 */
-    uint64_t last_ps_ = 0;         /* latest time QEMU has sent */
     sc_core::sc_time slice_ = sc_core::sc_time(1, sc_core::SC_US); /* advance_to's step */
     uint64_t quantum_ps_ = 0;
-    uint64_t window_end_ps_ = 0;
+    sclink_window win_ = {};       /* the link's window, as QEMU's */
     bool in_access_ = false;       /* now_ps() is access_ps_ */
     uint64_t access_ps_ = 0;
 };

@@ -124,7 +124,7 @@ tlm::tlm_response_status DmaBridge::chunk(tlm::tlm_generic_payload &gp, uint64_t
         } else {
             if (st == tlm::TLM_OK_RESPONSE && !is_write)
                 std::memcpy(data, resp->data.data, len);
-            delay_ps = add_sat(delay_ps, resp->delay_ps);
+            delay_ps = sclink_time_add_sat(delay_ps, resp->delay_ps);
         }
         sclink_msg_free(wait.resp);
     }

@@ -610,7 +610,7 @@ void Session::handle_hello(const sclink_hello *h)
         return;
     }
     link_.set_max_frame(max_frame_);
-    clock_.open_first_window();
+    clock_.open_first_window(caps_);
     /* Wakes the pump to check for a silent peer (idle_watched). */
     if ((caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC) && cfg_.idle_timeout_ms)
         link_.watch_idle(std::max(cfg_.idle_timeout_ms / 8, 10u));
@@ -673,7 +673,6 @@ const BarConfig *Session::find_bar(unsigned index) const
 
 void Session::handle_request(const sclink_request *r, bool dup_id)
 {
-    const bool sync = caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC;
     const bool debug = r->command == SCLINK__V1__COMMAND__CMD_DEBUG_READ ||
                        r->command == SCLINK__V1__COMMAND__CMD_DEBUG_WRITE;
     const bool is_write = r->command == SCLINK__V1__COMMAND__CMD_WRITE ||
@@ -723,15 +722,14 @@ void Session::handle_request(const sclink_request *r, bool dup_id)
         return;
     }
     if (!debug) {
-        if (!clock_.request_time_ok("Request", &r->id, r->time_ps, sync, err)) {
+        if (!clock_.request_time_ok("Request", &r->id, r->time_ps, err)) {
             fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
             return;
         }
+        clock_.request(r->time_ps);
         /* A request stamped t executes at exactly sc_time_stamp() == t. */
         if (!advance_to(r->time_ps))
             return;
-        if (sync)
-            clock_.cut_window(r->time_ps);
     }
 
     if (r->address >= bar->size || r->length > bar->size - r->address) {
@@ -857,7 +855,6 @@ void Session::handle_pause(const sclink_sync *s)
  */
 void Session::handle_reset(const sclink_sync *s)
 {
-    const bool sync = caps_ & SCLINK__V1__CAPABILITY__CAP_SYNC;
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_sync done = SCLINK__V1__SYNC__INIT;
     std::string err;
@@ -868,16 +865,15 @@ void Session::handle_reset(const sclink_sync *s)
         return;
     }
     /* A stamp like a Request's (rule C). */
-    if (!clock_.request_time_ok("Sync RESET", nullptr, s->time_ps, sync, err)) {
+    if (!clock_.request_time_ok("Sync RESET", nullptr, s->time_ps, err)) {
         fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
         return;
     }
-    if (!advance_to(s->time_ps))
-        return;
     /* Rule N, as for a Request: what the reset starts may be due before
      * a window granted up to the next event. */
-    if (sync)
-        clock_.cut_window(s->time_ps);
+    clock_.request(s->time_ps);
+    if (!advance_to(s->time_ps))
+        return;
     stats_.log("QEMU reset the device at " + std::to_string(s->time_ps) +
                " ps: the models are back in their reset state");
     stats_.trace("t=" + std::to_string(s->time_ps) + " reset");
@@ -923,7 +919,7 @@ void Session::handle_sync(const sclink_sync *s)
         fail(SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED, "Sync without the CAP_SYNC capability agreed");
         return;
     }
-    if (!clock_.reached_ok(s->time_ps, err)) {
+    if (!clock_.reached(s->time_ps, err)) {
         fail(SCLINK__V1__ERROR_CODE__ERR_STATE, err);
         return;
     }
@@ -931,8 +927,7 @@ void Session::handle_sync(const sclink_sync *s)
      * so it precedes the grant on the wire. */
     if (!advance_to(s->time_ps))
         return;
-    const uint64_t end =
-        clock_.grant(s->time_ps, caps_ & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD);
+    const uint64_t end = clock_.grant(s->time_ps);
     stats_.counters.windows++;
     grant.has_kind = grant.has_time_ps = grant.has_window_end_ps = 1;
     grant.kind = SCLINK__V1__SYNC_KIND__SYNC_GRANT;

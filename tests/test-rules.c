@@ -207,6 +207,69 @@ START_TEST(test_rule_C_monotonic_stamps)
 }
 END_TEST
 
+START_TEST(test_rule_B_T_reached_within)
+{
+    static const struct {
+        uint64_t t, limit;
+        int err;
+        const char *text;
+    } t[] = {
+        {Q, UINT64_MAX, 0, NULL},
+        {Q, Q + 1, 0, NULL},
+        {Q, Q, SCLINK_ERANGE, "SystemC time is spent"}, /* no window fits */
+        {Q - 1, Q, SCLINK_ESTATE, "window ends at"},    /* rule B first */
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        sclink_window w;
+
+        sclink_window_init(&w, CAP(SYNC), Q);
+        why[0] = '\0';
+        ck_assert_msg(sclink_window_reached_within(&w, t[i].t, t[i].limit, why,
+                                                   sizeof(why)) == t[i].err,
+                      "case %zu: %s", i, why);
+        /* Recorded only when it passes. */
+        ck_assert_int_eq(w.waiting, !t[i].err);
+        ck_assert_uint_eq(w.last_ps, t[i].err ? 0 : t[i].t);
+        if (t[i].text)
+            ck_assert_msg(strstr(why, t[i].text) != NULL, "case %zu: %s", i, why);
+    }
+}
+END_TEST
+
+START_TEST(test_rule_T_limit)
+{
+    static const struct {
+        uint64_t caps, t, limit, max_jump;
+        int err;
+        const char *text;
+    } t[] = {
+        {CAP(SYNC), 100, 100, 0, 0, NULL},
+        {CAP(SYNC), 101, 100, 0, SCLINK_ERANGE, "past the last time SystemC can reach"},
+        {CAP(SYNC), 10 + 3 * Q, UINT64_MAX, Q, 0, NULL}, /* windows bound a step */
+        {0, 10 + Q, UINT64_MAX, Q, 0, NULL},
+        {0, 11 + Q, UINT64_MAX, Q, SCLINK_ERANGE, "more than max_time_jump"},
+        {0, UINT64_MAX, UINT64_MAX, 0, 0, NULL},         /* 0: no bound */
+        {0, 5, UINT64_MAX, 1, 0, NULL},                  /* before: rule C's */
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        sclink_window w;
+
+        sclink_window_init(&w, t[i].caps, Q);
+        sclink_window_request(&w, 10);
+        why[0] = '\0';
+        ck_assert_msg(sclink_window_limit_check(&w, t[i].t, t[i].limit, t[i].max_jump,
+                                                why, sizeof(why)) == t[i].err,
+                      "case %zu: %s", i, why);
+        if (t[i].text)
+            ck_assert_msg(strstr(why, t[i].text) != NULL, "case %zu: %s", i, why);
+    }
+}
+END_TEST
+
 START_TEST(test_rule_G_grant_check)
 {
     static const struct {
@@ -438,6 +501,8 @@ int main(void)
     tcase_add_test(tc, test_rule_B_reached_at_W);
     tcase_add_test(tc, test_rule_A_C_stamp);
     tcase_add_test(tc, test_rule_C_monotonic_stamps);
+    tcase_add_test(tc, test_rule_B_T_reached_within);
+    tcase_add_test(tc, test_rule_T_limit);
     tcase_add_test(tc, test_rule_G_grant_check);
     tcase_add_test(tc, test_rule_G_grant_without_reached);
     tcase_add_test(tc, test_rule_G_grant_end);
