@@ -344,6 +344,25 @@ static int is_pow2(uint64_t v)
     return v && !(v & (v - 1));
 }
 
+/*
+ * Whether some BAR's router window [base, base + size) meets the device's
+ * [base, base + size).  Both ends were checked not to wrap.
+ */
+static int reached_by_a_bar(const struct sclink_platform *pf,
+                            const struct sclink_platform_device *d)
+{
+    uint64_t last = d->base + (d->size - 1);
+    unsigned i;
+
+    for (i = 0; i < pf->bars_count; i++) {
+        const struct sclink_platform_bar *b = &pf->bars[i];
+
+        if (d->base <= b->base + (b->size - 1) && b->base <= last)
+            return 1;
+    }
+    return 0;
+}
+
 static int check(struct sclink_platform *pf, char *why, size_t whylen)
 {
     const char *path = pf->path;
@@ -392,9 +411,33 @@ static int check(struct sclink_platform *pf, char *why, size_t whylen)
         if (d->size == 0)
             return failf(why, whylen, path, d->line, "devices[%u].size: '%s' has size 0", i,
                          d->name);
+        if (d->size - 1 > UINT64_MAX - d->base)
+            return failf(why, whylen, path, d->line,
+                         "devices[%u].base: '%s' at %#llx + size %#llx wraps past 2^64", i,
+                         d->name, (unsigned long long)d->base, (unsigned long long)d->size);
+        if (!reached_by_a_bar(pf, d))
+            return failf(why, whylen, path, d->line,
+                         "devices[%u].base: '%s' at [%#llx, %#llx] lies outside every BAR's "
+                         "router window (bars[].base + size): the guest cannot reach it",
+                         i, d->name, (unsigned long long)d->base,
+                         (unsigned long long)(d->base + (d->size - 1)));
         if (d->irq && (*d->irq < 0 || *d->irq > 2047))
             return failf(why, whylen, path, d->line, "devices[%u].irq: %lld is not a line 0..2047",
                          i, (long long)*d->irq);
+        if (d->irq && pci->interrupt == SCLINK_PLATFORM_IRQ_NONE)
+            return failf(why, whylen, path, d->line,
+                         "devices[%u].irq: pci.interrupt is none, so line %lld of '%s' reaches "
+                         "nothing (set pci.interrupt, or drop irq)",
+                         i, (long long)*d->irq, d->name);
+        /* doc/gateway.md, "Interrupt lines": line N triggers vector N. */
+        if (d->irq && (pci->interrupt == SCLINK_PLATFORM_IRQ_MSI ||
+                       pci->interrupt == SCLINK_PLATFORM_IRQ_MSIX) &&
+            (uint64_t)*d->irq >= pci->vectors)
+            return failf(why, whylen, path, d->line,
+                         "devices[%u].irq: line %lld of '%s' triggers vector %lld, but "
+                         "pci.vectors is %u (vectors 0..%u); raise pci.vectors",
+                         i, (long long)*d->irq, d->name, (long long)*d->irq, pci->vectors,
+                         pci->vectors - 1);
         for (j = 0; j < i; j++)
             if (strcmp(pf->devices[j].name, d->name) == 0)
                 return failf(why, whylen, path, d->line,

@@ -147,6 +147,18 @@ START_TEST(test_semantic_errors)
     expect_error(replace("size: 0x100\n", "size: 0\n"), "devices[1].size");
     expect_error(replace("vectors: 4", "vectors: 4096"), "pci.vectors");
     expect_error(replace("irq: 1", "irq: -3"), "devices[1].irq");
+    /* doc/gateway.md "Interrupt lines": line N triggers vector N < vectors. */
+    expect_error(replace("vectors: 4", "vectors: 1"),
+                 ":22: devices[1].irq: line 1 of 'uart' triggers vector 1, but pci.vectors is 1");
+    expect_error(replace("interrupt: msix\n  vectors: 4", "interrupt: msi\n  vectors: 1"),
+                 "devices[1].irq: line 1 of 'uart' triggers vector 1, but pci.vectors is 1");
+    expect_error(replace("interrupt: msix", "interrupt: none"),
+                 "devices[1].irq: pci.interrupt is none, so line 1 of 'uart' reaches nothing");
+    /* doc/gateway.md "Addresses": a device no BAR's window meets. */
+    expect_error(replace("base: 0x10000\n", "base: 0x300000\n"),
+                 ":22: devices[1].base: 'uart' at [0x300000, 0x3000ff] lies outside every BAR");
+    expect_error(replace("base: 0x10000\n", "base: 0xffffffffffffff80\n"),
+                 "devices[1].base: 'uart' at 0xffffffffffffff80 + size 0x100 wraps");
     expect_error(replace("      file: /tmp/x.bin\n", "      file: [a, b]\n"),
                  ":21: devices[0].params.file: expected a plain value");
 }
