@@ -23,7 +23,8 @@ examples_plugin_libsclink_counter_la_LIBADD = sc-gateway/libsclink-gateway.la $(
 EXTRA_DIST += examples/protocol-bridge/bridge_plugin.cc
 
 EXAMPLE_TESTS = tests/gateway/example-library.sh tests/gateway/example-plugin.sh \
-	tests/gateway/example-protocol-bridge.sh tests/gateway/install.sh
+	tests/gateway/example-protocol-bridge.sh tests/gateway/plugin-abi.sh \
+	tests/gateway/install.sh
 TESTS += $(EXAMPLE_TESTS)
 EXTRA_DIST += $(EXAMPLE_TESTS)
 

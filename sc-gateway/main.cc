@@ -93,28 +93,82 @@ int parse_args(int argc, char **argv, Options &o)
     return 0;
 }
 
+/* "-std=c++17" for 201703L; the raw value for a standard not listed. */
+std::string std_flag(long cplusplus)
+{
+    static const struct {
+        long value;
+        const char *flag;
+    } stds[] = {{199711L, "c++98"}, {201103L, "c++11"}, {201402L, "c++14"},
+                {201703L, "c++17"}, {202002L, "c++20"}, {202302L, "c++23"}};
+    for (const auto &s : stds)
+        if (s.value == cplusplus)
+            return std::string("-std=") + s.flag;
+    return "__cplusplus " + std::to_string(cplusplus) + "L";
+}
+
+/*
+ * SystemC 2.3 bakes the C++ standard into a symbol every user of its
+ * headers references, sc_api_version_2_3_4_cxx201703L: a plugin built
+ * with another -std= fails dlopen on it.  Its standard, or 0.
+ */
+long std_of_missing_sc_api(const char *dlerr)
+{
+    const char *p = std::strstr(dlerr, "sc_api_version_");
+    p = p ? std::strstr(p, "_cxx") : nullptr;
+    if (!p)
+        return 0;
+    char *end;
+    long v = std::strtol(p + 4, &end, 10);
+    return end != p + 4 && *end == 'L' ? v : 0;
+}
+
 bool load_plugin(const std::string &path, std::string &err)
 {
+    const std::string ours = std_flag(SC_CPLUSPLUS);
     void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!h) {
-        err = std::string("cannot load plugin: ") + dlerror();
+        const char *why = dlerror();
+        long theirs = std_of_missing_sc_api(why);
+        if (theirs && theirs != SC_CPLUSPLUS)
+            err = "plugin " + path + " was compiled with " + std_flag(theirs) +
+                  ", but the SystemC here was built with " + ours + ": rebuild the plugin with " +
+                  ours + " (" + why + ")";
+        else
+            err = std::string("cannot load plugin: ") + why;
         return false;
     }
-    auto init = reinterpret_cast<int (*)(void)>(dlsym(h, SCLINK_PLUGIN_INIT_SYMBOL));
-    if (!init) {
-        err = "plugin " + path + " has no " SCLINK_PLUGIN_INIT_SYMBOL "()";
-        dlclose(h);
-        return false;
+    const auto *e = static_cast<const sclink_plugin_entry *>(dlsym(h, SCLINK_PLUGIN_SYMBOL));
+    if (!e) {
+        err = "plugin " + path + " has no " SCLINK_PLUGIN_SYMBOL " entry" +
+              (dlsym(h, "sclink_plugin_init")
+                   ? std::string(": it was written for plugin ABI 1 (sclink_plugin_init()); "
+                                 "its factories must return bool (doc/gateway.md, \"Plugins\"), "
+                                 "then declare SCLINK_PLUGIN(init) and rebuild")
+                   : std::string(" (declare SCLINK_PLUGIN(init) in one of its sources)"));
+        goto out_close;
     }
-    int r = init();
-    if (r < 0) {
-        err = "plugin " + path + ": " SCLINK_PLUGIN_INIT_SYMBOL "() refused (" +
-              std::to_string(r) + ")";
-        dlclose(h);
-        return false;
+    if (e->abi != SCLINK_PLUGIN_ABI) {
+        err = "plugin " + path + " was built for plugin ABI " + std::to_string(e->abi) +
+              ", this gateway loads ABI " + std::to_string(SCLINK_PLUGIN_ABI) +
+              ": rebuild it against this sclink's headers";
+        goto out_close;
+    }
+    if (e->cplusplus != SC_CPLUSPLUS || !e->systemc || std::strcmp(e->systemc, SC_VERSION) != 0) {
+        err = "plugin " + path + " was built with " + std_flag(e->cplusplus) + " against SystemC " +
+              (e->systemc ? e->systemc : "(none)") + ", this gateway with " + ours +
+              " against SystemC " SC_VERSION ": rebuild it with " + ours;
+        goto out_close;
+    }
+    if (int r = e->init(); r < 0) {
+        err = "plugin " + path + ": its init refused (" + std::to_string(r) + ")";
+        goto out_close;
     }
     /* The plugin's code stays loaded for the life of the process. */
     return true;
+out_close:
+    dlclose(h);
+    return false;
 }
 
 sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o, unsigned lines)

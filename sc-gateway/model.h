@@ -78,11 +78,28 @@ void register_builtin_models();
 } // namespace sclink
 
 /*
- * A plugin (--plugin libfoo.so) exports this C symbol; the gateway calls it
- * once after dlopen.  It registers its types and returns 0, or a negative
- * number to refuse loading.
+ * The plugin ABI: what a plugin and the gateway that loads it must agree
+ * on (Model, ModelConfig, ModelFactory, the registry).  Raised with every
+ * incompatible change: 2 since factories return bool (1: a Model*).
  */
-extern "C" int sclink_plugin_init(void);
-#define SCLINK_PLUGIN_INIT_SYMBOL "sclink_plugin_init"
+#define SCLINK_PLUGIN_ABI 2
+
+/* What a plugin was built with, and its init (doc/gateway.md, "Plugins"). */
+struct sclink_plugin_entry {
+    unsigned abi;        /* SCLINK_PLUGIN_ABI */
+    long cplusplus;      /* the C++ standard, SC_CPLUSPLUS (e.g. 201703L) */
+    const char *systemc; /* SC_VERSION of the SystemC headers */
+    int (*init)(void);   /* registers its types: 0, or negative to refuse */
+};
+
+/*
+ * A plugin (--plugin libfoo.so) says SCLINK_PLUGIN(init) once, at file
+ * scope; the gateway checks the entry, then calls init() once after
+ * dlopen.
+ */
+#define SCLINK_PLUGIN(init_fn)                                                 \
+    extern "C" const struct sclink_plugin_entry sclink_plugin = {              \
+        SCLINK_PLUGIN_ABI, SC_CPLUSPLUS, SC_VERSION, (init_fn)}
+#define SCLINK_PLUGIN_SYMBOL "sclink_plugin"
 
 #endif /* SCLINK_MODEL_H */

@@ -88,7 +88,9 @@ bool make_counter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::stri
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     return sclink::register_model_type("counter", make_counter) ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);

@@ -132,8 +132,10 @@ bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     REPORT_ENABLE_ALL_REPORTING();
     return sclink::register_model_type("extension-mandatory", make) ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);

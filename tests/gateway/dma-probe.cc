@@ -109,7 +109,9 @@ bool make_dma_probe(const sclink::ModelConfig &cfg, sclink::Model *&out, std::st
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     return sclink::register_model_type("dma-probe", make_dma_probe) ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);

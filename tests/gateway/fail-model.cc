@@ -104,7 +104,9 @@ bool make_fail_model(const sclink::ModelConfig &cfg, sclink::Model *&out, std::s
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     return sclink::register_model_type("fail-model", make_fail_model) ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);

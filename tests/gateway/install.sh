@@ -32,3 +32,21 @@ client --connect-timeout 5000 'write 0 0x0 4 7' 'expect-read 0 0x0 4 7' 'bye' ||
 wait_gateway
 [ "$gw_status" -eq 0 ] || fail "exit status $gw_status"
 ok "the installed build serves a link"
+
+# The plugin build command of doc/gateway.md ("Plugins"), against the
+# installed headers, loaded by the installed gateway.
+cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$dest$prefix" \
+    --cflags sclink) || fail "pkg-config --cflags sclink"
+# shellcheck disable=SC2086 # flags are separate words
+${CXX:-g++} -fPIC -shared $cflags -o "$tmp/libsclink-counter.so" \
+    "$top_srcdir/examples/plugin/counter_plugin.cc" > "$tmp/build.log" 2>&1 ||
+    fail "building the example plugin as doc/gateway.md says: $(head -n 20 "$tmp/build.log")"
+make_platform "unix:$tmp/gw.sock"
+cat >> "$tmp/platform.yaml" <<'YAML'
+  - {name: events, type: counter, base: 0x40000, size: 0x100, params: {start: "40", threshold: "42"}}
+YAML
+LD_LIBRARY_PATH="$dest$prefix/lib" "$dest$prefix/bin/sclink-gateway" --check \
+    --plugin "$tmp/libsclink-counter.so" "$tmp/platform.yaml" > "$tmp/check.out" 2>&1 ||
+    fail "the installed gateway with the plugin: $(cat "$tmp/check.out")"
+grep -q "events" "$tmp/check.out" || fail "the plugin's device is not in the map: $(cat "$tmp/check.out")"
+ok "the example plugin builds with \$(pkg-config --cflags sclink) and the installed gateway loads it"

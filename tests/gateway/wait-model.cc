@@ -70,7 +70,9 @@ bool make_waiter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::strin
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     return sclink::register_model_type("waiter", make_waiter) ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);

@@ -116,7 +116,7 @@ bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     bool ok = true;
 
@@ -137,3 +137,5 @@ extern "C" int sclink_plugin_init(void)
 #endif
     return ok ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);
