@@ -5,7 +5,7 @@
 
 check_PROGRAMS += examples/custom-main/custom-main
 examples_custom_main_custom_main_SOURCES = examples/custom-main/custom_main.cc
-examples_custom_main_custom_main_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+examples_custom_main_custom_main_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/include \
 	$(SYSTEMC_CFLAGS) $(PROTOBUF_C_CFLAGS)
 examples_custom_main_custom_main_LDADD = sc-gateway/libsclink-gateway.la \
 	$(SYSTEMC_LIBS) $(PROTOBUF_C_LIBS)
@@ -13,7 +13,7 @@ examples_custom_main_custom_main_LDADD = sc-gateway/libsclink-gateway.la \
 # A module, not installed: -rpath makes libtool build the shared object.
 check_LTLIBRARIES += examples/plugin/libsclink-counter.la
 examples_plugin_libsclink_counter_la_SOURCES = examples/plugin/counter_plugin.cc
-examples_plugin_libsclink_counter_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+examples_plugin_libsclink_counter_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/include \
 	$(SYSTEMC_CFLAGS)
 examples_plugin_libsclink_counter_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 examples_plugin_libsclink_counter_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)

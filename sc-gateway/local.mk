@@ -44,7 +44,7 @@ sc_gateway_sclink_gateway_LDADD = sc-gateway/libsclink-gateway.la \
 	$(CYAML_LIBS) $(YAML_LIBS) $(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) -ldl
 
 pkgconfigdir = $(libdir)/pkgconfig
-pkgconfig_DATA = sclink.pc
+pkgconfig_DATA = sclink.pc sclink-router.pc sclink-gateway.pc
 
 # Platform file loader: good files and every error path.
 check_PROGRAMS += tests/gateway/test-platform

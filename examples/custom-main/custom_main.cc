@@ -1,7 +1,7 @@
 /*
  * Using sclink as a library: your own sc_main, your own model, the gateway
  * from libsclink-gateway.  Build against an installed sclink with
- *     g++ custom_main.cc $(pkg-config --cflags --libs sclink) -o custom-main
+ *     g++ custom_main.cc $(pkg-config --cflags --libs sclink-gateway) -o custom-main
  * and run it as `custom-main unix:/tmp/my.sock`; QEMU (or sclink-client)
  * then reads and writes the accumulator through BAR0.
  */
@@ -13,7 +13,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "gateway.h"
+#include <sclink/gateway.h>
 
 /*
  * The user's model: a 32-bit accumulator.  Writing 0x0 adds the value,

@@ -14,7 +14,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "model.h"
+#include <sclink/model.h>
 
 namespace {
 

@@ -29,7 +29,7 @@
 
 #include "extension_initiator_id.h"
 #include "lt_target_extension_mandatory.h"
-#include "model.h"
+#include <sclink/model.h>
 
 namespace {
 

@@ -1,7 +1,10 @@
 #!/bin/sh
-# `make install` gives a user what the library needs: headers, libraries
-# and sclink.pc.  Install into a scratch DESTDIR and build the custom-main
-# example against it with pkg-config alone, as a user would.
+# `make install` gives a user what the libraries need: headers under
+# <sclink/...>, the libraries and one .pc each (sclink: the C codec alone;
+# sclink-router; sclink-gateway: the SystemC side).  Install into a
+# scratch DESTDIR and build against it with pkg-config alone, as a user
+# would: a C program with sclink (no SystemC, no libuv in its flags), the
+# custom-main example and the example plugin with sclink-gateway.
 . "${top_srcdir:-.}/tests/gateway/lib.sh"
 
 dest=$tmp/root
@@ -10,19 +13,47 @@ ${MAKE:-make} -C "$top_builddir" install DESTDIR="$dest" > "$tmp/install.log" 2>
 prefix=$(sed -n 's/^prefix=//p' "$top_builddir/sclink.pc")
 pcdir=$(find "$dest" -name sclink.pc -printf '%h\n' | head -n 1)
 [ -n "$pcdir" ] || fail "sclink.pc not installed"
+for pc in sclink-router sclink-gateway; do
+    [ -f "$pcdir/$pc.pc" ] || fail "$pc.pc not installed"
+done
 for h in sclink.h sclink.pb-c.h gateway.h model.h at-adapter.h router.h sclink_router.h; do
     [ -f "$dest$prefix/include/sclink/$h" ] || fail "header $h not installed"
 done
-ok "headers, libraries and sclink.pc installed"
+ok "headers, libraries, sclink.pc, sclink-router.pc and sclink-gateway.pc installed"
 
-flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$dest$prefix" \
-    --cflags --libs sclink) || fail "pkg-config sclink"
+# pc [ARGS]: pkg-config against the DESTDIR's .pc files.
+pc() { PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$dest$prefix" "$@"; }
+
+cflags=$(pc --cflags --libs sclink) || fail "pkg-config sclink"
+case $cflags in
+*systemc* | *-luv* | *-std=*) fail "pkg-config sclink drags the SystemC side in: $cflags" ;;
+esac
+cat > "$tmp/codec.c" <<'C'
+#include <stdio.h>
+#include <sclink/sclink.h>
+int main(void) { puts(sclink_strerror(SCLINK_ERANGE)); return 0; }
+C
+# shellcheck disable=SC2086 # flags are separate words
+${CC:-cc} -o "$tmp/codec" "$tmp/codec.c" $cflags -Wl,-rpath,"$dest$prefix/lib" \
+    > "$tmp/build.log" 2>&1 || fail "a C program with pkg-config sclink: $(head -n 20 "$tmp/build.log")"
+"$tmp/codec" > "$tmp/codec.out" && [ -s "$tmp/codec.out" ] || fail "the C program did not run"
+ok "a C program builds with \$(pkg-config --cflags --libs sclink) alone: $cflags"
+
+# doc/router.md's include, with the router's own .pc.
+printf '#include <sclink/router.h>\nint main() { return sizeof(sclink::Router) > 0 ? 0 : 1; }\n' > "$tmp/router.cc"
+# shellcheck disable=SC2046 # flags are separate words
+${CXX:-g++} -c -o "$tmp/router.o" "$tmp/router.cc" $(pc --cflags sclink-router) \
+    > "$tmp/build.log" 2>&1 ||
+    fail "#include <sclink/router.h> with pkg-config sclink-router: $(head -n 20 "$tmp/build.log")"
+ok "#include <sclink/router.h> compiles with \$(pkg-config --cflags sclink-router)"
+
+flags=$(pc --cflags --libs sclink-gateway) || fail "pkg-config sclink-gateway"
 # shellcheck disable=SC2086 # flags are separate words
 ${CXX:-g++} -o "$tmp/custom-main" "$top_srcdir/examples/custom-main/custom_main.cc" $flags \
     -Wl,-rpath,"$dest$prefix/lib" -Wl,-rpath-link,"$dest$prefix/lib" \
     > "$tmp/build.log" 2>&1 ||
     fail "building against the installed library: $(head -n 20 "$tmp/build.log")"
-ok "custom_main.cc builds with \$(pkg-config --cflags --libs sclink)"
+ok "custom_main.cc builds with \$(pkg-config --cflags --libs sclink-gateway)"
 
 ADDR="unix:$tmp/inst.sock"
 LD_LIBRARY_PATH="$dest$prefix/lib" "$tmp/custom-main" "$ADDR" > "$tmp/gw.out" 2> "$tmp/gw.err" &
@@ -35,8 +66,7 @@ ok "the installed build serves a link"
 
 # The plugin build command of doc/gateway.md ("Plugins"), against the
 # installed headers, loaded by the installed gateway.
-cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --define-variable=prefix="$dest$prefix" \
-    --cflags sclink) || fail "pkg-config --cflags sclink"
+cflags=$(pc --cflags sclink-gateway) || fail "pkg-config --cflags sclink-gateway"
 # shellcheck disable=SC2086 # flags are separate words
 ${CXX:-g++} -fPIC -shared $cflags -o "$tmp/libsclink-counter.so" \
     "$top_srcdir/examples/plugin/counter_plugin.cc" > "$tmp/build.log" 2>&1 ||
@@ -49,4 +79,4 @@ LD_LIBRARY_PATH="$dest$prefix/lib" "$dest$prefix/bin/sclink-gateway" --check \
     --plugin "$tmp/libsclink-counter.so" "$tmp/platform.yaml" > "$tmp/check.out" 2>&1 ||
     fail "the installed gateway with the plugin: $(cat "$tmp/check.out")"
 grep -q "events" "$tmp/check.out" || fail "the plugin's device is not in the map: $(cat "$tmp/check.out")"
-ok "the example plugin builds with \$(pkg-config --cflags sclink) and the installed gateway loads it"
+ok "the example plugin builds with \$(pkg-config --cflags sclink-gateway) and the installed gateway loads it"

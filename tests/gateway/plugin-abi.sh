@@ -12,7 +12,7 @@ make_platform "unix:$tmp/gw.sock"
 # build NAME STD SOURCE: $tmp/NAME.so from SOURCE with -std=STD.
 build() {
     # shellcheck disable=SC2086 # the flags are separate words
-    $CXX "-std=$2" $SYSTEMC_CFLAGS -fPIC -shared -I"$top_srcdir/sc-gateway" \
+    $CXX "-std=$2" $SYSTEMC_CFLAGS -fPIC -shared -I"$top_srcdir/include" \
         -o "$tmp/$1.so" "$3" > "$tmp/build.log" 2>&1 ||
         fail "building $1: $(head -n 20 "$tmp/build.log")"
 }
@@ -45,7 +45,7 @@ refused abi1 "has no sclink_plugin entry: it was written for plugin ABI 1"
 
 cat > "$tmp/abi99.cc" <<'CC'
 // An entry from a future sclink.
-#include "model.h"
+#include <sclink/model.h>
 static int init(void) { return 0; }
 extern "C" const struct sclink_plugin_entry sclink_plugin = {99, SC_CPLUSPLUS, SC_VERSION, init};
 CC

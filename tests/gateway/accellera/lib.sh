@@ -54,7 +54,7 @@ accellera_plugin() {
         obj=$tmp/$(basename "$src" | sed 's/\.[a-z]*$//').o
         # shellcheck disable=SC2086 # the flags are separate words
         $CXX $SYSTEMC_STD $SYSTEMC_CFLAGS -fPIC ${flag:+"$flag"} $inc \
-            -I"$top_srcdir/sc-gateway" -c "$src" -o "$obj" > "$tmp/build.log" 2>&1 ||
+            -I"$top_srcdir/sc-gateway" -I"$top_srcdir/include" -c "$src" -o "$obj" > "$tmp/build.log" 2>&1 ||
             fail "compiling $src: $(head -n 20 "$tmp/build.log")"
         objs="$objs $obj"
     done

@@ -1,0 +1,1 @@
+../../router/router.h

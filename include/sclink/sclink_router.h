@@ -1,0 +1,1 @@
+../../router/sclink_router.h
