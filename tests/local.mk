@@ -3,14 +3,17 @@
 
 check_LTLIBRARIES += tests/libsamples.la
 tests_libsamples_la_SOURCES = tests/common/samples.c tests/common/samples.h
-EXTRA_DIST += tests/common/sc-check.h tests/common/check-main.h tests/common/lib.sh
+EXTRA_DIST += tests/common/sc-check.h tests/common/check-main.h tests/common/lib.sh \
+	tests/common/dma-cases.h
 tests_libsamples_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 
 SCLINK_TEST_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 SCLINK_TEST_LIBS = tests/libsamples.la proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
 
-check_PROGRAMS += tests/test-codec tests/test-conn tests/test-rules
-TESTS += tests/test-codec tests/test-conn tests/test-rules
+check_PROGRAMS += tests/test-codec tests/test-conn tests/test-rules \
+	tests/test-dma-cases
+TESTS += tests/test-codec tests/test-conn tests/test-rules \
+	tests/test-dma-cases
 
 tests_test_codec_SOURCES = tests/test-codec.c
 tests_test_codec_CFLAGS = $(SCLINK_TEST_CFLAGS)
@@ -24,6 +27,12 @@ tests_test_conn_LDADD = $(SCLINK_TEST_LIBS)
 tests_test_rules_SOURCES = tests/test-rules.c
 tests_test_rules_CFLAGS = $(SCLINK_TEST_CFLAGS)
 tests_test_rules_LDADD = $(SCLINK_TEST_LIBS)
+
+# The DMA table (tests/common/dma-cases.h) against the device's core calls;
+# tests/client/test-client-run.c holds sclink-client to the same rows.
+tests_test_dma_cases_SOURCES = tests/test-dma-cases.c
+tests_test_dma_cases_CFLAGS = $(SCLINK_TEST_CFLAGS)
+tests_test_dma_cases_LDADD = $(SCLINK_TEST_LIBS)
 
 # make regen-golden: rewrites the golden trace of the guest test
 # (tests/e2e/golden/guest-test.trace) from determinism.sh's run, once every

@@ -7,7 +7,6 @@ tools_client_libclient_la_SOURCES = \
 	tools/client/client.h \
 	tools/client/names.c \
 	tools/client/script.c \
-	tools/client/window.c \
 	tools/client/mem.c \
 	tools/client/out.c \
 	tools/client/link.c \

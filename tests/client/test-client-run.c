@@ -18,6 +18,7 @@
 
 #include "sclink.h"
 #include "../common/check-main.h"
+#include "../common/dma-cases.h"
 
 #ifndef CLIENT_BIN
 #define CLIENT_BIN "tools/sclink-client"
@@ -37,6 +38,13 @@ struct gw_script {
     int late_irq;        /* breaks the rules: msix 2 stamped before the
                             GRANT it should have preceded, sent after it */
     int bad_grant;       /* breaks the rules: GRANT names another time */
+    int wide_grant;      /* breaks rule G: GRANT W + 4Q without lookahead */
+    Sclink__V1__Role welcome_role;   /* breaks 7.5 if not 0: this role */
+    uint64_t welcome_extra;          /* breaks 7.5: caps agreed unoffered */
+    /* DMA rows (tests/common/dma-cases.h) sent at the first read of
+     * 0x40, in order, each answer logged; an Error ends the link. */
+    const struct dma_case *const *cases;
+    size_t n_cases;
     const char *text;    /* Welcome name and Error text, if not NULL */
 };
 
@@ -56,7 +64,8 @@ static void logf_(int fd, const char *fmt, ...)
     dprintf(fd, "\n");
 }
 
-static void send_welcome(sclink_conn *c, const sclink_hello *h, const char *name)
+static void send_welcome(sclink_conn *c, const sclink_hello *h,
+                         const struct gw_script *gs)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_welcome w = SCLINK__V1__WELCOME__INIT;
@@ -83,10 +92,10 @@ static void send_welcome(sclink_conn *c, const sclink_hello *h, const char *name
     d.bars = bars;
     w.has_version_major = w.has_version_minor = w.has_role = 1;
     w.version_major = 1;
-    w.role = SCLINK__V1__ROLE__ROLE_GATEWAY;
-    w.name = (char *)(name ? name : "scripted");
+    w.role = gs->welcome_role ? gs->welcome_role : SCLINK__V1__ROLE__ROLE_GATEWAY;
+    w.name = (char *)(gs->text ? gs->text : "scripted");
     w.has_capabilities = w.has_quantum_ps = w.has_max_frame = 1;
-    w.capabilities = GW_CAPS & h->capabilities;
+    w.capabilities = (GW_CAPS & h->capabilities) | gs->welcome_extra;
     w.quantum_ps = QUANTUM;
     w.max_frame = sclink_agree_max_frame(h->max_frame, 65536);
     w.device = &d;
@@ -145,6 +154,50 @@ static void dma(sclink_conn *c, int log, uint64_t id, Sclink__V1__Command cmd,
     sclink_msg_free(m);
 }
 
+/*
+ * Sends DMA row `dc` as it stands, around the encoder's validation, and
+ * logs the QEMU side's answer: "case NAME status=N [data=HEX]" or "case
+ * NAME error=CODE".  Returns 0 when the link goes on.
+ */
+static int send_case(sclink_conn *c, int log, const struct dma_case *dc,
+                     uint64_t t)
+{
+    struct dma_case_msg msg;
+    uint8_t frame[256];
+    char hex[64] = "";
+    sclink_msg *m;
+    size_t n, i;
+    int err;
+
+    dma_case_build(dc, 2000, t, &msg);
+    n = dma_case_frame(&msg, frame, sizeof(frame));
+    if (n == 0 || write(c->fd, frame, n) != (ssize_t)n) {
+        logf_(log, "case %s not sent", dc->name);
+        return -1;
+    }
+    err = sclink_conn_recv(c, &m, 3000);
+    if (err) {
+        logf_(log, "case %s recv %s", dc->name, sclink_strerror(err));
+        return -1;
+    }
+    if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
+        logf_(log, "case %s error=%d", dc->name, (int)m->error->code);
+        sclink_msg_free(m);
+        return -1;
+    }
+    if (m->msg_case != SCLINK__V1__ENVELOPE__MSG_RESPONSE) {
+        logf_(log, "case %s answered by %s", dc->name, sclink_msg_name(m));
+        sclink_msg_free(m);
+        return -1;
+    }
+    for (i = 0; m->response->has_data && i < m->response->data.len && i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", m->response->data.data[i]);
+    logf_(log, "case %s status=%d%s%s", dc->name, (int)m->response->status,
+          hex[0] ? " data=" : "", hex);
+    sclink_msg_free(m);
+    return 0;
+}
+
 static void answer(sclink_conn *c, const sclink_request *r,
                    Sclink__V1__Status st)
 {
@@ -185,8 +238,9 @@ static void gateway(int lfd, int log, const struct gw_script *gs)
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT, *m;
     sclink_sync grant = SCLINK__V1__SYNC__INIT;
     uint64_t end = QUANTUM;
-    int sync = 0, irq_sent = 0, err;
+    int sync = 0, irq_sent = 0, cases_sent = 0, err;
     sclink_conn c;
+    size_t i;
     char why[256];
 
     if (sclink_accept(lfd, &c, 5000) != 0)
@@ -197,7 +251,7 @@ static void gateway(int lfd, int log, const struct gw_script *gs)
     logf_(log, "hello caps=0x%" PRIx64 " name=%s", m->hello->capabilities,
           m->hello->name ? m->hello->name : "");
     sync = (m->hello->capabilities & SCLINK__V1__CAPABILITY__CAP_SYNC) != 0;
-    send_welcome(&c, m->hello, gs->text);
+    send_welcome(&c, m->hello, gs);
     sclink_msg_free(m);
     for (;;) {
         err = sclink_conn_recv(&c, &m, 5000);
@@ -225,6 +279,16 @@ static void gateway(int lfd, int log, const struct gw_script *gs)
                 sclink_msg_free(m);
                 break;
             }
+            if (gs->n_cases && !cases_sent && r->address == 0x40) {
+                cases_sent = 1;
+                for (i = 0; i < gs->n_cases; i++)
+                    if (send_case(&c, log, gs->cases[i], r->time_ps))
+                        break;
+                if (i < gs->n_cases) {
+                    sclink_msg_free(m);
+                    break;
+                }
+            }
             if (gs->dma_on_doorbell && r->address == 0x80 &&
                 r->command == SCLINK__V1__COMMAND__CMD_WRITE) {
                 dma(&c, log, 1000, SCLINK__V1__COMMAND__CMD_WRITE, 0x1000, 4,
@@ -251,7 +315,7 @@ static void gateway(int lfd, int log, const struct gw_script *gs)
                 send_irq(&c, 3, gs->irq_at_ps);
                 irq_sent = 1;
             }
-            end = t + QUANTUM;
+            end = t + (gs->wide_grant ? 4 * QUANTUM : QUANTUM);
             grant.has_kind = grant.has_time_ps = grant.has_window_end_ps = 1;
             grant.kind = SCLINK__V1__SYNC_KIND__SYNC_GRANT;
             grant.time_ps = gs->bad_grant ? t + 1 : t;
@@ -395,12 +459,17 @@ static void run(const struct gw_script *gs, const char *const *args,
 
 static const struct gw_script plain = { 0 };
 
-#define WELCOME                                                                \
+/* The Welcome lines for agreed capabilities `caps`. */
+#define WELCOME_CAPS(caps)                                                     \
     "welcome vendor=0x1af4 device=0x10f0 subsystem=0x0000:0x0000 "             \
     "class=0x000000 revision=0x00 irq=msix:8 quantum=1000000ps "               \
-    "max_frame=65536 caps=posted,dma,msix,sync,debug name=scripted\n"          \
+    "max_frame=65536 caps=" caps " name=scripted\n"                            \
     "bar 0 size=0x1000 mem32 posted\n"                                         \
     "bar 2 size=0x100 mem64 prefetch\n"
+/* What the scripted gateway agrees with the client's defaults. */
+#define WELCOME WELCOME_CAPS("posted,dma,msix,sync")
+/* The Hello's capabilities by default: the device's (CLIENT_CAPS_DEVICE). */
+#define HELLO_CAPS "0x7bf"
 
 #define ASSERT_RUN(r, code)                                                    \
     ck_assert_msg((r).status == (code),                                        \
@@ -409,7 +478,7 @@ static const struct gw_script plain = { 0 };
 
 START_TEST(test_reads_and_writes_print_one_line_each)
 {
-    const char *args[] = { "ADDR", "read 0 0x4 4",
+    const char *args[] = { "--offer-debug", "ADDR", "read 0 0x4 4",
                            "expect-status address-error read 0 0x200 4",
                            "write 0 0x10 4 0xdeadbeef", "expect-read 0 0x8 2 0x0908",
                            "dread 2 0 1", NULL };
@@ -417,13 +486,13 @@ START_TEST(test_reads_and_writes_print_one_line_each)
 
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
-    ck_assert_str_eq(r.out, WELCOME
+    ck_assert_str_eq(r.out, WELCOME_CAPS("posted,dma,msix,sync,debug")
                      "read bar=0 off=0x4 len=4 -> ok data=0x07060504\n"
                      "read bar=0 off=0x200 len=4 -> address-error\n"
                      "write bar=0 off=0x10 len=4 data=0xdeadbeef -> ok\n"
                      "read bar=0 off=0x8 len=2 -> ok data=0x0908\n"
                      "dread bar=2 off=0x0 len=1 -> ok data=0x00\n");
-    ck_assert_str_eq(r.log, "hello caps=0x6ff name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=0x7ff name=sclink-client\n"
                             "req read bar=0 off=0x4 len=4 t=0\n"
                             "req read bar=0 off=0x200 len=4 t=0\n"
                             "req write bar=0 off=0x10 len=4 t=0\n"
@@ -443,7 +512,7 @@ START_TEST(test_requests_never_stamped_beyond_the_window)
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
     /* Syncs at each window end on the way; the window end itself is inside. */
-    ck_assert_str_eq(r.log, "hello caps=0x6ff name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=" HELLO_CAPS " name=sclink-client\n"
                             "reached 1000000\n"
                             "reached 2000000\n"
                             "req read bar=0 off=0x0 len=4 t=2500000\n"
@@ -623,11 +692,11 @@ START_TEST(test_no_sync_sends_no_sync)
 
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
-    ck_assert_str_eq(r.log, "hello caps=0x6df name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=0x79f name=sclink-client\n"
                             "req read bar=0 off=0x0 len=1 t=5000000\n"
                             "req write bar=0 off=0x20 len=2 posted t=5000000\n"
                             "bye\n");
-    ck_assert_ptr_nonnull(strstr(r.out, "caps=posted,dma,msix,debug name="));
+    ck_assert_ptr_nonnull(strstr(r.out, "caps=posted,dma,msix name="));
     ck_assert_ptr_nonnull(strstr(r.out, "posted bar=0 off=0x20 len=2 data=0xcafe\n"));
 }
 END_TEST
@@ -635,7 +704,7 @@ END_TEST
 START_TEST(test_conforming_peer_refuses_locally)
 {
     const char *args[] = { "-q", "-k", "ADDR", "read 1 0 4", "read 0 0xffe 4",
-                           "posted 2 0 4 1", NULL };
+                           "posted 2 0 4 1", "dread 0 0 4", NULL };
     struct result r;
 
     run(&plain, args, NULL, &r);
@@ -644,7 +713,8 @@ START_TEST(test_conforming_peer_refuses_locally)
                      "fail line 1: read: the device has no bar 1\n"
                      "fail line 2: read: off=0xffe len=4 lies outside bar 0 "
                      "(size 0x1000)\n"
-                     "fail line 3: posted: bar 2 does not take posted writes\n");
+                     "fail line 3: posted: bar 2 does not take posted writes\n"
+                     "fail line 4: dread: CAP_DEBUG was not agreed\n");
     /* Nothing reached the gateway. */
     ck_assert_ptr_null(strstr(r.log, "req "));
 }
@@ -684,7 +754,8 @@ START_TEST(test_trace_prints_every_message)
     run(&plain, args, NULL, &r);
     ASSERT_RUN(r, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "> Hello v1.2 caps=posted,dma,intx,msi,"
-                                        "msix,sync,debug,deterministic,pause,reset quantum=0ps "
+                                        "msix,sync,deterministic,lookahead,pause,reset "
+                                        "quantum=0ps "
                                         "max_frame=1048576 name=sclink-client\n"
                                         "< Welcome v1.0 "));
     ck_assert_ptr_nonnull(strstr(r.out, "> Sync reached t=1000000ps\n"
@@ -722,10 +793,133 @@ START_TEST(test_mismatched_grant_aborts_the_link)
     ck_assert_str_eq(r.out, "abort ERR_STATE: Sync GRANT for 1000001 ps answers "
                             "REACHED(1000000 ps)\n");
     /* The client told the gateway why, and sent nothing after. */
-    ck_assert_str_eq(r.log, "hello caps=0x6ff name=sclink-client\n"
+    ck_assert_str_eq(r.log, "hello caps=" HELLO_CAPS " name=sclink-client\n"
                             "reached 1000000\n"
                             "unexpected Error\n"
                             "recv connection closed by peer\n");
+}
+END_TEST
+
+/*
+ * The DMA table (tests/common/dma-cases.h), one link per row: the client
+ * with its defaults answers each row as the table says, which is what
+ * tests/test-dma-cases.c finds the device's core calls answer.
+ */
+START_TEST(test_dma_cases_client_answers_as_the_device)
+{
+    const struct dma_case *dc = &dma_cases[_i];
+    const struct gw_script gs = { .cases = &dc, .n_cases = 1 };
+    const char *args[] = { "-q", "ADDR", "read 0 0x40 4", NULL };
+    char want[128];
+    const char *hello;
+    struct result r;
+
+    run(&gs, args, NULL, &r);
+    /* The rows assume what the client agrees by default. */
+    hello = strstr(r.log, "hello caps=");
+    ck_assert_ptr_nonnull(hello);
+    ck_assert_uint_eq(strtoull(hello + 11, NULL, 16) & GW_CAPS, DMA_CASES_CAPS);
+    if (dc->error != SCLINK__V1__ERROR_CODE__ERR_UNSPECIFIED) {
+        snprintf(want, sizeof(want), "case %s error=%d\n", dc->name,
+                 (int)dc->error);
+        ASSERT_RUN(r, 1);
+        ck_assert_msg(strncmp(r.out, "abort ERR_", 10) == 0, "%s: %s",
+                      dc->name, r.out);
+    } else {
+        snprintf(want, sizeof(want), "case %s status=%d", dc->name,
+                 (int)dc->status);
+        ASSERT_RUN(r, 0);
+    }
+    ck_assert_msg(strstr(r.log, want) != NULL, "%s: want '%s', log:\n%s",
+                  dc->name, want, r.log);
+}
+END_TEST
+
+static const struct dma_case *find_case(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < DMA_CASES_N; i++)
+        if (strcmp(dma_cases[i].name, name) == 0)
+            return &dma_cases[i];
+    ck_abort_msg("no DMA case %s", name);
+    return NULL;
+}
+
+/* --serve-dma: what the device refuses, served from the memory. */
+START_TEST(test_serve_dma_serves_what_the_device_refuses)
+{
+    const struct dma_case *dc[] = {
+        find_case("read-byte-enable"), find_case("write-streaming-2"),
+        find_case("debug-read"), find_case("byte-enable-and-streaming"),
+    };
+    const struct gw_script gs = { .cases = dc, .n_cases = 4 };
+    const char *all[] = { "-q", "--serve-dma=all", "ADDR",
+                          "mem-write 0x1000 11223344", "read 0 0x40 4",
+                          "mem-read 0x1000 4", NULL };
+    const char *some[] = { "-q", "--serve-dma", "streaming", "ADDR",
+                           "read 0 0x40 4", NULL };
+    const char *bad[] = { "--serve-dma=bursts", "ADDR", NULL };
+    struct result r;
+
+    run(&gs, all, NULL, &r);
+    ASSERT_RUN(r, 0);
+    /* Debug DMA needs CAP_DEBUG: --serve-dma debug offers it. */
+    ck_assert_ptr_nonnull(strstr(r.log, "hello caps=0x7ff "));
+    ck_assert_ptr_nonnull(strstr(r.log,
+                                 "case read-byte-enable status=1 data=11003300\n"
+                                 "case write-streaming-2 status=1\n"
+                                 "case debug-read status=1 data=beef3344\n"
+                                 "case byte-enable-and-streaming status=1\n"));
+    /* A streaming write of width 1 leaves its last byte. */
+    ck_assert_str_eq(r.out, "read bar=0 off=0x40 len=4 -> ok data=0x43424140\n"
+                            "mem-read addr=0x1000 len=4 -> hex:efef3344\n");
+    run(&gs, some, NULL, &r);
+    ASSERT_RUN(r, 1);
+    ck_assert_ptr_nonnull(strstr(r.log,
+                                 "case read-byte-enable status=6\n"
+                                 "case write-streaming-2 status=1\n"
+                                 "case debug-read error=7\n"));
+    run(NULL, bad, NULL, &r);
+    ASSERT_RUN(r, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "--serve-dma: 'bursts' is not "));
+}
+END_TEST
+
+/* Rule G: without CAP_LOOKAHEAD a GRANT ends its window by W + Q. */
+START_TEST(test_grant_beyond_one_quantum_aborts_the_link)
+{
+    const struct gw_script gs = { .wide_grant = 1 };
+    const char *args[] = { "-q", "ADDR", "advance 2us", NULL };
+    struct result r;
+
+    run(&gs, args, NULL, &r);
+    ASSERT_RUN(r, 1);
+    ck_assert_str_eq(r.out, "abort ERR_STATE: Sync GRANT(1000000 ps) ends its "
+                            "window at 5000000 ps, outside (1000000, 1000000 "
+                            "+ Q=1000000] without CAP_LOOKAHEAD\n");
+}
+END_TEST
+
+/* 7.5: a Welcome from another role is ERR_VERSION, more caps ERR_CONFIG. */
+START_TEST(test_welcome_checks_send_the_codes_of_7_5)
+{
+    const struct gw_script role = { .welcome_role = SCLINK__V1__ROLE__ROLE_QEMU };
+    const struct gw_script caps = {
+        .welcome_extra = SCLINK__V1__CAPABILITY__CAP_DEBUG
+    };
+    const char *args[] = { "ADDR", "read 0 0 4", NULL };
+    struct result r;
+
+    run(&role, args, NULL, &r);
+    ASSERT_RUN(r, 1);
+    ck_assert_str_eq(r.out, "abort ERR_VERSION: Welcome from role 1, expected "
+                            "ROLE_GATEWAY\n");
+    ck_assert_ptr_null(strstr(r.log, "req "));
+    run(&caps, args, NULL, &r);
+    ASSERT_RUN(r, 1);
+    ck_assert_str_eq(r.out, "abort ERR_CONFIG: Welcome agrees more than the "
+                            "Hello offered: capabilities 0x40 of 0x7bf\n");
 }
 END_TEST
 
@@ -784,6 +978,11 @@ static Suite *run_suite(void)
     tcase_add_test(tc, test_trace_prints_every_message);
     tcase_add_test(tc, test_late_interrupt_is_a_timing_error);
     tcase_add_test(tc, test_mismatched_grant_aborts_the_link);
+    tcase_add_loop_test(tc, test_dma_cases_client_answers_as_the_device, 0,
+                        (int)DMA_CASES_N);
+    tcase_add_test(tc, test_serve_dma_serves_what_the_device_refuses);
+    tcase_add_test(tc, test_grant_beyond_one_quantum_aborts_the_link);
+    tcase_add_test(tc, test_welcome_checks_send_the_codes_of_7_5);
     tcase_add_test(tc, test_usage_errors_exit_2_before_connecting);
     tcase_add_test(tc, test_connect_failure_exits_2);
     return s;

@@ -3,10 +3,13 @@
  * sclink-pci device would and runs commands from its command line or a
  * script.  See doc/client.md for the user's view.
  *
+ * The protocol's rules (the Welcome checks, the time window, what a DMA
+ * Request may carry) are libsclink's (proto/rules.c), the same calls the
+ * device makes; the client keeps no copy of them.
+ *
  * Modules, one job each:
  *   names.c   names of protocol enums as the client prints and parses them
  *   script.c  command lines -> struct client_cmd (numbers, units, bytes)
- *   window.c  the conservative time window rule, pure logic
  *   mem.c     the simulated guest memory that serves DMA
  *   out.c     every line the client prints
  *   link.c    the QEMU-side protocol state on one connection
@@ -20,6 +23,31 @@
 #include <stdint.h>
 
 #include "sclink.h"
+
+/*
+ * What the client offers by default: what sclink-pci offers (qemu-dev/
+ * sclink-pci.h, SCLINK_CAPS_OFFERED) under -icount shift=N,sleep=off,
+ * which adds CAP_DETERMINISTIC: the client's time moves only as its
+ * script says.  No CAP_DEBUG, which the device does not offer either.
+ */
+#define CLIENT_CAPS_DEVICE                                                 \
+    (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
+     SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
+     SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX |  \
+     SCLINK__V1__CAPABILITY__CAP_SYNC |                                    \
+     SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD |                               \
+     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC |                           \
+     SCLINK__V1__CAPABILITY__CAP_PAUSE | SCLINK__V1__CAPABILITY__CAP_RESET)
+
+/*
+ * The client's own failures (doc/architecture.md, "Errors and cleanup"),
+ * beside libsclink's codes: the line saying what failed is printed
+ * already.  main turns them into exit codes (client_exit_code).
+ */
+enum {
+    CLIENT_EFAILED = -4200, /* a command or expectation failed */
+    CLIENT_EUSAGE = -4201,  /* options, script, connection or Welcome */
+};
 
 /* Exit codes, documented in --help and doc/client.md. */
 #define CLIENT_EXIT_OK 0
@@ -116,53 +144,6 @@ int client_parse_line(const char *text, unsigned line, struct client_cmd *cmd,
                       char *why, size_t whylen);
 void client_cmd_free(struct client_cmd *cmd);
 
-/* ----------------------------------------------------------------- window */
-
-/*
- * The client's virtual time and the window the gateway granted.  The rule,
- * as QEMU must keep it: no Request is stamped after end_ps; to move past
- * end_ps the client first sends Sync REACHED(end_ps) and waits for the
- * GRANT, which moves end_ps on.
- */
-struct client_window {
-    int enabled;          /* CAP_SYNC agreed; otherwise time is unbounded */
-    int lookahead;        /* CAP_LOOKAHEAD agreed: Requests cut windows */
-    uint64_t quantum_ps;
-    uint64_t now_ps;      /* the client's time: stamps Requests */
-    uint64_t end_ps;      /* granted window end (inclusive) */
-    int granted;          /* at least one GRANT arrived */
-    uint64_t granted_ps;  /* time_ps of the last GRANT */
-    int waiting;          /* a REACHED awaits its GRANT */
-    uint64_t reached_ps;  /* time_ps of that REACHED */
-};
-
-/* Before the first GRANT the client may run one quantum from 0. */
-void client_window_init(struct client_window *w, int enabled, int lookahead,
-                        uint64_t quantum_ps);
-/*
- * Whether the client may move its time to `target` now (returns 0) or must
- * first sync at *sync_at (returns 1); call again after each GRANT.
- */
-int client_window_step(const struct client_window *w, uint64_t target,
-                       uint64_t *sync_at);
-/*
- * Records a non-debug Request stamped t: with CAP_LOOKAHEAD the window then
- * ends by t + Q (protocol rule N).
- */
-void client_window_request(struct client_window *w, uint64_t t);
-/* Records a REACHED(t) sent; the client's time is t from now on. */
-void client_window_reached(struct client_window *w, uint64_t t);
-/* Checks a GRANT against the REACHED it answers and applies it. */
-int client_window_grant(struct client_window *w, uint64_t time_ps,
-                        uint64_t window_end_ps, char *why, size_t whylen);
-/*
- * Checks the stamp of an Interrupt or DMA Request against the rules: not
- * before the last GRANT (it should have come before it), not after the
- * client's time (SystemC never runs ahead of QEMU).  0 or SCLINK_ERANGE.
- */
-int client_window_check_event(const struct client_window *w, uint64_t t,
-                              char *why, size_t whylen);
-
 /* -------------------------------------------------------------------- mem */
 
 /* Simulated guest memory at bus addresses [base, base + size). */
@@ -213,8 +194,8 @@ struct client_opts {
     int timeout_ms;         /* per wait */
     int connect_timeout_ms; /* retry connecting this long */
     uint64_t quantum_ps;    /* proposed, 0 for none */
-    int no_sync;
-    int lookahead;        /* offer CAP_LOOKAHEAD */
+    uint64_t caps;          /* offered in Hello: CLIENT_CAPS_DEVICE by default */
+    unsigned serve_dma;     /* SCLINK_DMA_SERVES_*: 0 by default, as the device */
     uint32_t max_frame;
     uint64_t mem_base;
     uint64_t mem_size;
@@ -238,7 +219,8 @@ struct client_link {
     int open;               /* no Bye, Error or close seen on either side */
     sclink_msg *welcome;    /* owned */
     uint64_t caps;          /* agreed */
-    struct client_window win;
+    sclink_window win;      /* the window rule's state, as the device's */
+    uint64_t now_ps;        /* the client's time: stamps Requests */
     struct client_mem mem;
     uint64_t next_id;
     /* Interrupts received and not yet taken by wait-irq, oldest first. */
@@ -254,7 +236,11 @@ struct client_link {
     int failed;             /* a failure line was printed */
 };
 
-/* Connects and does the handshake; returns a CLIENT_EXIT_* code. */
+/*
+ * Connects and does the handshake: 0, CLIENT_EFAILED when the gateway
+ * refused or the Welcome broke 7.5 (the line is printed), CLIENT_EUSAGE
+ * when there is no connection or no Welcome (said on stderr).
+ */
 int client_link_open(struct client_link *l, const struct client_opts *opts);
 void client_link_close(struct client_link *l);
 
@@ -300,9 +286,9 @@ int client_link_bye(struct client_link *l);
 /* -------------------------------------------------------------------- run */
 
 /*
- * Runs one command.  Returns 0 when it succeeded, CLIENT_EXIT_FAIL after
- * printing why it failed, CLIENT_EXIT_USAGE for a script mistake only
- * visible at run time (time going backwards).
+ * Runs one command.  Returns 0 when it succeeded, CLIENT_EFAILED after
+ * printing why it failed, CLIENT_EUSAGE for a script mistake only visible
+ * at run time (time going backwards).
  */
 int client_run(struct client_link *l, const struct client_cmd *cmd);
 

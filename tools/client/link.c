@@ -20,17 +20,6 @@
 
 #include "client.h"
 
-/* Capabilities the client implements; CAP_SYNC unless --no-sync, and
- * CAP_LOOKAHEAD only with --lookahead.  CAP_PAUSE: it says so when a
- * script says `pause`; CAP_RESET: it sends a RESET when a script says
- * `reset`. */
-#define CLIENT_CAPS                                                        \
-    (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
-     SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
-     SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX |  \
-     SCLINK__V1__CAPABILITY__CAP_SYNC | SCLINK__V1__CAPABILITY__CAP_DEBUG | \
-     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC | SCLINK__V1__CAPABILITY__CAP_PAUSE | \
-     SCLINK__V1__CAPABILITY__CAP_RESET)
 
 static int64_t now_ms(void)
 {
@@ -172,8 +161,9 @@ static int link_interrupt(struct client_link *l, const sclink_interrupt *irq)
         snprintf(level, sizeof(level), " level=%d", irq->level ? 1 : 0);
     l->stats.irqs++;
     client_event("irq %s %u%s t=%" PRIu64 "ps now=%" PRIu64 "ps", type,
-                 irq->index, level, irq->time_ps, l->win.now_ps);
-    if (client_window_check_event(&l->win, irq->time_ps, why, sizeof(why))) {
+                 irq->index, level, irq->time_ps, l->now_ps);
+    if (sclink_window_event_check(&l->win, irq->time_ps, l->now_ps, why,
+                                  sizeof(why))) {
         client_result("timing-error: irq %s %u %s", type, irq->index, why);
         l->failed = 1;
     }
@@ -181,61 +171,62 @@ static int link_interrupt(struct client_link *l, const sclink_interrupt *irq)
     return 0;
 }
 
-/* Serves a DMA Request from the simulated memory and answers it. */
+/*
+ * Serves a DMA Request as the device does: sclink_dma_check with what the
+ * client serves (--serve-dma; nothing by default, like sclink-pci) decides
+ * between an Error, a refusing status and the simulated memory.
+ */
 static int link_dma(struct client_link *l, const sclink_request *r)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_response resp = SCLINK__V1__RESPONSE__INIT;
-    int posted = r->attributes && r->attributes->posted;
     int read = r->command == SCLINK__V1__COMMAND__CMD_READ ||
                r->command == SCLINK__V1__COMMAND__CMD_DEBUG_READ;
+    Sclink__V1__ErrorCode code;
+    Sclink__V1__Status status;
     char why[160];
     uint8_t *rdata = NULL;
     int err;
 
-    if (!(l->caps & SCLINK__V1__CAPABILITY__CAP_DMA))
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                          "DMA Request %" PRIu64 " but CAP_DMA was not agreed",
-                          r->id);
-    if (r->has_bar)
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_MALFORMED,
-                          "DMA Request %" PRIu64 " carries bar %u", r->id,
-                          r->bar);
+    err = sclink_dma_check(r, l->caps, l->opts->serve_dma, &status, &code,
+                           why, sizeof(why));
+    if (err)
+        return link_abort(l, code, "%s", why);
     /* After our Bye we send nothing, not even a Response. */
     if (l->closing)
         return 0;
-    if (read) {
+    if (read && status == SCLINK__V1__STATUS__STATUS_OK) {
         rdata = malloc(r->length);
         if (rdata == NULL)
             return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_INTERNAL,
                               "no memory for a DMA read of %u bytes",
                               r->length);
     }
+    if (status == SCLINK__V1__STATUS__STATUS_OK)
+        status = client_mem_serve(&l->mem, r, rdata);
     resp.has_id = 1;
     resp.id = r->id;
     resp.has_status = 1;
-    resp.status = client_mem_serve(&l->mem, r, rdata);
-    if (read && resp.status == SCLINK__V1__STATUS__STATUS_OK) {
+    resp.status = status;
+    if (read && status == SCLINK__V1__STATUS__STATUS_OK) {
         resp.has_data = 1;
         resp.data.data = rdata;
         resp.data.len = r->length;
     }
     l->stats.dma++;
-    if (resp.status != SCLINK__V1__STATUS__STATUS_OK)
+    if (status != SCLINK__V1__STATUS__STATUS_OK)
         l->stats.dma_errors++;
-    client_event("dma %s addr=0x%" PRIx64 " len=%u t=%" PRIu64 "ps -> %s%s",
-                 client_command_name(r->command), r->address, r->length, r->time_ps,
-                 client_status_name(resp.status), posted ? " posted" : "");
-    if (client_window_check_event(&l->win, r->time_ps, why, sizeof(why))) {
+    client_event("dma %s addr=0x%" PRIx64 " len=%u t=%" PRIu64 "ps -> %s",
+                 client_command_name(r->command), r->address, r->length,
+                 r->time_ps, client_status_name(status));
+    if (sclink_window_event_check(&l->win, r->time_ps, l->now_ps, why,
+                                  sizeof(why))) {
         client_result("timing-error: dma %" PRIu64 " %s", r->id, why);
         l->failed = 1;
     }
-    err = 0;
-    if (!posted) {
-        env.msg_case = SCLINK__V1__ENVELOPE__MSG_RESPONSE;
-        env.response = &resp;
-        err = link_send(l, &env);
-    }
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_RESPONSE;
+    env.response = &resp;
+    err = link_send(l, &env);
     free(rdata);
     return err;
 }
@@ -249,7 +240,7 @@ static int link_dma(struct client_link *l, const sclink_request *r)
  */
 static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
 {
-    char text[SCLINK_LOG_TEXT_SIZE];
+    char text[SCLINK_LOG_TEXT_SIZE], why[256];
     sclink_msg *m;
     int err;
 
@@ -267,11 +258,10 @@ static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
     client_trace('<', m);
     switch (m->msg_case) {
     case SCLINK__V1__ENVELOPE__MSG_RESPONSE:
-        if (l->outstanding == 0 || m->response->id != l->outstanding) {
-            err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                             "Response id=%" PRIu64
-                             " answers no outstanding Request",
-                             m->response->id);
+        err = sclink_response_match(l->outstanding, m->response, why,
+                                    sizeof(why));
+        if (err) {
+            err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE, "%s", why);
             break;
         }
         *out = m;
@@ -297,11 +287,10 @@ static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
         else if (!(l->caps & SCLINK__V1__CAPABILITY__CAP_SYNC))
             err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
                              "Sync GRANT but CAP_SYNC was not agreed");
-        else if (!l->win.waiting)
-            err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                             "Sync GRANT for %" PRIu64
-                             " ps without a REACHED outstanding",
-                             m->sync->time_ps);
+        else if (sclink_window_grant_check(&l->win, m->sync->time_ps,
+                                           m->sync->window_end_ps, why,
+                                           sizeof(why)))
+            err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE, "%s", why);
         else {
             *out = m;
             return 1;
@@ -372,11 +361,7 @@ static void build_hello(const struct client_opts *o, sclink_hello *h)
     h->role = SCLINK__V1__ROLE__ROLE_QEMU;
     h->name = (char *)o->name;
     h->has_capabilities = 1;
-    h->capabilities = CLIENT_CAPS;
-    if (o->no_sync)
-        h->capabilities &= ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_SYNC;
-    if (o->lookahead)
-        h->capabilities |= SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
+    h->capabilities = o->caps;
     h->has_quantum_ps = o->quantum_ps != 0;
     h->quantum_ps = o->quantum_ps;
     h->has_max_frame = 1;
@@ -384,44 +369,23 @@ static void build_hello(const struct client_opts *o, sclink_hello *h)
 }
 
 /*
- * Checks the Welcome as the QEMU side must.  The handshake is done here
- * rather than with sclink_client_handshake() because the client must print
- * the code of a refusing Error ("error ERR_BUSY: ..."), which that helper
- * does not return.
+ * Checks the Welcome as the device does (7.5, sclink_welcome_check).  The
+ * handshake is done here rather than with sclink_client_handshake()
+ * because the client must print the code of a refusing Error ("error
+ * ERR_BUSY: ..."), which that helper does not return.
  */
 static int check_welcome(struct client_link *l, const sclink_hello *h)
 {
     const sclink_welcome *w = l->welcome->welcome;
-    char extra[128];
-    int err;
+    Sclink__V1__ErrorCode code;
+    char why[256];
 
-    if (w->role != SCLINK__V1__ROLE__ROLE_GATEWAY)
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                          "Welcome from role %d, expected ROLE_GATEWAY",
-                          (int)w->role);
-    if (w->version_major != SCLINK_VERSION_MAJOR)
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_VERSION,
-                          "protocol version mismatch: gateway speaks %u.%u, "
-                          "this client speaks %u.%u",
-                          w->version_major, w->version_minor,
-                          SCLINK_VERSION_MAJOR, SCLINK_VERSION_MINOR);
-    /* The agreed set is an intersection: it cannot hold what we lack. */
-    if (w->capabilities & CLIENT_CAPS & ~h->capabilities) {
-        client_caps_format(w->capabilities & CLIENT_CAPS & ~h->capabilities,
-                           extra, sizeof(extra));
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_UNSUPPORTED,
-                          "Welcome agrees capabilities the client did not "
-                          "offer: %s", extra);
-    }
-    if (w->max_frame > sclink_agree_max_frame(h->max_frame, 0))
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_FRAME_SIZE,
-                          "Welcome agrees max_frame %u, over the %u offered",
-                          w->max_frame, h->max_frame);
-    err = sclink_conn_set_max_frame(&l->conn, w->max_frame);
-    if (err)
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_FRAME_SIZE,
+    if (sclink_welcome_check(h, w, &code, why, sizeof(why)))
+        return link_abort(l, code, "%s", why);
+    if (sclink_conn_set_max_frame(&l->conn, w->max_frame))
+        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_CONFIG,
                           "Welcome max_frame %u unusable", w->max_frame);
-    l->caps = w->capabilities & h->capabilities;
+    l->caps = w->capabilities;
     return 0;
 }
 
@@ -441,13 +405,13 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
         fprintf(stderr, "sclink-client: cannot set up %" PRIu64
                         " bytes of guest memory at 0x%" PRIx64 ": %s\n",
                 opts->mem_size, opts->mem_base, sclink_strerror(err));
-        return CLIENT_EXIT_USAGE;
+        return CLIENT_EUSAGE;
     }
     err = sclink_conn_connect(&l->conn, opts->addr, opts->connect_timeout_ms);
     if (err) {
         fprintf(stderr, "sclink-client: cannot connect to %s: %s\n",
                 opts->addr, sclink_strerror(err));
-        return CLIENT_EXIT_USAGE;
+        return CLIENT_EUSAGE;
     }
     l->open = 1;
     build_hello(opts, &hello);
@@ -462,7 +426,7 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
                 err <= SCLINK_EFRAMESIZE && err >= SCLINK_EUNKNOWN
                     ? sclink_decoder_reason(&l->conn.dec)
                     : sclink_strerror(err));
-        return CLIENT_EXIT_USAGE;
+        return CLIENT_EUSAGE;
     }
     client_trace('<', l->welcome);
     switch (l->welcome->msg_case) {
@@ -474,19 +438,17 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
                       sclink_log_text(text, sizeof(text),
                                       l->welcome->error->message));
         l->open = 0;
-        return CLIENT_EXIT_FAIL;
+        return CLIENT_EFAILED;
     default:
         link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE,
                    "expected Welcome, got %s", sclink_msg_name(l->welcome));
-        return CLIENT_EXIT_FAIL;
+        return CLIENT_EFAILED;
     }
     if (check_welcome(l, &hello))
-        return CLIENT_EXIT_FAIL;
+        return CLIENT_EFAILED;
     client_print_welcome(l->welcome->welcome);
-    client_window_init(&l->win, (l->caps & SCLINK__V1__CAPABILITY__CAP_SYNC) != 0,
-                       (l->caps & SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD) != 0,
-                       l->welcome->welcome->quantum_ps);
-    return CLIENT_EXIT_OK;
+    sclink_window_init(&l->win, l->caps, l->welcome->welcome->quantum_ps);
+    return 0;
 }
 
 void client_link_close(struct client_link *l)
@@ -534,10 +496,10 @@ static void build_request(struct client_link *l, sclink_request *r,
     }
     /* The window rule: every stamp lies inside the granted window. */
     r->has_time_ps = 1;
-    r->time_ps = l->win.now_ps;
+    r->time_ps = l->now_ps;
     if (cmd != SCLINK__V1__COMMAND__CMD_DEBUG_READ &&
         cmd != SCLINK__V1__COMMAND__CMD_DEBUG_WRITE)
-        client_window_request(&l->win, r->time_ps);
+        sclink_window_request(&l->win, r->time_ps);
 }
 
 int client_link_access(struct client_link *l, Sclink__V1__Command cmd,
@@ -601,7 +563,10 @@ int client_link_posted(struct client_link *l, uint32_t bar, uint64_t off,
 
 /* ------------------------------------------------------------------ time */
 
-/* Reports REACHED(t) and waits for its GRANT, serving events meanwhile. */
+/*
+ * Reports REACHED(t) and waits for its GRANT, serving events meanwhile;
+ * link_next checked the GRANT (rule G), this applies it.
+ */
 static int link_sync_at(struct client_link *l, uint64_t t)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
@@ -610,6 +575,12 @@ static int link_sync_at(struct client_link *l, uint64_t t)
     char why[160], what[64];
     int err;
 
+    /* Rule B, kept by the callers: a REACHED only at W, never twice. */
+    if (sclink_window_reached(&l->win, t, why, sizeof(why))) {
+        client_result("fail: %s", why);
+        l->failed = 1;
+        return SCLINK_ESTATE;
+    }
     s.has_kind = 1;
     s.kind = SCLINK__V1__SYNC_KIND__SYNC_REACHED;
     s.has_time_ps = 1;
@@ -619,17 +590,14 @@ static int link_sync_at(struct client_link *l, uint64_t t)
     err = link_send(l, &env);
     if (err)
         return err;
-    client_window_reached(&l->win, t);
+    l->now_ps = t;
     l->stats.syncs++;
     snprintf(what, sizeof(what), "Sync GRANT for %" PRIu64 " ps", t);
     err = link_wait(l, what, &m);
     if (err)
         return err;
-    err = client_window_grant(&l->win, m->sync->time_ps,
-                              m->sync->window_end_ps, why, sizeof(why));
+    sclink_window_grant(&l->win, m->sync->time_ps, m->sync->window_end_ps);
     sclink_msg_free(m);
-    if (err)
-        return link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE, "%s", why);
     return 0;
 }
 
@@ -638,20 +606,20 @@ int client_link_advance_to(struct client_link *l, uint64_t t)
     uint64_t at;
     int err;
 
-    if (t < l->win.now_ps)
+    if (t < l->now_ps)
         return SCLINK_EINVAL;
-    while (client_window_step(&l->win, t, &at)) {
+    while (sclink_window_step(&l->win, t, &at)) {
         err = link_sync_at(l, at);
         if (err)
             return err;
     }
-    l->win.now_ps = t;
+    l->now_ps = t;
     return 0;
 }
 
 int client_link_sync(struct client_link *l)
 {
-    if (!l->win.enabled) {
+    if (!l->win.sync) {
         client_result("fail: sync: CAP_SYNC was not agreed");
         l->failed = 1;
         return SCLINK_ESTATE;
@@ -692,10 +660,10 @@ int client_link_wait_irq(struct client_link *l, Sclink__V1__IrqType type,
         left = deadline - now_ms();
         if (!l->open || left <= 0)
             return 0;
-        if (l->win.enabled) {
+        if (l->win.sync) {
             /* Run to the window end, then let SystemC follow: a REACHED
              * only at W (rule B), so the last window may end past LIMIT. */
-            if (l->win.now_ps >= limit_ps)
+            if (l->now_ps >= limit_ps)
                 return 0;
             err = link_sync_at(l, l->win.end_ps);
         } else {
@@ -760,7 +728,7 @@ int client_link_pause(struct client_link *l, int pause)
     }
     s.has_kind = s.has_time_ps = 1;
     s.kind = pause ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED : SCLINK__V1__SYNC_KIND__SYNC_RESUMED;
-    s.time_ps = l->win.now_ps;
+    s.time_ps = l->now_ps;
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
     env.sync = &s;
     return link_send(l, &env);
@@ -780,14 +748,14 @@ int client_link_reset(struct client_link *l)
     }
     s.has_kind = s.has_time_ps = 1;
     s.kind = SCLINK__V1__SYNC_KIND__SYNC_RESET;
-    s.time_ps = l->win.now_ps;
+    s.time_ps = l->now_ps;
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
     env.sync = &s;
     err = link_send(l, &env);
     if (err)
         return err;
     /* A stamp like a Request's: it cuts a lookahead window (rule N). */
-    client_window_request(&l->win, s.time_ps);
+    sclink_window_request(&l->win, s.time_ps);
     l->resetting = 1;
     l->reset_ps = s.time_ps;
     err = link_wait(l, "Sync RESET_DONE", &m);

@@ -28,8 +28,15 @@ static const char usage_text[] =
     "  -n, --name NAME          name sent in Hello (default sclink-client)\n"
     "      --quantum TIME       quantum to propose, e.g. 10us (default none)\n"
     "      --no-sync            do not offer CAP_SYNC: no time windows\n"
-    "      --lookahead          offer CAP_LOOKAHEAD: windows may reach the\n"
-    "                           gateway's next scheduled event\n"
+    "      --no-lookahead       do not offer CAP_LOOKAHEAD (offered by default,\n"
+    "                           as the device does)\n"
+    "      --offer-debug        offer CAP_DEBUG (for dread and dwrite), which\n"
+    "                           the device does not\n"
+    "      --serve-dma LIST     serve DMA with byte-enable, streaming (width <\n"
+    "                           length) or debug (implies --offer-debug),\n"
+    "                           comma-separated, or all; by default, as the\n"
+    "                           device, none: BYTE_ENABLE_ERROR, BURST_ERROR,\n"
+    "                           debug DMA refused with ERR_UNSUPPORTED\n"
     "      --mem SIZE           simulated guest memory serving DMA (default 1M)\n"
     "      --mem-base ADDR      its bus address (default 0)\n"
     "      --max-frame BYTES    frame limit to propose (default 1M)\n"
@@ -73,7 +80,7 @@ static int script_add(struct script *s, const char *text, unsigned line,
         grown = realloc(s->cmds, s->cap * sizeof(*grown));
         if (grown == NULL) {
             fprintf(stderr, "sclink-client: out of memory\n");
-            return CLIENT_EXIT_USAGE;
+            return CLIENT_EUSAGE;
         }
         s->cmds = grown;
     }
@@ -81,7 +88,7 @@ static int script_add(struct script *s, const char *text, unsigned line,
     if (err < 0) {
         fprintf(stderr, "sclink-client: %s%s%s\n", source ? source : "",
                 source ? ": " : "", why);
-        return CLIENT_EXIT_USAGE;
+        return CLIENT_EUSAGE;
     }
     s->n += (size_t)err;
     return 0;
@@ -98,7 +105,7 @@ static int script_load(struct script *s, const char *path)
     f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "sclink-client: cannot open %s: %m\n", path);
-        return CLIENT_EXIT_USAGE;
+        return CLIENT_EUSAGE;
     }
     while (rc == 0 && getline(&text, &cap, f) >= 0)
         rc = script_add(s, text, ++line, path);
@@ -116,17 +123,34 @@ static void script_free(struct script *s)
     free(s->cmds);
 }
 
-/* Runs one command; returns nonzero when the run must stop. */
-static int run_one(struct client_link *l, const struct client_cmd *c,
-                   int keep_going, int *rc)
+/* The worse of two results: a usage error beats a failure beats 0. */
+static int worse(int a, int b)
 {
-    int r = client_run(l, c);
+    if (a == CLIENT_EUSAGE || b == CLIENT_EUSAGE)
+        return CLIENT_EUSAGE;
+    return a ? a : b;
+}
 
-    if (r == CLIENT_EXIT_USAGE)
-        *rc = r;
-    else if (r && *rc == 0)
-        *rc = r;
-    return r == CLIENT_EXIT_USAGE || (r && !keep_going);
+/* Whether the run stops after a command ended with err. */
+static int stops(int err, int keep_going)
+{
+    return err == CLIENT_EUSAGE || (err && !keep_going);
+}
+
+/* Runs the parsed commands; returns the worst result. */
+static int run_script(struct client_link *l, const struct script *s,
+                      int keep_going)
+{
+    size_t k;
+    int err, result = 0;
+
+    for (k = 0; k < s->n; k++) {
+        err = client_run(l, &s->cmds[k]);
+        result = worse(result, err);
+        if (stops(err, keep_going))
+            break;
+    }
+    return result;
 }
 
 /* Reads, parses and runs stdin line by line: it may be a person typing. */
@@ -136,24 +160,71 @@ static int run_stdin(struct client_link *l, int keep_going)
     char *text = NULL, why[300];
     size_t cap = 0;
     unsigned line = 0;
-    int rc = 0, err;
+    int result = 0, err;
 
     while (getline(&text, &cap, stdin) >= 0) {
         err = client_parse_line(text, ++line, &c, why, sizeof(why));
         if (err < 0) {
             fprintf(stderr, "sclink-client: %s\n", why);
-            rc = CLIENT_EXIT_USAGE;
+            result = CLIENT_EUSAGE;
             break;
         }
         if (err == 0)
             continue;
-        err = run_one(l, &c, keep_going, &rc);
+        err = client_run(l, &c);
         client_cmd_free(&c);
-        if (err)
+        result = worse(result, err);
+        if (stops(err, keep_going))
             break;
     }
     free(text);
-    return rc;
+    return result;
+}
+
+/* The exit code for a result of the run (doc/client.md, "Exit status"). */
+static int exit_code(int err)
+{
+    if (err == 0)
+        return CLIENT_EXIT_OK;
+    return err == CLIENT_EUSAGE ? CLIENT_EXIT_USAGE : CLIENT_EXIT_FAIL;
+}
+
+/* --serve-dma LIST: SCLINK_DMA_SERVES_* by name, "all" or "none". */
+static int parse_serve_dma(const char *arg, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        unsigned bits;
+    } names[] = {
+        { "byte-enable", SCLINK_DMA_SERVES_BYTE_ENABLE },
+        { "streaming", SCLINK_DMA_SERVES_STREAMING },
+        { "debug", SCLINK_DMA_SERVES_DEBUG },
+        { "all", SCLINK_DMA_SERVES_BYTE_ENABLE | SCLINK_DMA_SERVES_STREAMING |
+                     SCLINK_DMA_SERVES_DEBUG },
+        { "none", 0 },
+    };
+    const char *p = arg;
+    unsigned bits = 0;
+    size_t len, i;
+
+    for (;;) {
+        len = strcspn(p, ",");
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strlen(names[i].name) == len && strncmp(p, names[i].name, len) == 0)
+                break;
+        if (i == sizeof(names) / sizeof(names[0])) {
+            fprintf(stderr, "sclink-client: --serve-dma: '%.*s' is not "
+                            "byte-enable, streaming, debug, all or none\n",
+                    (int)len, p);
+            return SCLINK_EINVAL;
+        }
+        bits |= names[i].bits;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    *out = bits;
+    return 0;
 }
 
 static int parse_ms(const char *opt, const char *arg, int *out)
@@ -163,7 +234,7 @@ static int parse_ms(const char *opt, const char *arg, int *out)
     if (client_parse_u64(arg, &v) != 0 || v > 24 * 3600 * 1000) {
         fprintf(stderr, "sclink-client: %s: '%s' is not a number of ms\n", opt,
                 arg);
-        return -1;
+        return SCLINK_EINVAL;
     }
     *out = (int)v;
     return 0;
@@ -173,6 +244,9 @@ enum {
     OPT_QUANTUM = 256,
     OPT_NO_SYNC,
     OPT_LOOKAHEAD,
+    OPT_NO_LOOKAHEAD,
+    OPT_OFFER_DEBUG,
+    OPT_SERVE_DMA,
     OPT_MEM,
     OPT_MEM_BASE,
     OPT_MAX_FRAME,
@@ -187,6 +261,9 @@ static const struct option long_opts[] = {
     { "quantum", required_argument, NULL, OPT_QUANTUM },
     { "no-sync", no_argument, NULL, OPT_NO_SYNC },
     { "lookahead", no_argument, NULL, OPT_LOOKAHEAD },
+    { "no-lookahead", no_argument, NULL, OPT_NO_LOOKAHEAD },
+    { "offer-debug", no_argument, NULL, OPT_OFFER_DEBUG },
+    { "serve-dma", required_argument, NULL, OPT_SERVE_DMA },
     { "mem", required_argument, NULL, OPT_MEM },
     { "mem-base", required_argument, NULL, OPT_MEM_BASE },
     { "max-frame", required_argument, NULL, OPT_MAX_FRAME },
@@ -197,7 +274,7 @@ static const struct option long_opts[] = {
     { NULL, 0, NULL, 0 },
 };
 
-/* Parses the options into *o; returns the index of ADDRESS or -1. */
+/* Parses the options into *o; returns the index of ADDRESS or SCLINK_EINVAL. */
 static int parse_options(int argc, char **argv, struct client_opts *o,
                          const char **file, int *keep_going)
 {
@@ -212,11 +289,11 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
             break;
         case 't':
             if (parse_ms("--timeout", optarg, &o->timeout_ms))
-                return -1;
+                return SCLINK_EINVAL;
             break;
         case 'c':
             if (parse_ms("--connect-timeout", optarg, &o->connect_timeout_ms))
-                return -1;
+                return SCLINK_EINVAL;
             break;
         case 'n':
             o->name = optarg;
@@ -225,14 +302,27 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
             if (client_parse_time(optarg, &o->quantum_ps) != 0) {
                 fprintf(stderr, "sclink-client: --quantum: '%s' is not a time\n",
                         optarg);
-                return -1;
+                return SCLINK_EINVAL;
             }
             break;
         case OPT_NO_SYNC:
-            o->no_sync = 1;
+            o->caps &= ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_SYNC;
             break;
-        case OPT_LOOKAHEAD:
-            o->lookahead = 1;
+        case OPT_LOOKAHEAD: /* the default now, kept for old scripts */
+            o->caps |= SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
+            break;
+        case OPT_NO_LOOKAHEAD:
+            o->caps &= ~(uint64_t)SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD;
+            break;
+        case OPT_OFFER_DEBUG:
+            o->caps |= SCLINK__V1__CAPABILITY__CAP_DEBUG;
+            break;
+        case OPT_SERVE_DMA:
+            if (parse_serve_dma(optarg, &o->serve_dma))
+                return SCLINK_EINVAL;
+            /* Debug DMA exists only with CAP_DEBUG agreed (5.4). */
+            if (o->serve_dma & SCLINK_DMA_SERVES_DEBUG)
+                o->caps |= SCLINK__V1__CAPABILITY__CAP_DEBUG;
             break;
         case OPT_MEM:
         case OPT_MEM_BASE:
@@ -240,7 +330,7 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
                                : client_parse_u64(optarg, &o->mem_base)) != 0) {
                 fprintf(stderr, "sclink-client: %s: bad value '%s'\n",
                         ch == OPT_MEM ? "--mem" : "--mem-base", optarg);
-                return -1;
+                return SCLINK_EINVAL;
             }
             break;
         case OPT_MAX_FRAME:
@@ -249,7 +339,7 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
                 fprintf(stderr, "sclink-client: --max-frame: '%s' is not a "
                                 "size in %u..%u\n",
                         optarg, SCLINK_MIN_MAX_FRAME, SCLINK_LIMIT_MAX_FRAME);
-                return -1;
+                return SCLINK_EINVAL;
             }
             o->max_frame = (uint32_t)v;
             break;
@@ -266,12 +356,12 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
             fputs(usage_text, stdout);
             exit(CLIENT_EXIT_OK);
         default:
-            return -1;
+            return SCLINK_EINVAL;
         }
     }
     if (optind >= argc) {
         fprintf(stderr, "sclink-client: no ADDRESS\n");
-        return -1;
+        return SCLINK_EINVAL;
     }
     return optind;
 }
@@ -283,12 +373,12 @@ int main(int argc, char **argv)
         .timeout_ms = 5000,
         .max_frame = SCLINK_DEFAULT_MAX_FRAME,
         .mem_size = 1 << 20,
+        .caps = CLIENT_CAPS_DEVICE,
     };
     struct script s = { 0 };
     struct client_link l;
     const char *file = NULL;
-    int keep_going = 0, first, i, rc;
-    size_t k;
+    int keep_going = 0, first, i, err;
     sclink_addr addr;
 
     /* Tests read our output through a pipe, line by line, as it comes. */
@@ -306,40 +396,35 @@ int main(int argc, char **argv)
         return CLIENT_EXIT_USAGE;
     }
     /* Everything is parsed before connecting, except what stdin will say. */
-    rc = 0;
+    err = 0;
     if (file != NULL && first + 1 < argc) {
         fprintf(stderr, "sclink-client: -f and COMMAND arguments exclude "
                         "each other\n");
-        rc = CLIENT_EXIT_USAGE;
+        err = CLIENT_EUSAGE;
     } else if (file != NULL && strcmp(file, "-") != 0) {
-        rc = script_load(&s, file);
+        err = script_load(&s, file);
     } else if (file != NULL || (first + 2 == argc && strcmp(argv[first + 1], "-") == 0)) {
         s.from_stdin = 1;
     } else {
-        for (i = first + 1; i < argc && rc == 0; i++)
-            rc = script_add(&s, argv[i], (unsigned)(i - first), NULL);
+        for (i = first + 1; i < argc && err == 0; i++)
+            err = script_add(&s, argv[i], (unsigned)(i - first), NULL);
     }
-    if (rc)
+    if (err)
         goto out_free_script;
 
-    rc = client_link_open(&l, &o);
-    if (rc)
+    err = client_link_open(&l, &o);
+    if (err)
         goto out_close_link;
-    if (s.from_stdin) {
-        rc = run_stdin(&l, keep_going);
-    } else {
-        for (k = 0; k < s.n; k++)
-            if (run_one(&l, &s.cmds[k], keep_going, &rc))
-                break;
-    }
+    err = s.from_stdin ? run_stdin(&l, keep_going)
+                       : run_script(&l, &s, keep_going);
     /* Leave as QEMU does when it quits: Bye, then wait for the close. */
     client_link_bye(&l);
-    if (rc == 0 && l.failed)
-        rc = CLIENT_EXIT_FAIL;
+    if (err == 0 && l.failed)
+        err = CLIENT_EFAILED;
 
 out_close_link:
     client_link_close(&l);
 out_free_script:
     script_free(&s);
-    return rc;
+    return exit_code(err);
 }

@@ -25,7 +25,7 @@ static int fail(struct client_link *l, const struct client_cmd *c,
     va_end(ap);
     client_result("fail line %u: %s", c->line, msg);
     l->failed = 1;
-    return CLIENT_EXIT_FAIL;
+    return CLIENT_EFAILED;
 }
 
 static const char *op_name(enum client_op op)
@@ -93,7 +93,7 @@ static int run_access(struct client_link *l, const struct client_cmd *c)
     if (c->op == CLIENT_OP_POSTED) {
         client_format_data(c->data, c->data_len, want, sizeof(want));
         if (client_link_posted(l, c->bar, c->addr, c->len, c->data))
-            return CLIENT_EXIT_FAIL;
+            return CLIENT_EFAILED;
         client_event("%s data=%s", head, want);
         return 0;
     }
@@ -102,7 +102,7 @@ static int run_access(struct client_link *l, const struct client_cmd *c)
         if (rdata == NULL)
             return fail(l, c, "%s: out of memory", head);
     }
-    rc = CLIENT_EXIT_FAIL;
+    rc = CLIENT_EFAILED;
     if (client_link_access(l, commands[c->op], c->bar, c->addr, c->len,
                            read ? NULL : c->data, &status, rdata))
         goto out_free;
@@ -172,12 +172,12 @@ static int run_mem(struct client_link *l, const struct client_cmd *c)
          "0x%" PRIx64 ": expected 0x%02x, got 0x%02x",
          c->addr, len, c->addr + i, c->data[i], p[i]);
     free(hex);
-    return CLIENT_EXIT_FAIL;
+    return CLIENT_EFAILED;
 }
 
 static int run_time(struct client_link *l, const struct client_cmd *c)
 {
-    uint64_t now = l->win.now_ps, t = c->time_ps;
+    uint64_t now = l->now_ps, t = c->time_ps;
 
     if (c->op == CLIENT_OP_ADVANCE) {
         if (t > UINT64_MAX - now)
@@ -189,9 +189,9 @@ static int run_time(struct client_link *l, const struct client_cmd *c)
                       "client's time %" PRIu64 " ps",
                       c->line, t, now);
         l->failed = 1;
-        return CLIENT_EXIT_USAGE;
+        return CLIENT_EUSAGE;
     }
-    return client_link_advance_to(l, t) ? CLIENT_EXIT_FAIL : 0;
+    return client_link_advance_to(l, t) ? CLIENT_EFAILED : 0;
 }
 
 static int run_wait_irq(struct client_link *l, const struct client_cmd *c)
@@ -200,14 +200,14 @@ static int run_wait_irq(struct client_link *l, const struct client_cmd *c)
     char what[64], by[64];
     int err;
 
-    if (c->has_limit && c->time_ps <= UINT64_MAX - l->win.now_ps)
-        limit = l->win.now_ps + c->time_ps;
+    if (c->has_limit && c->time_ps <= UINT64_MAX - l->now_ps)
+        limit = l->now_ps + c->time_ps;
     err = client_link_wait_irq(l, c->irq_type, c->has_irq_index, c->irq_index,
                                limit);
     if (err == 1)
         return 0;
     if (err < 0)
-        return CLIENT_EXIT_FAIL;
+        return CLIENT_EFAILED;
     if (c->irq_type == 0)
         snprintf(what, sizeof(what), "any interrupt");
     else if (c->has_irq_index)
@@ -216,12 +216,12 @@ static int run_wait_irq(struct client_link *l, const struct client_cmd *c)
     else
         snprintf(what, sizeof(what), "irq %s",
                  client_irq_type_name(c->irq_type));
-    if (l->win.enabled && l->win.now_ps >= limit)
+    if (l->win.sync && l->now_ps >= limit)
         snprintf(by, sizeof(by), "by t=%" PRIu64 "ps", limit);
     else
         snprintf(by, sizeof(by), "within %d ms", l->opts->timeout_ms);
     return fail(l, c, "wait-irq: no %s %s (client time %" PRIu64 "ps)", what,
-                by, l->win.now_ps);
+                by, l->now_ps);
 }
 
 static int run_expect_error(struct client_link *l, const struct client_cmd *c)
@@ -242,14 +242,14 @@ static void run_stats(const struct client_link *l)
     const struct client_stats *s = &l->stats;
     char end[32] = "none";
 
-    if (l->win.enabled)
+    if (l->win.sync)
         snprintf(end, sizeof(end), "%" PRIu64 "ps", l->win.end_ps);
     client_result("stats requests=%" PRIu64 " responses=%" PRIu64
                   " posted=%" PRIu64 " irqs=%" PRIu64 " dma=%" PRIu64
                   " dma_errors=%" PRIu64 " syncs=%" PRIu64 " now=%" PRIu64
                   "ps window_end=%s",
                   s->requests, s->responses, s->posted, s->irqs, s->dma,
-                  s->dma_errors, s->syncs, l->win.now_ps, end);
+                  s->dma_errors, s->syncs, l->now_ps, end);
 }
 
 int client_run(struct client_link *l, const struct client_cmd *c)
@@ -274,9 +274,9 @@ int client_run(struct client_link *l, const struct client_cmd *c)
         return run_time(l, c);
     case CLIENT_OP_SYNC:
         if (client_link_sync(l))
-            return CLIENT_EXIT_FAIL;
+            return CLIENT_EFAILED;
         client_event("sync t=%" PRIu64 "ps -> window_end=%" PRIu64 "ps",
-                     l->win.now_ps, l->win.end_ps);
+                     l->now_ps, l->win.end_ps);
         return 0;
     case CLIENT_OP_WAIT_IRQ:
         return run_wait_irq(l, c);
@@ -288,10 +288,10 @@ int client_run(struct client_link *l, const struct client_cmd *c)
         return 0;
     case CLIENT_OP_BYE:
         client_event("bye");
-        return client_link_bye(l) ? CLIENT_EXIT_FAIL : 0;
+        return client_link_bye(l) ? CLIENT_EFAILED : 0;
     case CLIENT_OP_RAW:
         if (client_link_raw(l, c->data, c->data_len))
-            return CLIENT_EXIT_FAIL;
+            return CLIENT_EFAILED;
         client_event("raw len=%zu", c->data_len);
         return 0;
     case CLIENT_OP_STATS:
@@ -300,13 +300,13 @@ int client_run(struct client_link *l, const struct client_cmd *c)
     case CLIENT_OP_PAUSE:
     case CLIENT_OP_RESUME:
         if (client_link_pause(l, c->op == CLIENT_OP_PAUSE))
-            return CLIENT_EXIT_FAIL;
+            return CLIENT_EFAILED;
         client_event(c->op == CLIENT_OP_PAUSE ? "pause" : "resume");
         return 0;
     case CLIENT_OP_RESET:
         if (client_link_reset(l))
-            return CLIENT_EXIT_FAIL;
-        client_event("reset t=%" PRIu64 "ps", l->win.now_ps);
+            return CLIENT_EFAILED;
+        client_event("reset t=%" PRIu64 "ps", l->now_ps);
         return 0;
     }
     return fail(l, c, "unknown command");
