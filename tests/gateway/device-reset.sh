@@ -58,7 +58,7 @@ ok "a RESET without CAP_SYNC resets the models"
 # With CAP_LOOKAHEAD a RESET cuts the window to its stamp + Q (rule N):
 # the idle platform granted up to 1 s, the client now syncs at 20 us,
 # which the gateway accepts only if it cut its window the same way.
-client --lookahead sync reset stats 'advance 15us' stats bye ||
+client sync reset stats 'advance 15us' stats bye ||
     fail "a RESET did not cut the lookahead window on both sides"
 expect_line "$tmp/client.out" "^stats .* now=10000000ps window_end=20000000ps"
 ok "a RESET cuts a lookahead window to its stamp + Q, as the gateway does"

@@ -9,7 +9,9 @@
 start_probe_gateway
 
 # LEN 0xffffffff; a 1-byte pattern that disables; GO with bit 0: a write.
-timeout 120 "$CLIENT" -q --timeout 60000 --mem 4G "$ADDR" \
+# --serve-dma byte-enable: the pieces carry the pattern, which the device
+# would answer BYTE_ENABLE_ERROR at the first; the splitting is under test.
+timeout 120 "$CLIENT" -q --timeout 60000 --mem 4G --serve-dma byte-enable "$ADDR" \
     'write 0 0x40000 4 0' 'write 0 0x40004 4 0' 'write 0 0x40008 4 0xffffffff' \
     'write 0 0x4000c 4 0xc0000001' 'write 0 0x40010 4 1' \
     'expect-read 0 0x40014 4 1' bye > "$tmp/client.out" 2>&1

@@ -31,7 +31,8 @@ expect-read 0 0x4018c 4 0x9abcdef0
 dread 0 0x40000 4
 bye
 CMDS
-client --trace -f "$tmp/run.cmd" || fail "the run failed"
+# --offer-debug: the dread needs CAP_DEBUG (the device offers none).
+client --offer-debug --trace -f "$tmp/run.cmd" || fail "the run failed"
 expect_line "$tmp/client.out" "< Response id=1 ok delay=10000ps"
 expect_line "$tmp/client.out" "< Response id=3 ok data=0x12345678 delay=100000ps"
 expect_line "$tmp/client.out" "read bar=0 off=0x40000 len=4 -> ok data=0x12345678"

@@ -62,7 +62,8 @@ case_() {
 
 fail_platform 500
 start_gateway --plugin "$PLUGIN"
-client 'expect-status generic-error write 0 0x40000 4 1' 'expect-read 0 0x40004 4 0x600d' \
+# --offer-debug: the debug accesses need CAP_DEBUG (the device offers none).
+client --offer-debug 'expect-status generic-error write 0 0x40000 4 1' 'expect-read 0 0x40004 4 0x600d' \
     'expect-status command-error dread 0 0x40004 4' \
     'expect-status address-error dread 0 0x50000 4' ||
     fail "SC_REPORT_ERROR: the link should go on"

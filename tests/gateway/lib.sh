@@ -92,7 +92,7 @@ client() {
     opts=
     while [ $# -gt 0 ]; do
         case "$1" in
-        -f | --quantum | --timeout | --mem | --mem-base | --max-frame | --connect-timeout)
+        -f | --quantum | --timeout | --mem | --mem-base | --max-frame | --connect-timeout | --serve-dma)
             opts="$opts $1 $2"; shift 2 ;;
         -*) opts="$opts $1"; shift ;;
         *) break ;;

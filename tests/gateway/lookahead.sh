@@ -21,9 +21,10 @@ grants() {
     sed -n 's/^< Sync grant t=\([0-9]*\)ps window_end=\([0-9]*\)ps$/\1 \2/p' "$1"
 }
 
-# 1. Both sides agree it: the grants follow the timer.
+# 1. Both sides agree it (the client offers it by default, as the device
+# does): the grants follow the timer.
 start_gateway --serve
-client --lookahead --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
+client --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
 expect_line "$tmp/client.out" "^welcome .*caps=.*lookahead"
 grants "$tmp/client.out" > "$tmp/got"
 # `sync` reports REACHED at the first window end, Q (rule B), and nothing is
@@ -45,7 +46,7 @@ ok "the timer interrupt arrives at the window end it set"
 cp "$tmp/client.out" "$tmp/with.out"
 
 # 2. The client does not offer it: one quantum per GRANT, ten in 100 us.
-client --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
+client --no-lookahead --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
 grep -q "^welcome .*lookahead" "$tmp/client.out" && fail "lookahead agreed though not offered"
 grants "$tmp/client.out" | awk -v q=$Q '$2 != $1 + q { bad = 1 } END { exit bad }' ||
     fail "a GRANT other than t + Q without CAP_LOOKAHEAD: $(grants "$tmp/client.out")"
@@ -57,7 +58,7 @@ kill "$gw_pid"; wait "$gw_pid" 2>/dev/null; gw_pid=
 # 3. The gateway refuses it with lookahead: false.
 echo "lookahead: false" >> "$tmp/platform.yaml"
 start_gateway
-client --lookahead --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
+client --quantum 10us --trace -f "$tmp/la.cmd" || fail "client script failed"
 grep -q "^welcome .*lookahead" "$tmp/client.out" && fail "lookahead agreed with lookahead: false"
 grants "$tmp/client.out" | awk -v q=$Q '$2 != $1 + q { bad = 1 } END { exit bad }' ||
     fail "a GRANT other than t + Q with lookahead: false"
