@@ -42,7 +42,7 @@
 /*
  * The client's own failures (doc/architecture.md, "Errors and cleanup"),
  * beside libsclink's codes: the line saying what failed is printed
- * already.  main turns them into exit codes (client_exit_code).
+ * already.  Only main turns them into exit statuses.
  */
 enum {
     CLIENT_EFAILED = -4200, /* a command or expectation failed */
