@@ -1,7 +1,8 @@
 # examples/: sclink used from outside.  custom-main is a user's sc_main with
 # its own model and the library's gateway; the counter plugin adds a model
 # type to sclink-gateway; protocol-bridge puts a target of other protocol
-# traits behind the router.  All are built and run by `make check`.
+# traits behind the router; pci-driver is a model with DMA and MSI and
+# the Linux driver for it.  All are built and run by `make check`.
 
 check_PROGRAMS += examples/custom-main/custom-main
 examples_custom_main_custom_main_SOURCES = examples/custom-main/custom_main.cc
@@ -17,6 +18,19 @@ examples_plugin_libsclink_counter_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/i
 	$(SYSTEMC_CFLAGS)
 examples_plugin_libsclink_counter_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 examples_plugin_libsclink_counter_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)
+
+# examples/pci-driver: a CRC-32 engine as a plugin, and its Linux driver
+# and guest programs, which tests/e2e/pci-driver.sh builds at test time
+# against the guest kernel's headers (nothing built there is committed).
+check_LTLIBRARIES += examples/pci-driver/libsclink-crc32.la
+examples_pci_driver_libsclink_crc32_la_SOURCES = examples/pci-driver/crc32_model.cc
+examples_pci_driver_libsclink_crc32_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+	$(SYSTEMC_CFLAGS)
+examples_pci_driver_libsclink_crc32_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+examples_pci_driver_libsclink_crc32_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)
+EXTRA_DIST += examples/pci-driver/README.md examples/pci-driver/Kbuild \
+	examples/pci-driver/crc32dev.c examples/pci-driver/crc32-check.c \
+	examples/pci-driver/crc32-test.sh examples/pci-driver/platform.yaml
 
 # The protocol bridge needs Accellera's lt_target_extension_mandatory, so
 # its test builds it at test time, from libsystemc-doc's sources.

@@ -46,7 +46,8 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/msi.sh \
 	tests/e2e/bad-properties.sh \
 	tests/e2e/peer-text.sh \
-	tests/e2e/fuzz-qemu.sh
+	tests/e2e/fuzz-qemu.sh \
+	tests/e2e/pci-driver.sh
 TESTS += $(SCLINK_E2E_TESTS)
 # Stand-ins the tests run: a delaying TCP relay, a gateway that answers
 # with garbage, the hostile gateway of the QEMU-side fuzzing and its QMP
@@ -73,6 +74,9 @@ tests/e2e/peer-text.sh.log tests/e2e/fuzz-qemu.sh.log: \
 	sc-gateway/sclink-gateway$(EXEEXT) \
 	tests/e2e/delay-relay$(EXEEXT) tests/e2e/garbage-gateway$(EXEEXT) \
 	tests/e2e/fuzz-gateway$(EXEEXT) tests/e2e/qmp-probe$(EXEEXT)
+# examples/pci-driver's test loads its model from the example's plugin.
+PCI_DRIVER_LOG = tests/e2e/pci-driver.sh.log
+$(PCI_DRIVER_LOG): sc-gateway/sclink-gateway$(EXEEXT) examples/pci-driver/libsclink-crc32.la
 
 # make fuzz-qemu [FUZZ_QEMU_MINUTES=10]: tests/e2e/fuzz-qemu.sh with random
 # seeds for that long (one guest boot per seed); a seed that fails is added

@@ -1,0 +1,343 @@
+/*
+ * "crc32": a CRC-32 accelerator, the SystemC half of examples/pci-driver
+ * (README.md there; the Linux driver is crc32dev.c beside this file).
+ * `sclink-gateway --plugin libsclink-crc32.so` makes the type available.
+ *
+ * The driver writes a guest bus address and a length, sets START, and the
+ * engine reads the buffer from guest memory over its DMA initiator (the
+ * gateway binds it to QEMU, which serves the reads with pci_dma_read),
+ * computes the CRC-32 of IEEE 802.3 (zlib's crc32(), the one `gzip`
+ * stores), and raises its interrupt.  The interrupt is a level: with
+ * `pci.interrupt: msi` the gateway sends an MSI on its rising edge, with
+ * `intx` it drives INTx.  Registers, 32 bits, little-endian:
+ *
+ *   0x00 ID          RO    0x43524333 ("3CRC" in memory)
+ *   0x04 VERSION     RO    0x00010000 (1.0)
+ *   0x08 CTRL        RW    bit 0 START (write 1; reads 0), bit 1 IRQ_EN
+ *   0x0c STATUS      RO    bit 0 BUSY, bit 1 ERROR (of the last job)
+ *   0x10 SRC_LO      RW    guest bus address of the buffer, bits 31:0
+ *   0x14 SRC_HI      RW    bits 63:32
+ *   0x18 LEN         RW    bytes, 1..MAX_LEN
+ *   0x1c RESULT      RO    CRC-32 of the last job (0 after an error)
+ *   0x20 INT_STATUS  RW1C  bit 0 DONE: a job ended; write 1 to acknowledge
+ *   0x24 MAX_LEN     RO    the `max_len` param
+ *
+ * The interrupt is high while INT_STATUS.DONE and CTRL.IRQ_EN.  A job that
+ * is bad (LEN 0 or over MAX_LEN, a range that wraps past 2^64) or whose bus
+ * read fails ends with STATUS.ERROR and DONE.  START while BUSY is
+ * ignored.  Params: chunk (bytes per bus read, default 1024),
+ * ns_per_byte (engine time per byte, default 1), max_len (default 65536).
+ */
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "model.h"
+
+namespace {
+
+enum : uint64_t {
+    REG_ID = 0x00,
+    REG_VERSION = 0x04,
+    REG_CTRL = 0x08,
+    REG_STATUS = 0x0c,
+    REG_SRC_LO = 0x10,
+    REG_SRC_HI = 0x14,
+    REG_LEN = 0x18,
+    REG_RESULT = 0x1c,
+    REG_INT_STATUS = 0x20,
+    REG_MAX_LEN = 0x24,
+    REG_SPAN = 0x28,
+};
+
+enum : uint32_t {
+    ID_VALUE = 0x43524333,
+    VERSION_VALUE = 0x00010000,
+    CTRL_START = 1u << 0,
+    CTRL_IRQ_EN = 1u << 1,
+    STATUS_BUSY = 1u << 0,
+    STATUS_ERROR = 1u << 1,
+    INT_DONE = 1u << 0,
+};
+
+/* Table-driven CRC-32 (reflected, polynomial 0xedb88320).  The guest's
+ * check program computes it bit by bit: two ways that agree only if both
+ * are right. */
+class Crc32 {
+public:
+    Crc32()
+    {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+            table_[i] = c;
+        }
+    }
+    uint32_t update(uint32_t crc, const unsigned char *p, size_t n) const
+    {
+        crc = ~crc;
+        while (n--)
+            crc = table_[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+        return ~crc;
+    }
+
+private:
+    uint32_t table_[256];
+};
+
+class Crc32Engine : public sc_core::sc_module, public sclink::Model {
+public:
+    SC_HAS_PROCESS(Crc32Engine);
+
+    Crc32Engine(sc_core::sc_module_name name, bool has_irq, unsigned chunk,
+                uint64_t ns_per_byte, uint32_t max_len)
+        : sc_module(name), socket_("socket"), bus_("dma"), irq_("irq"), has_irq_(has_irq),
+          chunk_(chunk), ns_per_byte_(ns_per_byte), max_len_(max_len), bounce_(chunk)
+    {
+        /* No irq in the platform: the gateway binds nothing, so bind the
+         * port here, or elaboration fails on it. */
+        if (!has_irq_)
+            irq_(unconnected_);
+        socket_.register_b_transport(this, &Crc32Engine::b_transport);
+        socket_.register_transport_dbg(this, &Crc32Engine::transport_dbg);
+        SC_THREAD(run);
+        /* One process drives the interrupt line: the register writes (the
+         * gateway's process) and the engine (its own) only notify it. */
+        SC_METHOD(drive_irq);
+        sensitive << irq_ev_;
+        dont_initialize();
+    }
+
+    tlm::tlm_target_socket<> &target() override { return socket_; }
+    tlm::tlm_initiator_socket<> *dma_initiator() override { return &bus_; }
+    sc_core::sc_out<bool> *irq_out() override { return has_irq_ ? &irq_ : nullptr; }
+
+    void reset() override
+    {
+        gen_++; /* a job in flight sees it and is forgotten */
+        start_pending_ = false;
+        ctrl_ = status_ = len_ = result_ = int_status_ = 0;
+        src_ = 0;
+        irq_ev_.notify(sc_core::SC_ZERO_TIME);
+    }
+
+private:
+    tlm_utils::simple_target_socket<Crc32Engine> socket_;
+    tlm_utils::simple_initiator_socket<Crc32Engine> bus_;
+    sc_core::sc_out<bool> irq_;
+    sc_core::sc_signal<bool> unconnected_;
+    const bool has_irq_;
+    const Crc32 crc_;
+    const unsigned chunk_;
+    const uint64_t ns_per_byte_;
+    const uint32_t max_len_;
+    std::vector<unsigned char> bounce_;
+
+    uint64_t src_ = 0;
+    uint32_t ctrl_ = 0, status_ = 0, len_ = 0, result_ = 0, int_status_ = 0;
+    uint64_t job_src_ = 0;
+    uint32_t job_len_ = 0;
+    bool start_pending_ = false;
+    uint64_t gen_ = 0;
+    sc_core::sc_event start_ev_, irq_ev_;
+
+    void drive_irq() { irq_.write((int_status_ & INT_DONE) && (ctrl_ & CTRL_IRQ_EN)); }
+
+    /* The engine: waits for START, reads the buffer chunk by chunk, then
+     * reports the result and raises DONE, unless reset() intervened. */
+    void run()
+    {
+        for (;;) {
+            while (!start_pending_)
+                wait(start_ev_);
+            start_pending_ = false;
+            const uint64_t gen = gen_;
+            uint32_t crc = 0;
+            const bool ok = compute(job_src_, job_len_, gen, crc);
+            if (gen != gen_)
+                continue;
+            result_ = ok ? crc : 0;
+            status_ = ok ? 0u : (uint32_t)STATUS_ERROR;
+            int_status_ |= INT_DONE;
+            irq_ev_.notify(sc_core::SC_ZERO_TIME);
+        }
+    }
+
+    bool compute(uint64_t src, uint32_t len, uint64_t gen, uint32_t &crc)
+    {
+        if (len == 0 || len > max_len_ || src + len < src)
+            return false;
+        for (uint32_t off = 0; off < len;) {
+            const unsigned n = std::min<uint64_t>(chunk_, len - off);
+            if (!bus_read(src + off, n) || gen != gen_)
+                return false;
+            crc = crc_.update(crc, bounce_.data(), n);
+            wait(sc_core::sc_time((double)(n * ns_per_byte_), sc_core::SC_NS));
+            off += n;
+        }
+        return true;
+    }
+
+    /* One chunk from guest memory; the delay the gateway annotates (the
+     * time QEMU took, in SystemC time) is waited out here. */
+    bool bus_read(uint64_t addr, unsigned n)
+    {
+        tlm::tlm_generic_payload tx;
+        sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+        tx.set_command(tlm::TLM_READ_COMMAND);
+        tx.set_address(addr);
+        tx.set_data_ptr(bounce_.data());
+        tx.set_data_length(n);
+        tx.set_streaming_width(n);
+        tx.set_byte_enable_ptr(nullptr);
+        tx.set_dmi_allowed(false);
+        tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        bus_->b_transport(tx, delay);
+        if (delay != sc_core::SC_ZERO_TIME)
+            wait(delay);
+        return tx.is_response_ok();
+    }
+
+    bool read_reg(uint64_t off, uint32_t &val) const
+    {
+        switch (off) {
+        case REG_ID: val = ID_VALUE; break;
+        case REG_VERSION: val = VERSION_VALUE; break;
+        case REG_CTRL: val = ctrl_; break;
+        case REG_STATUS: val = status_; break;
+        case REG_SRC_LO: val = (uint32_t)src_; break;
+        case REG_SRC_HI: val = (uint32_t)(src_ >> 32); break;
+        case REG_LEN: val = len_; break;
+        case REG_RESULT: val = result_; break;
+        case REG_INT_STATUS: val = int_status_; break;
+        case REG_MAX_LEN: val = max_len_; break;
+        default: return false;
+        }
+        return true;
+    }
+
+    /* A write at SystemC time `now` (the access's annotated delay
+     * included); false for a read-only register. */
+    bool write_reg(uint64_t off, uint32_t val, const sc_core::sc_time &now)
+    {
+        switch (off) {
+        case REG_CTRL:
+            ctrl_ = val & CTRL_IRQ_EN;
+            if ((val & CTRL_START) && !(status_ & STATUS_BUSY)) {
+                job_src_ = src_;
+                job_len_ = len_;
+                status_ = STATUS_BUSY;
+                start_pending_ = true;
+                start_ev_.notify(now - sc_core::sc_time_stamp());
+            }
+            break;
+        case REG_SRC_LO: src_ = (src_ & ~0xffffffffull) | val; break;
+        case REG_SRC_HI: src_ = (src_ & 0xffffffffull) | (uint64_t)val << 32; break;
+        case REG_LEN: len_ = val; break;
+        case REG_INT_STATUS: int_status_ &= ~(val & INT_DONE); break;
+        default: return false;
+        }
+        irq_ev_.notify(sc_core::SC_ZERO_TIME);
+        return true;
+    }
+
+    /* The statuses doc/models.md gives for register blocks. */
+    void b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &delay)
+    {
+        const uint64_t off = tx.get_address();
+        uint32_t val = 0;
+
+        if (tx.get_command() == tlm::TLM_IGNORE_COMMAND) {
+            tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+            return;
+        }
+        if (tx.get_byte_enable_ptr()) {
+            tx.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+            return;
+        }
+        if (tx.get_streaming_width() != tx.get_data_length()) {
+            tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+            return;
+        }
+        if (tx.get_data_length() != 4 || off % 4 || off >= REG_SPAN) {
+            tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            return;
+        }
+        if (tx.is_read()) {
+            read_reg(off, val);
+            std::memcpy(tx.get_data_ptr(), &val, 4);
+        } else {
+            std::memcpy(&val, tx.get_data_ptr(), 4);
+            if (!write_reg(off, val, sc_core::sc_time_stamp() + delay)) {
+                tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+                return;
+            }
+        }
+        tx.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+
+    /* Debug reads of the registers, no side effects; no debug writes. */
+    unsigned transport_dbg(tlm::tlm_generic_payload &tx)
+    {
+        const uint64_t off = tx.get_address();
+        unsigned char *p = tx.get_data_ptr();
+        const unsigned len = tx.get_data_length();
+
+        if (!tx.is_read() || off >= REG_SPAN)
+            return 0;
+        unsigned n = 0;
+        for (; n < len && off + n < REG_SPAN; n++) {
+            uint32_t val = 0;
+            read_reg((off + n) & ~3ull, val);
+            p[n] = (unsigned char)(val >> 8 * ((off + n) % 4));
+        }
+        return n;
+    }
+};
+
+bool make_crc32(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+{
+    uint64_t chunk = 1024, ns_per_byte = 1, max_len = 65536;
+
+    if (!cfg.only_keys({"chunk", "ns_per_byte", "max_len"}, err) ||
+        !cfg.get_u64("chunk", chunk, err) || !cfg.get_u64("ns_per_byte", ns_per_byte, err) ||
+        !cfg.get_u64("max_len", max_len, err))
+        return false;
+    if (chunk < 1 || chunk > 65536) {
+        err = cfg.name + ": param 'chunk': " + std::to_string(chunk) + " is not in 1..65536";
+        return false;
+    }
+    if (ns_per_byte > 1000000) {
+        err = cfg.name + ": param 'ns_per_byte': " + std::to_string(ns_per_byte) +
+              " is not in 0..1000000";
+        return false;
+    }
+    if (max_len < 1 || max_len > 0x1000000) {
+        err = cfg.name + ": param 'max_len': " + std::to_string(max_len) +
+              " is not in 1..16777216";
+        return false;
+    }
+    if (cfg.size < REG_SPAN) {
+        err = cfg.name + ": size " + std::to_string(cfg.size) + " is below the " +
+              std::to_string(REG_SPAN) + " bytes of registers";
+        return false;
+    }
+    out = new Crc32Engine(cfg.name.c_str(), cfg.irq >= 0, (unsigned)chunk, ns_per_byte,
+                          (uint32_t)max_len);
+    return true;
+}
+
+} // namespace
+
+extern "C" int sclink_plugin_init(void)
+{
+    return sclink::register_model_type("crc32", make_crc32) ? 0 : -1;
+}

@@ -1,0 +1,113 @@
+#!/bin/sh
+# examples/pci-driver end to end: a Linux PCI driver against its SystemC
+# model.  Builds the driver (crc32dev.ko) against the pinned guest kernel's
+# headers and the guest programs, adds them to the guest with
+# `guest/build-initramfs --add ... --out`, and boots twice against the
+# example's platform with the crc32 plugin: once with `interrupt: msi`,
+# once with `interrupt: intx` and crc32dev.use_msi=0 on the kernel command
+# line (guest/init passes it to insmod).  In the guest, crc32-test runs
+# crc32-check (buffers of 1 to 65536 bytes, each CRC compared with one
+# computed in user space; the refused size; the interrupt's kind and count
+# in /proc/interrupts), unloads the driver, loads it again and checks
+# again.  The gateway trace must show the engine's DMA reads, as many
+# bytes as the guest's jobs, and one MSI (or one INTx rise and fall) per
+# job, and nothing of the other kind.
+. "$(dirname "$0")/lib.sh"
+
+example=$top_srcdir/examples/pci-driver
+plugin=$top_builddir/examples/pci-driver/.libs/libsclink-crc32.so
+[ -f "$plugin" ] || fail "no plugin at $plugin (make check builds it)"
+
+# 1. The driver, against the headers scripts/install-deps installs for the
+# kernel guest/kernel-version pins (build-initramfs ran install-deps guest).
+release=$(prog=pci-driver && . "$top_srcdir/scripts/lib.sh" && guest_kernel "$top_srcdir") ||
+    fail "no guest kernel release"
+headers=/usr/src/linux-headers-$release
+[ -f "$headers/Makefile" ] ||
+    fail "no kernel headers in $headers (scripts/install-deps guest installs linux-headers-$release)"
+mkdir -p "$tmp/kmod"
+cp "$example/Kbuild" "$example/crc32dev.c" "$tmp/kmod/"
+make -C "$headers" M="$tmp/kmod" modules >"$tmp/kmod.log" 2>&1 ||
+    fail "the module did not build: $(tail -n 20 "$tmp/kmod.log")"
+! grep -q 'warning:' "$tmp/kmod.log" ||
+    fail "the module built with warnings: $(grep 'warning:' "$tmp/kmod.log")"
+vermagic=$(objcopy -O binary --only-section=.modinfo "$tmp/kmod/crc32dev.ko" /dev/stdout |
+    tr '\0' '\n' | sed -n 's/^vermagic=//p')
+case $vermagic in
+"$release "*) ;;
+*) fail "crc32dev.ko is not built for $release: vermagic '$vermagic'" ;;
+esac
+gcc -static -O2 -Wall -Wextra -Werror -o "$tmp/crc32-check" "$example/crc32-check.c" ||
+    fail "crc32-check.c did not compile"
+
+# 2. The guest with them: the project's initramfs plus the user's archive.
+guest=$("$top_srcdir/guest/build-initramfs" --print-path --add "$tmp/kmod/crc32dev.ko" \
+    --add "$tmp/crc32-check" --add "$example/crc32-test.sh:/bin/crc32-test" \
+    --out "$tmp/initramfs.cpio.gz") || fail "cannot build the guest with the example's files"
+INITRD=$(echo "$guest" | sed -n 2p)
+[ "$INITRD" = "$tmp/initramfs.cpio.gz" ] || fail "build-initramfs --out gave $INITRD"
+
+# boot NAME KIND PLATFORM EXTRA-CMDLINE: one gateway, one boot, all checks.
+boot() {
+    name=$1 kind=$2 PLATFORM=$3 extra=$4
+    addr=unix:$tmp/$name.sock
+    start_gateway "$addr" "$name" --plugin "$plugin"
+    log=$tmp/$name.qemu.log
+    timeout "$E2E_TIMEOUT" "$QEMU" \
+        -L /usr/share/seabios -L /usr/share/qemu \
+        -M pc -m 256 -nographic -vga none -no-reboot -nic none \
+        -kernel "$KERNEL" -initrd "$INITRD" \
+        -append "$GUEST_CMDLINE $extra sclink.run=/bin/crc32-test,--irq,$kind" \
+        -chardev "$(chardev_for "$addr" sc0)" \
+        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit \
+        >"$log" 2>&1
+    rc=$?
+    grep -q "^CRC32-TEST: PASS" "$log" || {
+        grep '^FAIL' "$log"
+        tail -n 30 "$log"
+        fail "$name: the guest's checks failed"
+    }
+    [ "$rc" -eq 0 ] || fail "$name: QEMU exited with $rc"
+    wait "$gw_pid" || fail "$name: gateway exited with $?: $(tail -n 3 "$tmp/$name.log")"
+    [ "$(grep -c '^CRC32-CHECK: PASS' "$log")" -eq 2 ] ||
+        fail "$name: crc32-check did not pass twice (before and after rmmod)"
+
+    # The guest's jobs: "PASS: WHAT, N bytes: device ..." lines.
+    jobs=$(grep -c '^PASS: .*, [0-9]* bytes: device ' "$log")
+    bytes=$(sed -n 's/^PASS: .*, \([0-9]*\) bytes: device .*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+    [ "$jobs" -ge 16 ] || fail "$name: only $jobs jobs passed in the guest"
+    trace=$tmp/$name.trace
+    # The engine read exactly the jobs' bytes from guest memory, every
+    # read answered ok.
+    dma=$(awk '/ dma-read 0x[0-9a-f]* len=[0-9]* -> ok$/ { sub(/len=/, "", $4); s += $4 } END { print s + 0 }' "$trace")
+    [ "$dma" -eq "$bytes" ] ||
+        fail "$name: the trace has $dma bytes of ok DMA reads, the guest's jobs $bytes"
+    ! grep -q ' dma-read .* -> [^o]' "$trace" || fail "$name: a DMA read failed: $(grep -m1 ' dma-read .* -> [^o]' "$trace")"
+    ! grep -q ' dma-write ' "$trace" || fail "$name: the engine wrote to guest memory"
+    if [ "$kind" = msi ]; then
+        n=$(grep -c ' irq msi 0$' "$trace")
+        [ "$n" -eq "$jobs" ] || fail "$name: $n MSIs in the trace for $jobs jobs"
+        ! grep -q ' irq intx ' "$trace" || fail "$name: INTx in the trace of an MSI device"
+        grep -q 'crc32dev [0-9a-f:.]*: /dev/crc32dev0: CRC-32 engine 1.0, MSI (irq' "$log" ||
+            fail "$name: the driver did not report MSI"
+        grep -q 'crc32dev\.use_msi=Y' "$log" || fail "$name: use_msi is not Y"
+    else
+        up=$(grep -c ' irq intx 0 level=1$' "$trace")
+        down=$(grep -c ' irq intx 0 level=0$' "$trace")
+        [ "$up" -eq "$jobs" ] && [ "$down" -eq "$jobs" ] ||
+            fail "$name: $up INTx rises and $down falls in the trace for $jobs jobs"
+        ! grep -q ' irq msi ' "$trace" || fail "$name: MSI in the trace of an INTx device"
+        grep -q 'crc32dev [0-9a-f:.]*: /dev/crc32dev0: CRC-32 engine 1.0, INTx (irq' "$log" ||
+            fail "$name: the driver did not report INTx"
+        # The kernel command line's crc32dev.use_msi=0 reached the module.
+        grep -q 'crc32dev\.use_msi=N' "$log" || fail "$name: use_msi is not N"
+    fi
+    checks=$(grep -c '^PASS:' "$log")
+}
+
+boot msi msi "$example/platform.yaml" ""
+n_msi=$checks jobs_msi=$jobs
+sed 's/^\(  interrupt:\) msi .*/\1 intx/' "$example/platform.yaml" >"$tmp/platform-intx.yaml"
+grep -q '^  interrupt: intx$' "$tmp/platform-intx.yaml" || fail "cannot make the INTx platform"
+boot intx intx "$tmp/platform-intx.yaml" "crc32dev.use_msi=0"
+pass "$n_msi + $checks guest checks, $jobs_msi + $jobs jobs (MSI, then INTx with use_msi=0)"
