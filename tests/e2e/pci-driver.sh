@@ -9,7 +9,9 @@
 # crc32-check (buffers of 1 to 65536 bytes, each CRC compared with one
 # computed in user space; the refused size; the interrupt's kind and count
 # in /proc/interrupts), unloads the driver, loads it again and checks
-# again.  The gateway trace must show the engine's DMA reads, as many
+# again; on the MSI platform it also loads the driver with use_msi=0,
+# whose probe must fail (no INTx there) and unwind so that the next load
+# works and checks a third time.  The gateway trace must show the engine's DMA reads, as many
 # bytes as the guest's jobs, and one MSI (or one INTx rise and fall) per
 # job, and nothing of the other kind.
 . "$(dirname "$0")/lib.sh"
@@ -47,9 +49,10 @@ guest=$("$top_srcdir/guest/build-initramfs" --print-path --add "$tmp/kmod/crc32d
 INITRD=$(echo "$guest" | sed -n 2p)
 [ "$INITRD" = "$tmp/initramfs.cpio.gz" ] || fail "build-initramfs --out gave $INITRD"
 
-# boot NAME KIND PLATFORM EXTRA-CMDLINE: one gateway, one boot, all checks.
+# boot NAME KIND PLATFORM EXTRA-CMDLINE LOADS [TEST-ARG]: one gateway, one
+# boot, all checks; crc32-check must pass LOADS times.
 boot() {
-    name=$1 kind=$2 PLATFORM=$3 extra=$4
+    name=$1 kind=$2 PLATFORM=$3 extra=$4 loads=$5 targ=${6:+$6,}
     addr=unix:$tmp/$name.sock
     start_gateway "$addr" "$name" --plugin "$plugin"
     log=$tmp/$name.qemu.log
@@ -57,7 +60,7 @@ boot() {
         -L /usr/share/seabios -L /usr/share/qemu \
         -M pc -m 256 -nographic -vga none -no-reboot -nic none \
         -kernel "$KERNEL" -initrd "$INITRD" \
-        -append "$GUEST_CMDLINE $extra sclink.run=/bin/crc32-test,--irq,$kind" \
+        -append "$GUEST_CMDLINE $extra sclink.run=/bin/crc32-test,$targ--irq,$kind" \
         -chardev "$(chardev_for "$addr" sc0)" \
         -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit \
         >"$log" 2>&1
@@ -69,13 +72,13 @@ boot() {
     }
     [ "$rc" -eq 0 ] || fail "$name: QEMU exited with $rc"
     wait "$gw_pid" || fail "$name: gateway exited with $?: $(tail -n 3 "$tmp/$name.log")"
-    [ "$(grep -c '^CRC32-CHECK: PASS' "$log")" -eq 2 ] ||
-        fail "$name: crc32-check did not pass twice (before and after rmmod)"
+    [ "$(grep -c '^CRC32-CHECK: PASS' "$log")" -eq "$loads" ] ||
+        fail "$name: crc32-check did not pass $loads times (once per load of the driver)"
 
     # The guest's jobs: "PASS: WHAT, N bytes: device ..." lines.
     jobs=$(grep -c '^PASS: .*, [0-9]* bytes: device ' "$log")
     bytes=$(sed -n 's/^PASS: .*, \([0-9]*\) bytes: device .*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
-    [ "$jobs" -ge 16 ] || fail "$name: only $jobs jobs passed in the guest"
+    [ "$jobs" -ge $((8 * loads)) ] || fail "$name: only $jobs jobs passed in the guest"
     trace=$tmp/$name.trace
     # The engine read exactly the jobs' bytes from guest memory, every
     # read answered ok.
@@ -91,6 +94,8 @@ boot() {
         grep -q 'crc32dev [0-9a-f:.]*: /dev/crc32dev0: CRC-32 engine 1.0, MSI (irq' "$log" ||
             fail "$name: the driver did not report MSI"
         grep -q 'crc32dev\.use_msi=Y' "$log" || fail "$name: use_msi is not Y"
+        grep -q '^PASS: use_msi=0 on an MSI-only function: the probe failed' "$log" ||
+            fail "$name: no failed probe with use_msi=0"
     else
         up=$(grep -c ' irq intx 0 level=1$' "$trace")
         down=$(grep -c ' irq intx 0 level=0$' "$trace")
@@ -105,9 +110,9 @@ boot() {
     checks=$(grep -c '^PASS:' "$log")
 }
 
-boot msi msi "$example/platform.yaml" ""
+boot msi msi "$example/platform.yaml" "" 3 --probe-without-msi
 n_msi=$checks jobs_msi=$jobs
 sed 's/^\(  interrupt:\) msi .*/\1 intx/' "$example/platform.yaml" >"$tmp/platform-intx.yaml"
 grep -q '^  interrupt: intx$' "$tmp/platform-intx.yaml" || fail "cannot make the INTx platform"
-boot intx intx "$tmp/platform-intx.yaml" "crc32dev.use_msi=0"
+boot intx intx "$tmp/platform-intx.yaml" "crc32dev.use_msi=0" 2
 pass "$n_msi + $checks guest checks, $jobs_msi + $jobs jobs (MSI, then INTx with use_msi=0)"
