@@ -173,7 +173,8 @@ private:
 
     bool compute(uint64_t src, uint32_t len, uint64_t gen, uint32_t &crc)
     {
-        if (len == 0 || len > max_len_ || src + len < src)
+        /* The last byte, src + len - 1, must not wrap past 2^64 - 1. */
+        if (len == 0 || len > max_len_ || len - 1 > UINT64_MAX - src)
             return false;
         for (uint32_t off = 0; off < len;) {
             const unsigned n = std::min<uint64_t>(chunk_, len - off);
