@@ -24,7 +24,7 @@ examples_plugin_libsclink_counter_la_LIBADD = sc-gateway/libsclink-gateway.la $(
 # against the guest kernel's headers (nothing built there is committed).
 check_LTLIBRARIES += examples/pci-driver/libsclink-crc32.la
 examples_pci_driver_libsclink_crc32_la_SOURCES = examples/pci-driver/crc32_model.cc
-examples_pci_driver_libsclink_crc32_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway \
+examples_pci_driver_libsclink_crc32_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/include \
 	$(SYSTEMC_CFLAGS)
 examples_pci_driver_libsclink_crc32_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 examples_pci_driver_libsclink_crc32_la_LIBADD = sc-gateway/libsclink-gateway.la $(SYSTEMC_LIBS)

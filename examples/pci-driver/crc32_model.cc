@@ -39,7 +39,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include "model.h"
+#include <sclink/model.h>
 
 namespace {
 
@@ -338,7 +338,9 @@ bool make_crc32(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string
 
 } // namespace
 
-extern "C" int sclink_plugin_init(void)
+static int init_plugin(void)
 {
     return sclink::register_model_type("crc32", make_crc32) ? 0 : -1;
 }
+
+SCLINK_PLUGIN(init_plugin);
