@@ -184,12 +184,6 @@ static MemTxResult sclink_mmio(SclinkPCIBar *bar, bool is_write, hwaddr addr,
         ret = MEMTX_ERROR;
         goto fail;
     }
-    if (s->in_wait || s->in_inbox) {
-        /* e.g. a gateway DMA aimed at this function's own BAR */
-        why = "re-entered while serving the gateway";
-        ret = MEMTX_ERROR;
-        goto fail;
-    }
 
     req.has_id = true;
     req.id = s->next_id++;
@@ -282,11 +276,39 @@ fail:
     return ret;
 }
 
+/*
+ * One access at a time crosses the link (sclink__turn_take): another
+ * vCPU's access waits until this one has its Response, then sends its
+ * own Request.  The thread that holds the turn fails at once instead, as
+ * when a gateway DMA served in a wait is aimed at this function's own
+ * BAR: its Request would wait for a gateway that waits for the DMA.
+ */
+static MemTxResult sclink_access(SclinkPCIBar *bar, bool is_write,
+                                 hwaddr addr, uint64_t *val, unsigned size)
+{
+    SclinkPCIState *s = bar->dev;
+    MemTxResult r;
+
+    if (!sclink__turn_take(s)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "sclink-pci '%s': %s of %u bytes at "
+                      "BAR%u+0x%" HWADDR_PRIx " failed: re-entered while "
+                      "serving the gateway\n", sclink_name(s),
+                      is_write ? "write" : "read", size, bar->index, addr);
+        if (!is_write) {
+            *val = ~0ULL >> (64 - size * 8);
+        }
+        return MEMTX_ERROR;
+    }
+    r = sclink_mmio(bar, is_write, addr, val, size);
+    sclink__turn_give(s);
+    return r;
+}
+
 static MemTxResult sclink_bar_read(void *opaque, hwaddr addr, uint64_t *val,
                                    unsigned size, MemTxAttrs attrs)
 {
     SclinkPCIBar *bar = opaque;
-    MemTxResult r = sclink_mmio(bar, false, addr, val, size);
+    MemTxResult r = sclink_access(bar, false, addr, val, size);
 
     trace_sclink_mmio_read(sclink_name(bar->dev), bar->index, addr, size,
                            *val, r);
@@ -297,7 +319,7 @@ static MemTxResult sclink_bar_write(void *opaque, hwaddr addr, uint64_t val,
                                     unsigned size, MemTxAttrs attrs)
 {
     SclinkPCIBar *bar = opaque;
-    MemTxResult r = sclink_mmio(bar, true, addr, &val, size);
+    MemTxResult r = sclink_access(bar, true, addr, &val, size);
 
     trace_sclink_mmio_write(sclink_name(bar->dev), bar->index, addr, size,
                             val, bar->posted, r);

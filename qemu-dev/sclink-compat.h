@@ -25,11 +25,13 @@
 #include "system/cpu-timers.h"
 #include "system/runstate.h"
 #include "system/system.h"
+#include "system/iothread.h"
 #else
 #include "sysemu/cpus.h"
 #include "sysemu/cpu-timers.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
+#include "sysemu/iothread.h"
 #endif
 
 /*
@@ -128,5 +130,38 @@ static inline void sclink_migrate_del_blocker(Error **reasonp)
 #else
 #define SCLINK_PROPINFO_TYPE name
 #endif
+
+/*
+ * 9.0: the BQL's calls, qemu_mutex_lock_iothread() and friends, became
+ * bql_lock(), bql_unlock() and bql_locked().  The device says bql_*.
+ */
+#include "qemu/main-loop.h"
+#if !SCLINK_QEMU_AT_LEAST(9, 0)
+#define bql_lock() qemu_mutex_lock_iothread()
+#define bql_unlock() qemu_mutex_unlock_iothread()
+#define bql_locked() qemu_mutex_iothread_locked()
+#endif
+
+/*
+ * 8.1: the memory core refuses an access to a device's MemoryRegion while
+ * an access to any of the same device's regions is under way
+ * (MemReentrancyGuard), unless the region sets disable_reentrancy_guard.
+ * A BAR of sclink-pci is entered by several vCPUs at once while one waits
+ * for the gateway with the BQL released (the others wait for their turn,
+ * sclink__turn_take), and by the device's own DMA, which it refuses
+ * itself: without this the other vCPUs' accesses fail and their reads
+ * give zeros.  Before 8.1 there is no guard.
+ */
+#if __has_include("system/memory.h")
+#include "system/memory.h"         /* 10.1: moved from exec/ */
+#else
+#include "exec/memory.h"
+#endif
+static inline void sclink_memory_region_allow_reentrancy(MemoryRegion *mr)
+{
+#if SCLINK_QEMU_AT_LEAST(8, 1)
+    mr->disable_reentrancy_guard = true;
+#endif
+}
 
 #endif /* HW_MISC_SCLINK_COMPAT_H */

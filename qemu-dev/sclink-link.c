@@ -1,11 +1,11 @@
 /*
  * sclink-pci: the link's messages
  *
- * Framing and sending (a frame's write is bounded by `timeout`), the inbox
- * of decoded gateway messages, what a lost link does (the on-failure
- * policy), the dispatch of gateway messages that are not the awaited one,
- * and the Hello/Welcome exchange.  The chardev handlers and the waits that
- * fill the inbox are in sclink-wait.c.  doc/protocol.md in the sclink
+ * Framing and sending (a frame's write is bounded by `timeout`), what a
+ * lost link does (the on-failure policy), the dispatch of gateway
+ * messages that are not the awaited one, and the Hello/Welcome exchange.
+ * The I/O thread that fills the inbox of decoded messages, the turn and
+ * the waits are in sclink-wait.c.  doc/protocol.md in the sclink
  * tree is the normative specification; doc/qemu-device.md describes the
  * device.
  *
@@ -123,7 +123,13 @@ bool sclink__send(SclinkPCIState *s, const sclink_msg *m)
     if (!r) {
         return true;
     }
-    if (s->state == SCLINK_LINK_RUNNING && sclink__take_farewell(s)) {
+    /*
+     * A write that failed (not one that timed out) says the gateway has
+     * gone: what it sent before is still on its way through the I/O
+     * thread.
+     */
+    if (s->state == SCLINK_LINK_RUNNING &&
+        sclink__take_farewell(s, r != -ETIMEDOUT)) {
         /* The gateway left with a Bye or an Error, which says it all. */
         return false;
     }
@@ -165,66 +171,6 @@ void sclink__send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason)
     m.bye = &bye;
     sclink__send(s, &m);
     s->state = SCLINK_LINK_CLOSING;
-}
-
-/*
- * The inbox: decoded gateway messages not yet consumed, with the heap
- * each occupies (sclink_decoder_msg_heap), so that what it holds can be
- * bounded (sclink__chr_can_read).
- */
-typedef struct SclinkQueued {
-    sclink_msg *m;
-    size_t heap;
-} SclinkQueued;
-
-void sclink__inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap)
-{
-    SclinkQueued *q = g_new(SclinkQueued, 1);
-
-    trace_sclink_recv(sclink_name(s), sclink_msg_name(m), heap);
-    q->m = m;
-    q->heap = heap;
-    s->inbox_heap += heap;
-    g_queue_push_tail(&s->inbox, q);
-}
-
-/* The oldest message, to be freed by the caller; NULL when empty. */
-sclink_msg *sclink__inbox_pop(SclinkPCIState *s)
-{
-    SclinkQueued *q = g_queue_pop_head(&s->inbox);
-    sclink_msg *m;
-
-    if (!q) {
-        return NULL;
-    }
-    m = q->m;
-    s->inbox_heap -= q->heap;
-    g_free(q);
-    return m;
-}
-
-void sclink__drop_inbox(SclinkPCIState *s)
-{
-    sclink_msg *m;
-
-    while ((m = sclink__inbox_pop(s))) {
-        sclink_msg_free(m);
-    }
-}
-
-/*
- * Closes the chardev once the link is CLOSED (section 11.1: send Error,
- * close), so the gateway sees end-of-stream instead of a silent peer.  The
- * CHR_EVENT_CLOSED this raises finds the link CLOSED and does nothing, and
- * every later access fails at once on the CLOSED state.
- */
-void sclink__close(SclinkPCIState *s)
-{
-    sclink__watch_stop(s);
-    sclink__full_watch_stop(s);
-    if (qemu_chr_fe_backend_open(&s->chr)) {
-        qemu_chr_fe_disconnect(&s->chr);
-    }
 }
 
 /*
@@ -357,30 +303,6 @@ bool sclink__consume(SclinkPCIState *s, sclink_msg *m)
         return false;
     }
     return sclink_link_up(s);
-}
-
-/* Free-running: messages that arrived outside any wait. */
-void sclink__process_inbox(SclinkPCIState *s)
-{
-    sclink_msg *m;
-
-    /*
-     * A DMA served here may hit this function's own BAR: sclink_mmio()
-     * must then fail at once, as inside waits, rather than send a Request
-     * and block while the gateway blocks on the DMA Response.  Like a
-     * wait, serving the inbox takes `timeout` at most: the writes of the
-     * DMA Responses end by then (sclink_write_deadline).
-     */
-    s->in_inbox = true;
-    s->serve_deadline = s->timeout_ms ?
-        g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
-    while (s->state == SCLINK_LINK_RUNNING &&
-           (m = sclink__inbox_pop(s))) {
-        sclink__consume(s, m);
-        sclink_msg_free(m);
-    }
-    s->serve_deadline = 0;
-    s->in_inbox = false;
 }
 
 bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome,

@@ -135,7 +135,7 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
     s->caps = w->capabilities;
     s->frame_limit = w->max_frame;
     sclink_window_init(&s->win, s->caps, w->quantum_ps);
-    sclink_decoder_set_max_frame(&s->dec, w->max_frame);
+    sclink__set_max_frame(s, w->max_frame);
 
     /* Identity, possibly pinned by properties. */
     vendor = s->pin_vendor_id != SCLINK_PCI_UNSET ? s->pin_vendor_id :
@@ -188,6 +188,7 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
             sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES);
         memory_region_init_io(&bar->mr, OBJECT(s), &sclink__bar_ops, bar,
                               name, bar->size);
+        sclink_memory_region_allow_reentrancy(&bar->mr);
         pci_register_bar(pdev, b->index, type, &bar->mr);
     }
     for (i = 0; i < SCLINK_PCI_NUM_BARS; i++) {
@@ -207,6 +208,7 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
         bar->size = s->pin_bar_size[i];
         memory_region_init_io(&bar->mr, OBJECT(s), &sclink__bar_ops, bar,
                               name, bar->size);
+        sclink_memory_region_allow_reentrancy(&bar->mr);
         pci_register_bar(pdev, i, PCI_BASE_ADDRESS_SPACE_MEMORY, &bar->mr);
     }
 
@@ -279,12 +281,29 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
     return true;
 }
 
-/* QEMU shuts down (guest poweroff, quit, signal): say Bye while we can. */
+/*
+ * QEMU shuts down (guest poweroff, quit, signal): say Bye while we can,
+ * after the access under way, if any, has its Response.
+ */
 static void sclink_shutdown_notify(Notifier *n, void *data)
 {
     SclinkPCIState *s = container_of(n, SclinkPCIState, shutdown_notifier);
 
-    sclink__send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+    if (sclink__turn_take(s)) {
+        sclink__send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+        sclink__turn_give(s);
+    }
+}
+
+/* The window timer: a window end is an exchange of its own (the turn). */
+static void sclink_window_timer(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+
+    if (sclink__turn_take(s)) {
+        sclink__window_end(s);
+        sclink__turn_give(s);
+    }
 }
 
 static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
@@ -347,14 +366,19 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
 
     s->msix_bar_nr = -1;
     s->deterministic = sclink__icount_deterministic();
+    /*
+     * One vCPU thread under -icount: the waits keep the BQL (sclink-wait.c,
+     * doc/qemu-device.md "Locking").
+     */
+    s->unlocked_waits = !icount_enabled();
     /* Section 3.2: Hello and Welcome travel under the default 1 MiB. */
     s->frame_limit = SCLINK_DEFAULT_MAX_FRAME;
-    sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
-    g_queue_init(&s->inbox);
-    s->wait_ctx = g_main_context_new();
-    s->window_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sclink__window_end, s);
-    qemu_chr_fe_set_handlers(&s->chr, sclink__chr_can_read, sclink__chr_read,
-                             sclink__chr_event, NULL, s, NULL, true);
+    s->window_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sclink_window_timer, s);
+    if (!sclink__io_start(s, errp)) {
+        goto fail;
+    }
+    /* Realize is the link's first exchange; nothing else can ask yet. */
+    sclink__turn_try(s);
 
     if (!sclink__handshake(s, &welcome, errp) ||
         !sclink_build(s, welcome->welcome, errp)) {
@@ -371,9 +395,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     }
     s->vmstate_entry = qemu_add_vm_change_state_handler(sclink__vm_state_change,
                                                         s);
-    if (runstate_is_running()) {
-        sclink__watch_start(s);  /* hot-plugged: no state change to come */
-    } else {
+    if (!runstate_is_running()) {
         sclink__tell_paused(s, true);    /* -S may keep it stopped for long */
     }
     /* The gateway hears Bye before QEMU exits, whatever ends it. */
@@ -401,23 +423,21 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
         info_report("sclink-pci '%s': MSI-X table and PBA in BAR%d",
                     sclink_name(s), s->msix_bar_nr);
     }
+    sclink__turn_give(s);
     return;
 
 fail:
     sclink_msg_free(welcome);
-    sclink__close(s);
+    if (s->iothread) {
+        sclink__close(s);
+    }
     if (s->msix_bar_nr >= 0) {
         msix_uninit_exclusive_bar(pdev);
     }
     msi_uninit(pdev);
-    qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
-                             true);
+    sclink__io_stop(s);
     timer_free(s->window_timer);
     s->window_timer = NULL;
-    sclink__drop_inbox(s);
-    sclink_decoder_free(&s->dec);
-    g_main_context_unref(s->wait_ctx);
-    s->wait_ctx = NULL;
     g_free(s->fail_reason);
     s->fail_reason = NULL;
     sclink_migrate_del_blocker(&s->migration_blocker);
@@ -427,22 +447,25 @@ static void sclink_pci_exit(PCIDevice *pdev)
 {
     SclinkPCIState *s = SCLINK_PCI(pdev);
 
-    sclink__send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+    /*
+     * After the access under way, if any.  (An access that still waits
+     * for the turn when the device goes is not covered: doc/qemu-device.md,
+     * "Locking".)
+     */
+    if (sclink__turn_take(s)) {
+        sclink__send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+        s->state = SCLINK_LINK_CLOSED;
+        sclink__turn_give(s);
+    }
     s->state = SCLINK_LINK_CLOSED;
-    sclink__watch_stop(s);
-    sclink__full_watch_stop(s);
     qemu_del_vm_change_state_handler(s->vmstate_entry);
     notifier_remove(&s->shutdown_notifier);
-    qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
-                             true);
+    sclink__io_stop(s);
     if (s->msix_bar_nr >= 0) {
         msix_uninit_exclusive_bar(pdev);
     }
     msi_uninit(pdev);
     timer_free(s->window_timer);
-    sclink__drop_inbox(s);
-    sclink_decoder_free(&s->dec);
-    g_main_context_unref(s->wait_ctx);
     sclink_migrate_del_blocker(&s->migration_blocker);
 }
 
@@ -519,13 +542,20 @@ static void sclink_pci_reset_exit(Object *obj SCLINK_RESET_PARAM)
                     "agree CAP_RESET, so its models keep their state%s",
                     sclink_name(s),
                     s->intx_level ? " (INTx re-asserted)" : "");
-    } else if (s->in_wait) {
-        /* A bus reset from one vCPU while another's access waits. */
+    } else if (!sclink__turn_try(s)) {
+        /*
+         * A bus reset from one vCPU while another's access waits, or
+         * from a DMA served in a wait: the reset cannot wait for the turn
+         * in the middle of the machine's reset.
+         */
         warn_report("sclink-pci '%s': device reset while an access waits "
                     "for the gateway; its models keep their state",
                     sclink_name(s));
     } else {
+        s->in_reset = true;
         sclink_forward_reset(s);
+        s->in_reset = false;
+        sclink__turn_give(s);
     }
     if (s->state == SCLINK_LINK_RUNNING &&
         s->irq_kind == SCLINK__V1__INTERRUPT_KIND__IRQ_INTX) {

@@ -16,6 +16,7 @@
 #include "chardev/char-fe.h"
 #include "qemu/timer.h"
 #include "qemu/notify.h"
+#include "qemu/thread.h"
 #include "sclink.h"
 #include "sclink-compat.h"
 
@@ -26,12 +27,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(SclinkPCIState, SCLINK_PCI)
 /*
  * Bounds against a gateway that floods or stalls (doc/qemu-device.md,
  * "Bounds"): heap of decoded messages queued outside waits before the
- * chardev stops reading; reads of 8 KiB spent looking for a leaving
- * gateway's Bye or Error (2 MiB); how long QEMU's last Error may take to
- * write.
+ * chardev stops reading; heap of messages looked through for a leaving
+ * gateway's Bye or Error; how long QEMU's last Error may take to write
+ * (and the longest look for those last words).
  */
 #define SCLINK_PCI_INBOX_MAX (1 * MiB)
-#define SCLINK_PCI_FAREWELL_READS 256
+#define SCLINK_PCI_FAREWELL_HEAP (2 * MiB)
 #define SCLINK_PCI_ERROR_GRACE_MS 200
 /* Property value meaning "take it from the gateway's Welcome". */
 #define SCLINK_PCI_UNSET UINT32_MAX
@@ -50,6 +51,13 @@ typedef enum SclinkLinkState {
     SCLINK_LINK_CLOSING,    /* Bye sent or received */
     SCLINK_LINK_CLOSED,     /* after Error, EOF or a failure */
 } SclinkLinkState;
+
+/* What ended the stream the I/O thread reads, once the inbox is empty. */
+typedef enum SclinkRxEnd {
+    SCLINK_RX_OPEN,
+    SCLINK_RX_CLOSED,       /* CHR_EVENT_CLOSED: end of stream, an error */
+    SCLINK_RX_GARBAGE,      /* the decoder lost the framing */
+} SclinkRxEnd;
 
 typedef struct SclinkPCIBar {
     SclinkPCIState *dev;
@@ -80,19 +88,35 @@ struct SclinkPCIState {
     /* Link */
     SclinkLinkState state;
     bool deterministic;         /* -icount shift=N,sleep=off: CAP offered */
-    bool in_wait;               /* inside sclink_wait(): no nesting */
-    bool in_inbox;              /* inside sclink_process_inbox() */
+    bool unlocked_waits;        /* waits release the BQL: no -icount */
+    bool in_wait;               /* inside sclink__wait(): no nesting */
+    bool in_reset;              /* forwarding a reset: the wait keeps the BQL */
     char *fail_reason;          /* why the handshake failed, for errp */
-    sclink_decoder dec;
-    GQueue inbox;               /* SclinkQueued: messages not yet consumed */
-    size_t inbox_heap;          /* heap they occupy */
     int64_t serve_deadline;     /* end of the wait or inbox service under */
                                 /*   way (monotonic us), 0: none */
-    GMainContext *wait_ctx;     /* chardev I/O while blocked in a wait */
-    bool waits_only;            /* only waits read the socket: the main */
-    GSource *peer_watch;        /*   loop watches it for hang-up alone */
-    GSource *full_watch;        /* the same while a full inbox stops reads */
-    bool draining;              /* reading what a leaving peer sent */
+
+    /*
+     * The I/O thread and what it shares (doc/qemu-device.md, "Locking").
+     * The chardev's handlers run in iothread; under @lock they fill the
+     * inbox and set rx_end, and signal rx_cond.  The turn (turn_held,
+     * turn_owner, turn_cond) is the right to one exchange on the link.
+     */
+    IOThread *iothread;
+    GMainContext *io_ctx;       /* iothread's, where the chardev's handlers run */
+    QEMUBH *close_bh;           /* in iothread: qemu_chr_fe_disconnect() */
+    QEMUBH *serve_bh;           /* in the main loop: serve the inbox */
+    QemuMutex lock;
+    QemuCond rx_cond;           /* the inbox or rx_end changed */
+    QemuCond turn_cond;         /* the turn was given */
+    sclink_decoder dec;         /* iothread's, under @lock */
+    GQueue inbox;               /* SclinkQueued: messages not yet consumed */
+    size_t inbox_heap;          /* heap they occupy */
+    SclinkRxEnd rx_end;         /* after the inbox's last message */
+    int rx_code;                /* SCLINK_RX_GARBAGE: the decoder's error */
+    char *rx_reason;            /*   and its reason */
+    bool rx_stopped;            /* sclink__close(): read no more */
+    bool turn_held;
+    QemuThread turn_owner;
     VMChangeStateEntry *vmstate_entry;
     uint64_t caps;              /* agreed capabilities */
     uint32_t frame_limit;       /* agreed max_frame */
@@ -147,26 +171,23 @@ bool sclink__send(SclinkPCIState *s, const sclink_msg *m);
 void sclink__send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
                         const char *text);
 void sclink__send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason);
-void sclink__inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap);
-sclink_msg *sclink__inbox_pop(SclinkPCIState *s);
-void sclink__drop_inbox(SclinkPCIState *s);
 void sclink__close(SclinkPCIState *s);
 void G_GNUC_PRINTF(2, 3) sclink__fail(SclinkPCIState *s, const char *fmt, ...);
 void G_GNUC_PRINTF(3, 4) sclink__violation(SclinkPCIState *s,
                                            Sclink__V1__ErrorCode code,
                                            const char *fmt, ...);
 bool sclink__consume(SclinkPCIState *s, sclink_msg *m);
-void sclink__process_inbox(SclinkPCIState *s);
 bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome, Error **errp);
 
-/* sclink-wait.c: the chardev and the waits */
-int sclink__chr_can_read(void *opaque);
-void sclink__chr_read(void *opaque, const uint8_t *buf, int size);
-void sclink__chr_event(void *opaque, QEMUChrEvent event);
-void sclink__watch_start(SclinkPCIState *s);
-void sclink__watch_stop(SclinkPCIState *s);
-void sclink__full_watch_stop(SclinkPCIState *s);
-bool sclink__take_farewell(SclinkPCIState *s);
+/* sclink-wait.c: the I/O thread, the inbox, the turn and the waits */
+bool sclink__io_start(SclinkPCIState *s, Error **errp);
+void sclink__io_stop(SclinkPCIState *s);
+void sclink__set_max_frame(SclinkPCIState *s, uint32_t max_frame);
+void sclink__drop_inbox(SclinkPCIState *s);
+bool sclink__turn_take(SclinkPCIState *s);
+bool sclink__turn_try(SclinkPCIState *s);
+void sclink__turn_give(SclinkPCIState *s);
+bool sclink__take_farewell(SclinkPCIState *s, bool wait);
 sclink_msg *sclink__wait(SclinkPCIState *s, Sclink__V1__Envelope__MsgCase want,
                          uint64_t id, const char *what);
 

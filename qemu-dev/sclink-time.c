@@ -208,22 +208,14 @@ void sclink__tell_paused(SclinkPCIState *s, bool paused)
     }
 }
 
-/*
- * While the VM is stopped (monitor `stop`, a gdbstub breakpoint) no
- * window ends and no MMIO waits: the main loop reads the socket again, so
- * that free-running a DMA a posted write started is still served, and a
- * gateway that leaves is still seen.
- */
+/* The VM stopped (monitor `stop`, a gdbstub breakpoint) or runs again. */
 void sclink__vm_state_change(void *opaque, bool running,
                              RunState state)
 {
     SclinkPCIState *s = opaque;
 
-    if (running) {
-        sclink__tell_paused(s, false);
-        sclink__watch_start(s);
-    } else {
-        sclink__watch_stop(s);
-        sclink__tell_paused(s, true);
+    if (sclink__turn_take(s)) {
+        sclink__tell_paused(s, !running);
+        sclink__turn_give(s);
     }
 }

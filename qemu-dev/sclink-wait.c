@@ -1,16 +1,44 @@
 /*
- * sclink-pci: chardev I/O and the waits
+ * sclink-pci: the I/O thread, the inbox, the turn and the waits
  *
- * The chardev's frontend handlers decode what the gateway sends into the
- * inbox.  A wait (for the Welcome, a Response or a GRANT) blocks until the
- * awaited message arrives, consuming Interrupts and DMA meanwhile.
+ * One reader: the chardev's frontend handlers are given, once, to the
+ * GMainContext of the device's own IOThread (qemu_chr_fe_set_handlers()
+ * with a context, as the monitor's out-of-band mode does).  There they
+ * decode what the gateway sends into the inbox, in order, followed by
+ * the end of the stream (CHR_EVENT_CLOSED, or garbage), and signal
+ * rx_cond.  Nothing else reads the chardev, and no handler ever moves.
  *
- * Blocking I/O: a wait on a plain unix/tcp socket chardev polls the socket
- * and reads it directly into the decoder; on EOF or error, and for TLS,
- * websocket or telnet sockets, it moves the chardev's read handler to a
- * private GMainContext and iterates that context until the awaited
- * message arrives or the timeout expires (see sclink__wait).  Outside
- * waits the handler runs in the main loop.
+ * The inbox is consumed under the BQL by whoever holds the device's turn:
+ * a wait (for the Welcome, a Response, a GRANT or a RESET_DONE) blocks
+ * on rx_cond until its message arrives, serving Interrupts and DMA
+ * meanwhile; outside waits, free-running, a main-loop bottom half serves
+ * what arrives; in deterministic mode (rule K) messages stay queued until
+ * the next wait, and only the end of the stream is acted on at once.
+ *
+ * Locking (doc/qemu-device.md, "Locking"):
+ *  - s->lock guards the inbox, the decoder, rx_end and the turn.  Order:
+ *    the BQL before s->lock; the BQL is never taken with s->lock held,
+ *    and nothing is written to the chardev with s->lock held (its write
+ *    calls can_read, which takes s->lock).
+ *  - The turn is the right to one exchange with the gateway: an MMIO
+ *    access (Request and Response), a window end (REACHED and GRANT), a
+ *    reset (RESET and RESET_DONE), the inbox served outside waits, a
+ *    PAUSED/RESUMED or a Bye.  Its holder alone sends, consumes the inbox
+ *    and changes the link's state and time.  The protocol allows one
+ *    outstanding Request: a second vCPU's access waits for the turn (the
+ *    first access's Response), then sends its own Request.
+ *  - Without -icount, vCPUs run in threads of their own (MTTCG), and the
+ *    waits for a Response or a GRANT release the BQL while they block, as
+ *    does a wait for the turn: other vCPUs run on, and the main loop too.
+ *    The BQL is taken back before a message is consumed (memory, IRQs,
+ *    DMA) and before returning.
+ *  - Under -icount all vCPUs run in one thread in turn, and every wait
+ *    keeps the BQL: releasing it would gain no parallelism and would let
+ *    the main loop interleave with the vCPU at host-dependent points.
+ *    The turn is then never held by another thread while one asks for
+ *    it, so asking for a held turn means re-entry, refused.
+ *  - The handshake and a reset keep the BQL in all modes: the first runs
+ *    in realize, the second amid the reset of the whole machine.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,81 +46,208 @@
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
 #include "qemu/units.h"
+#include "qapi/error.h"
+#include "block/aio.h"
 #include "chardev/char.h"
-#include "chardev/char-socket.h"
-#include <glib-unix.h>
-#include <poll.h>               /* POLLRDHUP */
 #include "sclink-pci.h"
+#include "trace.h"
 
 /*
- * The chardev reads up to 64 KiB at a time, and nothing while the inbox
- * holds SCLINK_PCI_INBOX_MAX of heap: in deterministic mode messages that
- * arrive outside a wait are only queued (rule K), and a gateway that
- * floods then is held back by the socket until the next wait drains the
- * inbox, instead of growing QEMU without bound.
+ * The inbox: decoded gateway messages not yet consumed, with the heap
+ * each occupies (sclink_decoder_msg_heap), so that what it holds can be
+ * bounded (sclink_chr_can_read).  Under s->lock.
  */
-int sclink__chr_can_read(void *opaque)
-{
-    SclinkPCIState *s = opaque;
+typedef struct SclinkQueued {
+    sclink_msg *m;
+    size_t heap;
+} SclinkQueued;
 
-    if (!sclink_link_up(s) || s->inbox_heap >= SCLINK_PCI_INBOX_MAX) {
-        return 0;
-    }
-    return 64 * KiB;
+static void sclink_inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap)
+{
+    SclinkQueued *q = g_new(SclinkQueued, 1);
+
+    trace_sclink_recv(sclink_name(s), sclink_msg_name(m), heap);
+    q->m = m;
+    q->heap = heap;
+    s->inbox_heap += heap;
+    g_queue_push_tail(&s->inbox, q);
 }
 
-static void sclink_full_watch_start(SclinkPCIState *s);
+/*
+ * The oldest message, to be freed by the caller, and its heap; NULL when
+ * empty.  When the inbox falls below its bound, the I/O thread's context
+ * is woken so that the chardev asks sclink_chr_can_read() again and
+ * resumes reading (qemu_chr_fe_accept_input() would only wake the main
+ * loop: the socket chardev has no chr_accept_input, in 7.2 as in 10.x).
+ */
+static sclink_msg *sclink_inbox_pop_locked(SclinkPCIState *s, size_t *heap)
+{
+    SclinkQueued *q = g_queue_pop_head(&s->inbox);
+    bool was_full = s->inbox_heap >= SCLINK_PCI_INBOX_MAX;
+    sclink_msg *m;
 
-void sclink__chr_read(void *opaque, const uint8_t *buf, int size)
+    if (!q) {
+        return NULL;
+    }
+    m = q->m;
+    s->inbox_heap -= q->heap;
+    if (heap) {
+        *heap = q->heap;
+    }
+    g_free(q);
+    if (was_full && s->inbox_heap < SCLINK_PCI_INBOX_MAX) {
+        g_main_context_wakeup(s->io_ctx);
+    }
+    return m;
+}
+
+void sclink__drop_inbox(SclinkPCIState *s)
+{
+    sclink_msg *m;
+
+    qemu_mutex_lock(&s->lock);
+    while ((m = sclink_inbox_pop_locked(s, NULL))) {
+        sclink_msg_free(m);
+    }
+    qemu_mutex_unlock(&s->lock);
+}
+
+/*
+ * Something arrived (a message, the end of the stream) or the turn was
+ * given: the turn's holder is told (it may be waiting), or, with nobody
+ * holding it, the main loop serves it: every message when free-running,
+ * only the end of the stream in deterministic mode (rule K).
+ */
+static void sclink_rx_kick_locked(SclinkPCIState *s)
+{
+    if (s->turn_held) {
+        qemu_cond_signal(&s->rx_cond);
+    } else if (s->rx_end != SCLINK_RX_OPEN ||
+               (!s->deterministic && !g_queue_is_empty(&s->inbox))) {
+        qemu_bh_schedule(s->serve_bh);
+    }
+}
+
+/*
+ * In the I/O thread.  The chardev reads up to 64 KiB at a time (4 KiB per
+ * read in char-socket), and nothing while the inbox holds
+ * SCLINK_PCI_INBOX_MAX of heap: a gateway that floods is then held back
+ * by the socket until a wait or the main loop drains the inbox, instead
+ * of growing QEMU without bound.
+ */
+static int sclink_chr_can_read(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    int n;
+
+    qemu_mutex_lock(&s->lock);
+    n = s->rx_end != SCLINK_RX_OPEN || s->rx_stopped ||
+        s->inbox_heap >= SCLINK_PCI_INBOX_MAX ? 0 : 64 * KiB;
+    qemu_mutex_unlock(&s->lock);
+    return n;
+}
+
+/* In the I/O thread: decodes into the inbox. */
+static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
 {
     SclinkPCIState *s = opaque;
     sclink_msg *m;
     int r;
 
-    if (!sclink_link_up(s)) {
-        return;
+    qemu_mutex_lock(&s->lock);
+    if (s->rx_end != SCLINK_RX_OPEN || s->rx_stopped) {
+        goto out;
     }
     r = sclink_decoder_feed(&s->dec, buf, size);
     while (r >= 0 && (r = sclink_decoder_next(&s->dec, &m)) == 1) {
-        sclink__inbox_push(s, m, sclink_decoder_msg_heap(&s->dec));
-    }
-    if (s->inbox_heap >= SCLINK_PCI_INBOX_MAX) {
-        sclink_full_watch_start(s);
+        sclink_inbox_push(s, m, sclink_decoder_msg_heap(&s->dec));
     }
     if (r < 0) {
         /* Garbage on the link: the stream has lost its framing. */
-        sclink__violation(s, sclink_error_code(r), "gateway sent garbage: %s",
-                          sclink_decoder_reason(&s->dec));
-        return;
+        s->rx_end = SCLINK_RX_GARBAGE;
+        s->rx_code = sclink_error_code(r);
+        s->rx_reason = g_strdup(sclink_decoder_reason(&s->dec));
     }
-    /*
-     * Rule K: in deterministic mode gateway messages are consumed only
-     * inside waits; free-running, they are consumed as they arrive.
-     */
-    if (!s->in_wait && !s->deterministic && !s->draining &&
-        s->state == SCLINK_LINK_RUNNING) {
-        sclink__process_inbox(s);
-    }
+    sclink_rx_kick_locked(s);
+out:
+    qemu_mutex_unlock(&s->lock);
 }
 
-void sclink__chr_event(void *opaque, QEMUChrEvent event)
+/*
+ * In the I/O thread, or in the thread whose write or disconnect closed
+ * the chardev.  The chardev's reader delivers all it read before it, so
+ * what the gateway sent before leaving is in the inbox, ahead of the end.
+ */
+static void sclink_chr_event(void *opaque, QEMUChrEvent event)
 {
     SclinkPCIState *s = opaque;
 
     if (event != CHR_EVENT_CLOSED) {
         return;
     }
-    sclink__watch_stop(s);
-    sclink__full_watch_stop(s);
-    /*
-     * A Bye the gateway sent before closing may still wait in the inbox
-     * (deterministic mode consumes only in waits).  Inside a wait, the
-     * wait consumes the inbox itself.
-     */
-    if (s->state == SCLINK_LINK_RUNNING && !s->in_wait) {
-        sclink__take_farewell(s);
+    qemu_mutex_lock(&s->lock);
+    if (s->rx_end == SCLINK_RX_OPEN) {
+        s->rx_end = SCLINK_RX_CLOSED;
+    }
+    sclink_rx_kick_locked(s);
+    qemu_mutex_unlock(&s->lock);
+}
+
+/*
+ * The next message, waiting for it until @deadline (g_get_monotonic_time()
+ * us, 0 = none); NULL when the stream ended (*end says how) or the
+ * deadline passed (*end is SCLINK_RX_OPEN).  Called with the BQL and the
+ * turn; releases the BQL while it blocks if the link runs with unlocked
+ * waits (see the top of this file), and returns with it.
+ */
+static sclink_msg *sclink_rx_take(SclinkPCIState *s, int64_t deadline,
+                                  SclinkRxEnd *end, size_t *heap)
+{
+    bool unlock = s->unlocked_waits && s->state == SCLINK_LINK_RUNNING &&
+                  !s->in_reset;
+    bool unlocked = false;
+    sclink_msg *m;
+    int64_t left;
+
+    qemu_mutex_lock(&s->lock);
+    while (!(m = sclink_inbox_pop_locked(s, heap)) &&
+           s->rx_end == SCLINK_RX_OPEN) {
+        left = deadline ? deadline - g_get_monotonic_time() : 0;
+        if (deadline && left <= 0) {
+            break;
+        }
+        if (unlock && !unlocked) {
+            bql_unlock();
+            unlocked = true;
+        }
+        if (deadline) {
+            qemu_cond_timedwait(&s->rx_cond, &s->lock, (left + 999) / 1000);
+        } else {
+            qemu_cond_wait(&s->rx_cond, &s->lock);
+        }
+    }
+    *end = m ? SCLINK_RX_OPEN : s->rx_end;
+    qemu_mutex_unlock(&s->lock);
+    if (unlocked) {
+        bql_lock();
+    }
+    return m;
+}
+
+/*
+ * The stream ended and the inbox is empty: what the end means.  Called by
+ * the turn's holder.
+ */
+static void sclink_rx_ended(SclinkPCIState *s, SclinkRxEnd end)
+{
+    if (end == SCLINK_RX_GARBAGE) {
+        sclink__violation(s, s->rx_code, "gateway sent garbage: %s",
+                          s->rx_reason);
+        return;
     }
     switch (s->state) {
+    case SCLINK_LINK_CLOSED:
+        break;
     case SCLINK_LINK_CLOSING:
         s->state = SCLINK_LINK_CLOSED;
         break;
@@ -106,273 +261,263 @@ void sclink__chr_event(void *opaque, QEMUChrEvent event)
     }
 }
 
-static gboolean sclink_wait_timeout(gpointer opaque)
-{
-    bool *expired = opaque;
-
-    *expired = true;
-    return G_SOURCE_REMOVE;
-}
-
 /*
- * The fd of the chardev's socket when a wait may poll and read it directly:
- * a connected plain unix/tcp socket chardev, whose read handler
- * (tcp_chr_read) only passes the bytes it receives to sclink__chr_read.
- * -1 for TLS or websocket (s->ioc wraps the socket and holds its own
- * buffered data), telnet/tn3270 (the handler strips IAC sequences), or a
- * chardev that is not a connected socket: those take the GMainContext path.
+ * The gateway is leaving (the stream ended, or a write failed): looks
+ * through what it sent before for a Bye or an Error, and acts on the
+ * first; everything else is moot now and dropped (in deterministic mode
+ * it must not be consumed outside a wait anyway).  With @wait (a write
+ * failed, so the stream's end is near), also takes what the I/O thread
+ * still delivers until the end, for SCLINK_PCI_ERROR_GRACE_MS at most;
+ * without, only what the inbox holds.  At most SCLINK_PCI_FAREWELL_HEAP
+ * of messages is looked at: a gateway that no longer reads may go on
+ * writing for ever.  Returns whether a Bye or an Error was found.
  */
-static int sclink_direct_fd(SclinkPCIState *s)
+bool sclink__take_farewell(SclinkPCIState *s, bool wait)
 {
-    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
-    SocketChardev *sc;
-
-    if (!chr || !object_dynamic_cast(OBJECT(chr), TYPE_CHARDEV_SOCKET)) {
-        return -1;
-    }
-    sc = SOCKET_CHARDEV(chr);
-    if (sc->state != TCP_CHARDEV_STATE_CONNECTED || !sc->sioc ||
-        sc->ioc != QIO_CHANNEL(sc->sioc) || sc->do_telnetopt ||
-        sc->is_websock || sc->tls_creds) {
-        return -1;
-    }
-    return sc->sioc->fd;
-}
-
-/*
- * One step of a direct wait: polls @fd until it is readable or @deadline
- * (g_get_monotonic_time() us, 0 = none) passes, and feeds what one recv()
- * returns to the decoder, as the chardev's read handler would.  Returns 1
- * after feeding, 0 when nothing came (timeout, EINTR, EAGAIN), -1 on EOF or
- * a socket error: the caller then lets the chardev read the socket itself
- * so that it sees the close and raises CHR_EVENT_CLOSED.
- *
- * Where the main loop still polls the socket (no CAP_SYNC), its thread may
- * wake on the same readability, but it needs the BQL (held here) to
- * dispatch, and by then the bytes are gone: tcp_chr_read takes EAGAIN as
- * "nothing to read".  With CAP_SYNC it does not poll (sclink__watch_start).
- */
-static int sclink_read_direct(SclinkPCIState *s, int fd, int64_t deadline)
-{
-    GPollFD pfd = { .fd = fd, .events = G_IO_IN | G_IO_HUP | G_IO_ERR };
-    int64_t timeout_ns = -1;
-    uint8_t buf[8 * KiB];
-    ssize_t n;
-    int r;
-
-    if (deadline) {
-        timeout_ns = MAX(deadline - g_get_monotonic_time(), 0) * SCALE_US;
-    }
-    r = qemu_poll_ns(&pfd, 1, timeout_ns);
-    if (r < 0) {
-        return errno == EINTR ? 0 : -1;
-    }
-    if (r == 0) {
-        return 0;
-    }
-    n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n > 0) {
-        sclink__chr_read(s, buf, n);
-        return 1;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        return 0;
-    }
-    return -1;
-}
-
-/*
- * A main loop source calling @cb when the socket @fd hangs up, fails, or
- * its peer half-closes (POLLRDHUP: a TCP peer's FIN raises no POLLHUP).
- */
-static GSource *sclink_hangup_watch(SclinkPCIState *s, int fd,
-                                    GUnixFDSourceFunc cb)
-{
-    GSource *w = g_unix_fd_source_new(fd, G_IO_HUP | G_IO_ERR | POLLRDHUP);
-
-    g_source_set_priority(w, G_PRIORITY_HIGH);
-    g_source_set_callback(w, (GSourceFunc)(void (*)(void))cb, s, NULL);
-    g_source_attach(w, NULL);
-    return w;
-}
-
-static void sclink_source_drop(GSource **w)
-{
-    if (*w) {
-        g_source_destroy(*w);
-        g_source_unref(*w);
-        *w = NULL;
-    }
-}
-
-/*
- * Once the link runs with time windows, the gateway speaks only in answer
- * to a Request or a REACHED (rule J), and every message is consumed inside
- * a wait, or queued until one in deterministic mode.  For a plain socket
- * (sclink_direct_fd) the waits read it themselves, so the main loop need
- * not: if it polled the socket too, every Response would also wake the
- * main loop thread, which would then queue on the BQL behind the vCPU and
- * hand it back late, costing each MMIO access more than the round trip
- * itself.  sclink__chr_can_read() then says 0, the chardev stops polling,
- * and the main loop only watches for hang-up, error or the peer's
- * half-close (POLLRDHUP: a TCP peer's FIN raises no POLLHUP), so a gateway
- * that leaves between waits is still noticed at once.  Free-running, an
- * Interrupt that follows a posted write is then consumed at the next
- * window end rather than on arrival, within Q as rule M asks.
- */
-static gboolean sclink_peer_event(gint fd, GIOCondition cond, gpointer opaque)
-{
-    SclinkPCIState *s = opaque;
-
-    if (s->state == SCLINK_LINK_RUNNING) {
-        sclink__take_farewell(s);
-    }
-    /* The chardev reads the end of stream and reports CLOSED. */
-    sclink__watch_stop(s);
-    return G_SOURCE_REMOVE;
-}
-
-/*
- * The chardev's handlers (its read watch and its own hang-up source) are
- * parked in s->wait_ctx, which only a wait on a non-plain chardev
- * iterates.  Parking rather than a can_read of 0: char-socket disconnects
- * at once on a write error when can_read says 0, closing the socket with
- * the gateway's last words (a Bye) unread.
- */
-void sclink__watch_start(SclinkPCIState *s)
-{
-    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
-    int fd = sclink_direct_fd(s);
-
-    if (s->waits_only || fd < 0 || s->state != SCLINK_LINK_RUNNING ||
-        !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_SYNC)) {
-        return;
-    }
-    qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
-    s->peer_watch = sclink_hangup_watch(s, fd, sclink_peer_event);
-    s->waits_only = true;
-    sclink__full_watch_stop(s);  /* the peer watch does its job now */
-}
-
-/* The chardev reads the socket in the main loop again. */
-void sclink__watch_stop(SclinkPCIState *s)
-{
-    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
-
-    if (!s->waits_only) {
-        return;
-    }
-    sclink_source_drop(&s->peer_watch);
-    s->waits_only = false;
-    if (chr) {
-        qemu_chr_be_update_read_handlers(chr, NULL);
-    }
-}
-
-/*
- * The inbox is full and the chardev reads nothing (sclink__chr_can_read):
- * it would not see the end of stream either, and with no wait to come (no
- * CAP_SYNC, a guest that leaves the device alone, a stopped VM) a gateway
- * that leaves would go unnoticed.  A GSource watches the socket for
- * hang-up, error and half-close meanwhile, as the CAP_SYNC one does; when
- * it fires, the gateway's last words are looked for (a bounded read), the
- * inbox is dropped and the chardev reads the end of stream.
- */
-static gboolean sclink_full_event(gint fd, GIOCondition cond, gpointer opaque)
-{
-    SclinkPCIState *s = opaque;
-
-    if (s->state == SCLINK_LINK_RUNNING) {
-        sclink__take_farewell(s);
-    }
-    sclink__drop_inbox(s);
-    sclink__full_watch_stop(s);
-    return G_SOURCE_REMOVE;
-}
-
-static void sclink_full_watch_start(SclinkPCIState *s)
-{
-    int fd = sclink_direct_fd(s);
-
-    if (s->full_watch || s->waits_only || fd < 0 ||
-        s->state != SCLINK_LINK_RUNNING) {
-        return;
-    }
-    s->full_watch = sclink_hangup_watch(s, fd, sclink_full_event);
-}
-
-void sclink__full_watch_stop(SclinkPCIState *s)
-{
-    sclink_source_drop(&s->full_watch);
-}
-
-/*
- * The gateway is leaving (hang-up, or a write failed): reads what it sent
- * before, without consuming it, and acts on the first Bye or Error there.
- * Everything else is moot now and dropped; in deterministic mode it must
- * not be consumed outside a wait anyway.  Returns whether one was found.
- *
- * What is read is bounded (SCLINK_PCI_FAREWELL_READS reads of 8 KiB): a
- * write fails also when a gateway that no longer reads goes on writing,
- * and reading that for ever would hang QEMU.  Each read's messages are
- * looked at and dropped before the next, so the inbox does not grow.
- */
-bool sclink__take_farewell(SclinkPCIState *s)
-{
-    int fd = sclink_direct_fd(s);
-    int reads = SCLINK_PCI_FAREWELL_READS;
+    /* Without @wait a deadline long past: sclink_rx_take() never blocks. */
+    int64_t deadline = wait ? g_get_monotonic_time() +
+                              SCLINK_PCI_ERROR_GRACE_MS * 1000LL : 1;
+    size_t seen = 0, heap = 0;
+    SclinkRxEnd end;
     sclink_msg *m;
     bool found = false;
-    bool more = true;
 
-    while (!found && sclink_link_up(s)) {
-        while (!found && sclink_link_up(s) && (m = sclink__inbox_pop(s))) {
-            switch (m->msg_case) {
-            case SCLINK__V1__ENVELOPE__MSG_BYE:
-            case SCLINK__V1__ENVELOPE__MSG_ERROR:
-                sclink__consume(s, m);
-                found = true;
-                break;
-            default:
-                break;
-            }
-            sclink_msg_free(m);
+    while (!found && sclink_link_up(s) && seen < SCLINK_PCI_FAREWELL_HEAP &&
+           (m = sclink_rx_take(s, deadline, &end, &heap))) {
+        seen += heap;
+        if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_BYE ||
+            m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR) {
+            sclink__consume(s, m);
+            found = true;
         }
-        if (found || !more || fd < 0 || reads-- <= 0) {
-            break;
-        }
-        /* sclink__chr_read queues what it decodes */
-        s->draining = true;
-        more = sclink_read_direct(s, fd, g_get_monotonic_time()) > 0;
-        s->draining = false;
+        sclink_msg_free(m);
     }
     sclink__drop_inbox(s);
     return found;
 }
 
 /*
+ * The main loop's share (serve_bh): with the turn free, serves what
+ * arrived outside waits.  Free-running, every message as it comes, like
+ * a wait does; in deterministic mode only the end of the stream, and then
+ * the gateway's last words (a Bye or an Error) waiting in the inbox.
+ * Like a wait, serving takes `timeout` at most: the writes of the DMA
+ * Responses end by then (sclink_write_deadline).
+ */
+static void sclink_serve(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    SclinkRxEnd end = SCLINK_RX_OPEN;
+    sclink_msg *m;
+
+    if (!sclink__turn_try(s)) {
+        return;     /* the holder serves it, or kicks again when done */
+    }
+    s->serve_deadline = s->timeout_ms ?
+        g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
+    while (!s->deterministic && sclink_link_up(s)) {
+        qemu_mutex_lock(&s->lock);
+        m = sclink_inbox_pop_locked(s, NULL);
+        end = s->rx_end;
+        qemu_mutex_unlock(&s->lock);
+        if (!m) {
+            break;
+        }
+        if (s->state == SCLINK_LINK_RUNNING ||
+            s->state == SCLINK_LINK_CLOSING) {
+            sclink__consume(s, m);
+        }
+        sclink_msg_free(m);
+    }
+    if (s->deterministic) {
+        qemu_mutex_lock(&s->lock);
+        end = s->rx_end;
+        qemu_mutex_unlock(&s->lock);
+        if (end != SCLINK_RX_OPEN && s->state == SCLINK_LINK_RUNNING) {
+            sclink__take_farewell(s, false);
+        }
+    }
+    if (end != SCLINK_RX_OPEN && sclink_link_up(s)) {
+        sclink__drop_inbox(s);
+        sclink_rx_ended(s, end);
+    }
+    s->serve_deadline = 0;
+    sclink__turn_give(s);
+}
+
+/*
+ * In the I/O thread (close_bh): the chardev is closed by the thread that
+ * reads it, never under its reader's feet.
+ */
+static void sclink_disconnect(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+
+    if (qemu_chr_fe_backend_open(&s->chr)) {
+        qemu_chr_fe_disconnect(&s->chr);
+    }
+}
+
+/*
+ * Closes the chardev once the link is CLOSED (section 11.1: send Error,
+ * close), so the gateway sees end-of-stream instead of a silent peer.  The
+ * CHR_EVENT_CLOSED this raises finds the link CLOSED and does nothing, and
+ * every later access fails at once on the CLOSED state.
+ */
+void sclink__close(SclinkPCIState *s)
+{
+    qemu_mutex_lock(&s->lock);
+    s->rx_stopped = true;
+    qemu_mutex_unlock(&s->lock);
+    qemu_bh_schedule(s->close_bh);
+}
+
+/* The frame limit agreed in the Welcome, for the I/O thread's decoder. */
+void sclink__set_max_frame(SclinkPCIState *s, uint32_t max_frame)
+{
+    qemu_mutex_lock(&s->lock);
+    sclink_decoder_set_max_frame(&s->dec, max_frame);
+    qemu_mutex_unlock(&s->lock);
+}
+
+/*
+ * Starts the I/O thread (an internal IOThread, "sclink-pci-ioN") and
+ * gives it the chardev's handlers.  Undone by sclink__io_stop().
+ */
+bool sclink__io_start(SclinkPCIState *s, Error **errp)
+{
+    static unsigned count;
+    g_autofree char *id = g_strdup_printf("sclink-pci-io%u", count++);
+
+    qemu_mutex_init(&s->lock);
+    qemu_cond_init(&s->rx_cond);
+    qemu_cond_init(&s->turn_cond);
+    g_queue_init(&s->inbox);
+    /* Section 3.2: Hello and Welcome travel under the default 1 MiB. */
+    sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
+    s->serve_bh = qemu_bh_new(sclink_serve, s);
+    s->iothread = iothread_create(id, errp);
+    if (!s->iothread) {
+        return false;
+    }
+    s->io_ctx = iothread_get_g_main_context(s->iothread);
+    s->close_bh = aio_bh_new(iothread_get_aio_context(s->iothread),
+                             sclink_disconnect, s);
+    qemu_chr_fe_set_handlers(&s->chr, sclink_chr_can_read, sclink_chr_read,
+                             sclink_chr_event, NULL, s, s->io_ctx, true);
+    return true;
+}
+
+/*
+ * Stops the I/O thread, then (no reader left) takes the handlers back
+ * and frees what the link held, as the monitor does with its I/O thread:
+ * stopped first, the chardev moved off its context, destroyed last.  A
+ * close requested but not yet done by the I/O thread is done here.
+ */
+void sclink__io_stop(SclinkPCIState *s)
+{
+    if (s->iothread) {
+        qemu_bh_delete(s->close_bh);
+        iothread_stop(s->iothread);
+        qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
+                                 true);
+        if (s->rx_stopped) {
+            sclink_disconnect(s);
+        }
+        iothread_destroy(s->iothread);
+        s->iothread = NULL;
+    }
+    qemu_bh_delete(s->serve_bh);
+    sclink__drop_inbox(s);
+    sclink_decoder_free(&s->dec);
+    g_free(s->rx_reason);
+    s->rx_reason = NULL;
+    qemu_cond_destroy(&s->turn_cond);
+    qemu_cond_destroy(&s->rx_cond);
+    qemu_mutex_destroy(&s->lock);
+}
+
+/*
+ * Takes the device's turn on the link (see the top of this file); called
+ * with the BQL.  When another thread holds it (a vCPU waiting for its
+ * Response with the BQL released, or the main loop for a GRANT), waits
+ * until it is given, with the BQL released meanwhile, and returns with
+ * both.  Returns false, without the turn, when the calling thread holds
+ * it already (a DMA served in a wait that targets this function's own
+ * BAR must fail, not deadlock), or another does while the BQL must be
+ * kept (-icount: only a re-entry can get here).
+ */
+bool sclink__turn_take(SclinkPCIState *s)
+{
+    bool unlocked = false;
+    bool ok = true;
+
+    qemu_mutex_lock(&s->lock);
+    while (s->turn_held) {
+        if (qemu_thread_is_self(&s->turn_owner) || !s->unlocked_waits) {
+            ok = false;
+            break;
+        }
+        if (!unlocked) {
+            bql_unlock();
+            unlocked = true;
+        }
+        qemu_cond_wait(&s->turn_cond, &s->lock);
+    }
+    if (ok) {
+        s->turn_held = true;
+        qemu_thread_get_self(&s->turn_owner);
+    }
+    qemu_mutex_unlock(&s->lock);
+    if (unlocked) {
+        bql_lock();
+    }
+    return ok;
+}
+
+/* Takes the turn if nobody holds it; never waits. */
+bool sclink__turn_try(SclinkPCIState *s)
+{
+    bool ok;
+
+    qemu_mutex_lock(&s->lock);
+    ok = !s->turn_held;
+    if (ok) {
+        s->turn_held = true;
+        qemu_thread_get_self(&s->turn_owner);
+    }
+    qemu_mutex_unlock(&s->lock);
+    return ok;
+}
+
+/*
+ * Gives the turn back: to the next access waiting for it, and to the
+ * main loop for what arrived meanwhile and no wait consumed.
+ */
+void sclink__turn_give(SclinkPCIState *s)
+{
+    qemu_mutex_lock(&s->lock);
+    s->turn_held = false;
+    qemu_cond_signal(&s->turn_cond);
+    sclink_rx_kick_locked(s);
+    qemu_mutex_unlock(&s->lock);
+}
+
+/*
  * Blocks until a message of type @want arrives (and, for a Response, with
  * id @id), consuming Interrupts and DMA Requests meanwhile (rules K, L).
  * Returns the message, to be freed by the caller, or NULL when the link
- * failed, was closed or the timeout expired (all reported).
- *
- * Fast path (plain socket chardev, see sclink_direct_fd): poll the socket
- * and read it here, with no GSource, no handler move and no wake-up of the
- * main loop's context.  Otherwise, or once the socket reports EOF or an
- * error, the chardev's read handler is moved to s->wait_ctx and that
- * context iterated until the end of the wait.
+ * failed, was closed or the timeout expired (all reported).  Called with
+ * the BQL and the turn; sclink_rx_take() releases the BQL while it
+ * blocks when the link runs with unlocked waits.
  */
 sclink_msg *sclink__wait(SclinkPCIState *s,
                          Sclink__V1__Envelope__MsgCase want,
                          uint64_t id, const char *what)
 {
-    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
     sclink_msg *m, *found = NULL;
-    bool expired = false;
-    bool moved = false;
-    GSource *timeout = NULL;
     int64_t deadline = 0;
-    int fd;
+    SclinkRxEnd end;
 
     assert(!s->in_wait);
     s->in_wait = true;
@@ -382,67 +527,40 @@ sclink_msg *sclink__wait(SclinkPCIState *s,
     s->serve_deadline = deadline;
 
     while (!found && sclink_link_up(s)) {
-        while ((m = sclink__inbox_pop(s))) {
-            if (m->msg_case == want) {
-                found = m;
-                break;
-            }
-            if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR &&
-                s->state == SCLINK_LINK_HELLO_SENT) {
-                found = m;  /* the handshake reports it */
-                break;
-            }
-            if (s->state == SCLINK_LINK_HELLO_SENT) {
-                sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                                  "%s instead of Welcome",
-                                  sclink_msg_name(m));
-                sclink_msg_free(m);
-                break;
-            }
-            if (!sclink__consume(s, m)) {
-                sclink_msg_free(m);
-                goto out;
-            }
-            sclink_msg_free(m);
-        }
-        if (found || !sclink_link_up(s)) {
+        m = sclink_rx_take(s, deadline, &end, NULL);
+        if (!m && end != SCLINK_RX_OPEN) {
+            sclink_rx_ended(s, end);
             break;
         }
-        if (expired || (deadline && g_get_monotonic_time() >= deadline)) {
+        if (!m) {
             sclink__send_error(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT,
                                "QEMU timed out waiting");
             sclink__fail(s, "gateway unresponsive for %u ms (no %s)",
                          s->timeout_ms, what);
             break;
         }
-        if (!moved) {
-            fd = sclink_direct_fd(s);
-            if (fd >= 0 && sclink_read_direct(s, fd, deadline) >= 0) {
-                continue;
-            }
-            /* Not a plain socket, or EOF/error: the chardev takes over. */
-            sclink__watch_stop(s);
-            qemu_chr_be_update_read_handlers(chr, s->wait_ctx);
-            moved = true;
-            if (deadline) {
-                timeout = g_timeout_source_new(
-                    MAX(deadline - g_get_monotonic_time(), 0) / 1000);
-                g_source_set_callback(timeout, sclink_wait_timeout,
-                                      &expired, NULL);
-                g_source_attach(timeout, s->wait_ctx);
-            }
+        if (m->msg_case == want) {
+            found = m;
+            break;
         }
-        g_main_context_iteration(s->wait_ctx, true);
+        if (m->msg_case == SCLINK__V1__ENVELOPE__MSG_ERROR &&
+            s->state == SCLINK_LINK_HELLO_SENT) {
+            found = m;  /* the handshake reports it */
+            break;
+        }
+        if (s->state == SCLINK_LINK_HELLO_SENT) {
+            sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
+                              "%s instead of Welcome", sclink_msg_name(m));
+            sclink_msg_free(m);
+            break;
+        }
+        if (!sclink__consume(s, m)) {
+            sclink_msg_free(m);
+            break;
+        }
+        sclink_msg_free(m);
     }
 
-out:
-    if (timeout) {
-        g_source_destroy(timeout);
-        g_source_unref(timeout);
-    }
-    if (moved) {
-        qemu_chr_be_update_read_handlers(chr, NULL);
-    }
     s->serve_deadline = 0;
     s->in_wait = false;
 
