@@ -14,6 +14,7 @@ EXTRA_DIST += \
 	guest/sclink-guest-bench.c \
 	guest/sclink-guest-poke.c \
 	guest/sclink-guest-reset.c \
+	guest/sclink-guest-smp.c \
 	guest/demo-platform.yaml \
 	guest/msix-platform.yaml \
 	guest/msi-platform.yaml \

@@ -149,8 +149,10 @@ static inline void sclink_migrate_del_blocker(Error **reasonp)
  * A BAR of sclink-pci is entered by several vCPUs at once while one waits
  * for the gateway with the BQL released (the others wait for their turn,
  * sclink__turn_take), and by the device's own DMA, which it refuses
- * itself: without this the other vCPUs' accesses fail and their reads
- * give zeros.  Before 8.1 there is no guard.
+ * itself: without this the other vCPUs' accesses fail ("Blocked
+ * re-entrant IO") and their reads give zeros.  The guard came with the
+ * series that added qemu_bh_new_guarded(), and Debian's 7.2 (like
+ * upstream's later 7.2.x) carries that series: the macro is the test.
  */
 #if __has_include("system/memory.h")
 #include "system/memory.h"         /* 10.1: moved from exec/ */
@@ -159,7 +161,7 @@ static inline void sclink_migrate_del_blocker(Error **reasonp)
 #endif
 static inline void sclink_memory_region_allow_reentrancy(MemoryRegion *mr)
 {
-#if SCLINK_QEMU_AT_LEAST(8, 1)
+#if defined(qemu_bh_new_guarded) || SCLINK_QEMU_AT_LEAST(8, 1)
     mr->disable_reentrancy_guard = true;
 #endif
 }

@@ -114,18 +114,22 @@ void sclink__drop_inbox(SclinkPCIState *s)
 
 /*
  * Something arrived (a message, the end of the stream) or the turn was
- * given: the turn's holder is told (it may be waiting), or, with nobody
+ * given: the turn's holder is to be told (it may be waiting: true is
+ * returned, and the caller signals rx_cond once it has released s->lock,
+ * so that the waiter does not wake into a held mutex), or, with nobody
  * holding it, the main loop serves it: every message when free-running,
  * only the end of the stream in deterministic mode (rule K).
  */
-static void sclink_rx_kick_locked(SclinkPCIState *s)
+static bool sclink_rx_kick_locked(SclinkPCIState *s)
 {
     if (s->turn_held) {
-        qemu_cond_signal(&s->rx_cond);
-    } else if (s->rx_end != SCLINK_RX_OPEN ||
-               (!s->deterministic && !g_queue_is_empty(&s->inbox))) {
+        return true;
+    }
+    if (s->rx_end != SCLINK_RX_OPEN ||
+        (!s->deterministic && !g_queue_is_empty(&s->inbox))) {
         qemu_bh_schedule(s->serve_bh);
     }
+    return false;
 }
 
 /*
@@ -151,6 +155,7 @@ static int sclink_chr_can_read(void *opaque)
 static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
 {
     SclinkPCIState *s = opaque;
+    bool tell = false;
     sclink_msg *m;
     int r;
 
@@ -168,9 +173,12 @@ static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
         s->rx_code = sclink_error_code(r);
         s->rx_reason = g_strdup(sclink_decoder_reason(&s->dec));
     }
-    sclink_rx_kick_locked(s);
+    tell = sclink_rx_kick_locked(s);
 out:
     qemu_mutex_unlock(&s->lock);
+    if (tell) {
+        qemu_cond_signal(&s->rx_cond);
+    }
 }
 
 /*
@@ -181,6 +189,7 @@ out:
 static void sclink_chr_event(void *opaque, QEMUChrEvent event)
 {
     SclinkPCIState *s = opaque;
+    bool tell;
 
     if (event != CHR_EVENT_CLOSED) {
         return;
@@ -189,8 +198,11 @@ static void sclink_chr_event(void *opaque, QEMUChrEvent event)
     if (s->rx_end == SCLINK_RX_OPEN) {
         s->rx_end = SCLINK_RX_CLOSED;
     }
-    sclink_rx_kick_locked(s);
+    tell = sclink_rx_kick_locked(s);
     qemu_mutex_unlock(&s->lock);
+    if (tell) {
+        qemu_cond_signal(&s->rx_cond);
+    }
 }
 
 /*
@@ -498,9 +510,9 @@ void sclink__turn_give(SclinkPCIState *s)
 {
     qemu_mutex_lock(&s->lock);
     s->turn_held = false;
-    qemu_cond_signal(&s->turn_cond);
-    sclink_rx_kick_locked(s);
+    sclink_rx_kick_locked(s);     /* nobody holds it: never tells */
     qemu_mutex_unlock(&s->lock);
+    qemu_cond_signal(&s->turn_cond);
 }
 
 /*
