@@ -115,6 +115,8 @@ struct SclinkPCIState {
     int rx_code;                /* SCLINK_RX_GARBAGE: the decoder's error */
     char *rx_reason;            /*   and its reason */
     bool rx_stopped;            /* sclink__close(): read no more */
+    bool full_watch;            /* the inbox filled: hang-up watch armed */
+    bool peer_left;             /*   and it fired */
     bool turn_held;
     QemuThread turn_owner;
     VMChangeStateEntry *vmstate_entry;

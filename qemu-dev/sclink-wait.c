@@ -49,6 +49,7 @@
 #include "qapi/error.h"
 #include "block/aio.h"
 #include "chardev/char.h"
+#include <poll.h>               /* POLLRDHUP */
 #include "sclink-pci.h"
 #include "trace.h"
 
@@ -125,11 +126,39 @@ static bool sclink_rx_kick_locked(SclinkPCIState *s)
     if (s->turn_held) {
         return true;
     }
-    if (s->rx_end != SCLINK_RX_OPEN ||
+    if (s->rx_end != SCLINK_RX_OPEN || s->peer_left ||
         (!s->deterministic && !g_queue_is_empty(&s->inbox))) {
         qemu_bh_schedule(s->serve_bh);
     }
     return false;
+}
+
+/*
+ * In the I/O thread, once per fill: while the inbox is full the chardev
+ * reads nothing, so it would see no end of stream either, and with no
+ * wait to come (no CAP_SYNC, a guest that leaves the device alone) a
+ * gateway that leaves would go unnoticed.  A watch on the chardev
+ * (qemu_chr_fe_add_watch, in the I/O thread's context) looks for hang-up,
+ * error and half-close (POLLRDHUP: a peer's shutdown or a TCP FIN raise
+ * no POLLHUP); when it fires, the gateway's last words are looked for in
+ * the inbox and the rest dropped (sclink_serve), and the chardev reads on
+ * to the end of stream.
+ */
+static gboolean sclink_peer_left(void *do_not_use, GIOCondition cond,
+                                 void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    bool tell;
+
+    qemu_mutex_lock(&s->lock);
+    s->full_watch = false;
+    s->peer_left = true;
+    tell = sclink_rx_kick_locked(s);
+    qemu_mutex_unlock(&s->lock);
+    if (tell) {
+        qemu_cond_signal(&s->rx_cond);
+    }
+    return G_SOURCE_REMOVE;
 }
 
 /*
@@ -155,7 +184,7 @@ static int sclink_chr_can_read(void *opaque)
 static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
 {
     SclinkPCIState *s = opaque;
-    bool tell = false;
+    bool tell = false, watch = false;
     sclink_msg *m;
     int r;
 
@@ -173,11 +202,18 @@ static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
         s->rx_code = sclink_error_code(r);
         s->rx_reason = g_strdup(sclink_decoder_reason(&s->dec));
     }
+    if (s->inbox_heap >= SCLINK_PCI_INBOX_MAX && !s->full_watch) {
+        s->full_watch = watch = true;
+    }
     tell = sclink_rx_kick_locked(s);
 out:
     qemu_mutex_unlock(&s->lock);
     if (tell) {
         qemu_cond_signal(&s->rx_cond);
+    }
+    if (watch) {
+        qemu_chr_fe_add_watch(&s->chr, G_IO_HUP | G_IO_ERR | POLLRDHUP,
+                              sclink_peer_left, s);
     }
 }
 
@@ -319,18 +355,25 @@ bool sclink__take_farewell(SclinkPCIState *s, bool wait)
 static void sclink_serve(void *opaque)
 {
     SclinkPCIState *s = opaque;
-    SclinkRxEnd end = SCLINK_RX_OPEN;
+    SclinkRxEnd end;
     sclink_msg *m;
+    bool left;
 
     if (!sclink__turn_try(s)) {
         return;     /* the holder serves it, or kicks again when done */
     }
     s->serve_deadline = s->timeout_ms ?
         g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
-    while (!s->deterministic && sclink_link_up(s)) {
+    for (;;) {
+        /* The end is read with the last pop: nothing can come after it. */
         qemu_mutex_lock(&s->lock);
-        m = sclink_inbox_pop_locked(s, NULL);
-        end = s->rx_end;
+        m = !s->deterministic && sclink_link_up(s) ?
+            sclink_inbox_pop_locked(s, NULL) : NULL;
+        if (!m) {
+            end = s->rx_end;
+            left = s->peer_left;
+            s->peer_left = false;
+        }
         qemu_mutex_unlock(&s->lock);
         if (!m) {
             break;
@@ -341,13 +384,10 @@ static void sclink_serve(void *opaque)
         }
         sclink_msg_free(m);
     }
-    if (s->deterministic) {
-        qemu_mutex_lock(&s->lock);
-        end = s->rx_end;
-        qemu_mutex_unlock(&s->lock);
-        if (end != SCLINK_RX_OPEN && s->state == SCLINK_LINK_RUNNING) {
-            sclink__take_farewell(s, false);
-        }
+    if ((left || (s->deterministic && end != SCLINK_RX_OPEN)) &&
+        s->state == SCLINK_LINK_RUNNING) {
+        /* The inbox is dropped after: the chardev reads on to the end. */
+        sclink__take_farewell(s, false);
     }
     if (end != SCLINK_RX_OPEN && sclink_link_up(s)) {
         sclink__drop_inbox(s);
