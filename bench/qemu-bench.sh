@@ -187,7 +187,7 @@ bench_mmio() {
     sc1=$(best "$tmp/mmio.log" sclink | cut -d' ' -f1); record mmio sclink "$sc1"
     ew1=$(best "$tmp/mmio.log" edu-write | cut -d' ' -f1); record mmio eduwrite "$ew1"
     sp1=$(best "$tmp/mmio.log" sclink-posted | cut -d' ' -f1); record mmio posted "$sp1"
-    echo "qemu-bench: round $round: MMIO: ping-pong $pp1 ns, sclink - edu $(awk -v a="$sc1" -v b="$edu1" -v p="$pp1" 'BEGIN { printf "%.0f ns, ratio %.2fx", a - b, (a - b) / p }')" >&2
+    echo "qemu-bench: round $round: MMIO: ping-pong $pp1 ns, sclink - edu $(awk -v a="$sc1" -v b="$edu1" -v p="$pp1" 'BEGIN { printf "%.0f ns, ratio %.2fx", a - b, (a - b) / p }'); posted write $sp1 ns (edu write $ew1 ns)" >&2
 }
 
 bench_sync() {
