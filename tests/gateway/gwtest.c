@@ -168,6 +168,16 @@ int log_count(const char *what)
     return n;
 }
 
+void wait_log_count(const char *what, int n)
+{
+    int i;
+
+    for (i = 0; i < 500 && log_count(what) < n; i++)
+        usleep(20000);
+    ck_assert_msg(log_count(what) >= n, "log has %d lines with '%s', not %d in 10 s: %s",
+                  log_count(what), what, n, log_tail(errlog));
+}
+
 void hello(sclink_hello *h, unsigned major)
 {
     sclink__v1__hello__init(h);

@@ -26,6 +26,8 @@ int gateway_exit(void);
 void stop_gateway(void);
 /* Lines in the gateway's log containing `what`. */
 int log_count(const char *what);
+/* Waits up to 10 s until the log has `n` lines containing `what`. */
+void wait_log_count(const char *what, int n);
 
 /* A valid Hello of `major` offering capabilities 0xff. */
 void hello(sclink_hello *h, unsigned major);

@@ -306,7 +306,8 @@ END_TEST
 /*
  * Links that send Hello and vanish at once: the gateway must survive the
  * writes to dead sockets (regression: SIGPIPE killed it) and leave nothing
- * of them for the next link.  Each gets a moment to be noticed; a peer
+ * of them for the next link.  Each must be noticed, the serve loop back to
+ * "waiting for the next link", before the next connects: a peer
  * connecting while the last one is still open would get ERR_BUSY.
  */
 START_TEST(test_link_dies_in_handshake)
@@ -324,7 +325,7 @@ START_TEST(test_link_dies_in_handshake)
         env.hello = &h;
         ck_assert_int_eq(sclink_conn_send(&c, &env), 0);
         sclink_conn_close(&c);
-        usleep(200000);
+        wait_log_count("waiting for the next link", i + 1);
     }
     still_serving();
     stop_gateway();
