@@ -157,6 +157,21 @@ void sclink__send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
     sclink__send(s, &m);
 }
 
+/* Sends Sync{kind, time_ps}: REACHED, RESET, PAUSED or RESUMED. */
+bool sclink__send_sync(SclinkPCIState *s, Sclink__V1__SyncKind kind,
+                       uint64_t time_ps)
+{
+    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
+    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
+
+    sync.has_kind = sync.has_time_ps = true;
+    sync.kind = kind;
+    sync.time_ps = time_ps;
+    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
+    m.sync = &sync;
+    return sclink__send(s, &m);
+}
+
 void sclink__send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason)
 {
     Sclink__V1__Bye bye = SCLINK__V1__BYE__INIT;

@@ -482,19 +482,11 @@ static ResettablePhases sclink_pci_parent_phases;
  */
 static void sclink_forward_reset(SclinkPCIState *s)
 {
-    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
-    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *done;
     uint64_t t = sclink__stamp(s);
 
     trace_sclink_reset(sclink_name(s), t);
-    sync.has_kind = true;
-    sync.kind = SCLINK__V1__SYNC_KIND__SYNC_RESET;
-    sync.has_time_ps = true;
-    sync.time_ps = t;
-    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
-    m.sync = &sync;
-    if (!sclink__send(s, &m)) {
+    if (!sclink__send_sync(s, SCLINK__V1__SYNC_KIND__SYNC_RESET, t)) {
         sclink__fail(s, "cannot send Sync RESET");
         return;
     }

@@ -173,6 +173,8 @@ bool sclink__send(SclinkPCIState *s, const sclink_msg *m);
 void sclink__send_error(SclinkPCIState *s, Sclink__V1__ErrorCode code,
                         const char *text);
 void sclink__send_bye(SclinkPCIState *s, Sclink__V1__ByeReason reason);
+bool sclink__send_sync(SclinkPCIState *s, Sclink__V1__SyncKind kind,
+                       uint64_t time_ps);
 void sclink__close(SclinkPCIState *s);
 void G_GNUC_PRINTF(2, 3) sclink__fail(SclinkPCIState *s, const char *fmt, ...);
 void G_GNUC_PRINTF(3, 4) sclink__violation(SclinkPCIState *s,

@@ -97,8 +97,6 @@ void sclink__arm_window(SclinkPCIState *s)
 void sclink__window_end(void *opaque)
 {
     SclinkPCIState *s = opaque;
-    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
-    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
     sclink_msg *grant;
     uint64_t w = s->win.end_ps;
     char why[160];
@@ -112,14 +110,8 @@ void sclink__window_end(void *opaque)
         sclink__fail(s, "internal error at the window end: %s", why);
         return;
     }
-    sync.has_kind = true;
-    sync.kind = SCLINK__V1__SYNC_KIND__SYNC_REACHED;
-    sync.has_time_ps = true;
-    sync.time_ps = w;
-    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
-    m.sync = &sync;
     trace_sclink_window_reached(sclink_name(s), w);
-    if (!sclink__send(s, &m)) {
+    if (!sclink__send_sync(s, SCLINK__V1__SYNC_KIND__SYNC_REACHED, w)) {
         sclink__fail(s, "cannot send Sync REACHED");
         return;
     }
@@ -189,21 +181,14 @@ void sclink__stamp_sent(SclinkPCIState *s, uint64_t t)
  */
 void sclink__tell_paused(SclinkPCIState *s, bool paused)
 {
-    Sclink__V1__Sync sync = SCLINK__V1__SYNC__INIT;
-    sclink_msg m = SCLINK__V1__ENVELOPE__INIT;
-
     if (s->state != SCLINK_LINK_RUNNING || s->told_paused == paused ||
         !sclink_has_cap(s, SCLINK__V1__CAPABILITY__CAP_PAUSE)) {
         return;
     }
-    sync.has_kind = sync.has_time_ps = true;
-    sync.kind = paused ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED :
-                         SCLINK__V1__SYNC_KIND__SYNC_RESUMED;
-    sync.time_ps = s->win.last_ps;
-    m.msg_case = SCLINK__V1__ENVELOPE__MSG_SYNC;
-    m.sync = &sync;
-    trace_sclink_pause(sclink_name(s), paused, sync.time_ps);
-    if (sclink__send(s, &m)) {
+    trace_sclink_pause(sclink_name(s), paused, s->win.last_ps);
+    if (sclink__send_sync(s, paused ? SCLINK__V1__SYNC_KIND__SYNC_PAUSED :
+                                      SCLINK__V1__SYNC_KIND__SYNC_RESUMED,
+                          s->win.last_ps)) {
         s->told_paused = paused;
     }
 }
