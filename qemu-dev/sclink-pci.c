@@ -283,7 +283,8 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
 
 /*
  * QEMU shuts down (guest poweroff, quit, signal): say Bye while we can,
- * after the access under way, if any, has its Response.
+ * after the access under way, if any, has its Response.  Then the link is
+ * done, and the I/O thread stops before QEMU frees the chardev.
  */
 static void sclink_shutdown_notify(Notifier *n, void *data)
 {
@@ -291,8 +292,11 @@ static void sclink_shutdown_notify(Notifier *n, void *data)
 
     if (sclink__turn_take(s)) {
         sclink__send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
+        s->state = SCLINK_LINK_CLOSED;
         sclink__turn_give(s);
     }
+    s->state = SCLINK_LINK_CLOSED;
+    sclink__io_quiesce(s);
 }
 
 /* The window timer: a window end is an exchange of its own (the turn). */

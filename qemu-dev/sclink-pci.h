@@ -185,6 +185,7 @@ bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome, Error **errp);
 
 /* sclink-wait.c: the I/O thread, the inbox, the turn and the waits */
 bool sclink__io_start(SclinkPCIState *s, Error **errp);
+void sclink__io_quiesce(SclinkPCIState *s);
 void sclink__io_stop(SclinkPCIState *s);
 void sclink__set_max_frame(SclinkPCIState *s, uint32_t max_frame);
 void sclink__drop_inbox(SclinkPCIState *s);

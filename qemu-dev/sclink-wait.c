@@ -461,21 +461,40 @@ bool sclink__io_start(SclinkPCIState *s, Error **errp)
 }
 
 /*
- * Stops the I/O thread, then (no reader left) takes the handlers back
- * and frees what the link held, as the monitor does with its I/O thread:
- * stopped first, the chardev moved off its context, destroyed last.  A
- * close requested but not yet done by the I/O thread is done here.
+ * Stops the I/O thread and (no reader left) takes the chardev's handlers
+ * back, freeing nothing; a close requested but not yet done by the I/O
+ * thread is done here.  Called again, it does nothing.
+ *
+ * QEMU frees its chardevs in qemu_cleanup() without unrealizing devices,
+ * so the shutdown notifier calls this first, as monitor_cleanup() stops
+ * the monitor's I/O thread before qemu_chr_cleanup(): otherwise the I/O
+ * thread, reading the gateway's end-of-stream after a Bye, runs the
+ * socket chardev's disconnect (which takes chr_write_lock) while the main
+ * thread destroys the chardev under it.
+ */
+void sclink__io_quiesce(SclinkPCIState *s)
+{
+    if (!s->iothread) {
+        return;
+    }
+    iothread_stop(s->iothread);
+    qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
+                             true);
+    if (s->rx_stopped) {
+        sclink_disconnect(s);
+    }
+}
+
+/*
+ * Stops the I/O thread, then frees what the link held, as the monitor
+ * does with its I/O thread: stopped first, the chardev moved off its
+ * context, destroyed last.
  */
 void sclink__io_stop(SclinkPCIState *s)
 {
     if (s->iothread) {
+        sclink__io_quiesce(s);
         qemu_bh_delete(s->close_bh);
-        iothread_stop(s->iothread);
-        qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
-                                 true);
-        if (s->rx_stopped) {
-            sclink_disconnect(s);
-        }
         iothread_destroy(s->iothread);
         s->iothread = NULL;
     }
