@@ -410,21 +410,21 @@ int sclink_dma_check(const sclink_request *r, uint64_t caps, unsigned serves,
 
 /* ------------------------------------------------------------- responses */
 
-int sclink_response_match(uint64_t outstanding, const sclink_response *resp,
-                          char *why, size_t whylen)
+int sclink_response_match(bool outstanding, uint64_t id,
+                          const sclink_response *resp, char *why,
+                          size_t whylen)
 {
-    if (outstanding == 0) {
+    if (!outstanding) {
         sclink__why(why, whylen,
                     "Response %llu but no Request is outstanding",
                     (unsigned long long)resp->id);
         return SCLINK_ESTATE;
     }
     /* Requests are answered in order (rule F3): only the oldest may be. */
-    if (resp->id != outstanding) {
+    if (resp->id != id) {
         sclink__why(why, whylen,
                     "Response %llu, but Request %llu is the one outstanding",
-                    (unsigned long long)resp->id,
-                    (unsigned long long)outstanding);
+                    (unsigned long long)resp->id, (unsigned long long)id);
         return SCLINK_ESTATE;
     }
     return 0;

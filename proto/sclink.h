@@ -14,6 +14,7 @@
 #define SCLINK_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -402,11 +403,13 @@ int sclink_dma_check(const sclink_request *r, uint64_t caps, unsigned serves,
                      char *why, size_t whylen);
 
 /*
- * A Response answers the one outstanding Request (0: none), in order
- * (rule F3).  SCLINK_ESTATE otherwise.
+ * A Response answers the one outstanding Request, whose id is @id when
+ * @outstanding (ids are the sender's own: any value, 0 included), in
+ * order (rule F3).  SCLINK_ESTATE otherwise, and when none is outstanding.
  */
-int sclink_response_match(uint64_t outstanding, const sclink_response *resp,
-                          char *why, size_t whylen);
+int sclink_response_match(bool outstanding, uint64_t id,
+                          const sclink_response *resp, char *why,
+                          size_t whylen);
 
 #ifdef __cplusplus
 }

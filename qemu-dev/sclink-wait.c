@@ -589,6 +589,7 @@ sclink_msg *sclink__wait(SclinkPCIState *s,
     sclink_msg *m, *found = NULL;
     int64_t deadline = 0;
     SclinkRxEnd end;
+    char why[128];
 
     assert(!s->in_wait);
     s->in_wait = true;
@@ -636,11 +637,8 @@ sclink_msg *sclink__wait(SclinkPCIState *s,
     s->in_wait = false;
 
     if (found && found->msg_case == SCLINK__V1__ENVELOPE__MSG_RESPONSE &&
-        found->response->id != id) {
-        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE,
-                          "Response %" PRIu64 " while Request %" PRIu64
-                          " is the oldest outstanding",
-                          found->response->id, id);
+        sclink_response_match(true, id, found->response, why, sizeof(why))) {
+        sclink__violation(s, SCLINK__V1__ERROR_CODE__ERR_STATE, "%s", why);
         sclink_msg_free(found);
         return NULL;
     }

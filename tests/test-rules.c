@@ -479,11 +479,16 @@ START_TEST(test_rule_F3_response_match)
     sclink_response resp = SCLINK__V1__RESPONSE__INIT;
 
     resp.id = 5;
-    ck_assert_int_eq(sclink_response_match(5, &resp, why, sizeof(why)), 0);
-    ck_assert_int_eq(sclink_response_match(4, &resp, why, sizeof(why)), SCLINK_ESTATE);
+    ck_assert_int_eq(sclink_response_match(true, 5, &resp, why, sizeof(why)), 0);
+    ck_assert_int_eq(sclink_response_match(true, 4, &resp, why, sizeof(why)), SCLINK_ESTATE);
     ck_assert_ptr_nonnull(strstr(why, "Request 4 is the one outstanding"));
-    ck_assert_int_eq(sclink_response_match(0, &resp, why, sizeof(why)), SCLINK_ESTATE);
+    ck_assert_int_eq(sclink_response_match(false, 5, &resp, why, sizeof(why)), SCLINK_ESTATE);
     ck_assert_ptr_nonnull(strstr(why, "no Request is outstanding"));
+    /* Request ids are the sender's: the device numbers them from 0. */
+    resp.id = 0;
+    ck_assert_int_eq(sclink_response_match(true, 0, &resp, why, sizeof(why)), 0);
+    ck_assert_int_eq(sclink_response_match(false, 0, &resp, why, sizeof(why)), SCLINK_ESTATE);
+    ck_assert_int_eq(sclink_response_match(true, 1, &resp, why, sizeof(why)), SCLINK_ESTATE);
 }
 END_TEST
 

@@ -226,7 +226,8 @@ struct client_link {
     /* Interrupts received and not yet taken by wait-irq, oldest first. */
     struct client_irq irqs[CLIENT_IRQ_QUEUE];
     unsigned n_irqs;
-    uint64_t outstanding;   /* id of the Request awaiting its Response */
+    uint64_t outstanding;   /* id of the Request awaiting its Response, */
+    bool awaiting;          /* when there is one */
     int resetting;          /* a Sync RESET awaits its RESET_DONE */
     uint64_t reset_ps;      /* the RESET's stamp */
     int closing;            /* we sent Bye: the gateway may now close */

@@ -258,8 +258,8 @@ static int link_next(struct client_link *l, int timeout_ms, sclink_msg **out)
     client_trace('<', m);
     switch (m->msg_case) {
     case SCLINK__V1__ENVELOPE__MSG_RESPONSE:
-        err = sclink_response_match(l->outstanding, m->response, why,
-                                    sizeof(why));
+        err = sclink_response_match(l->awaiting, l->outstanding,
+                                    m->response, why, sizeof(why));
         if (err) {
             err = link_abort(l, SCLINK__V1__ERROR_CODE__ERR_STATE, "%s", why);
             break;
@@ -521,9 +521,10 @@ int client_link_access(struct client_link *l, Sclink__V1__Command cmd,
         return err;
     l->stats.requests++;
     l->outstanding = req.id;
+    l->awaiting = true;
     snprintf(what, sizeof(what), "Response to Request %" PRIu64, req.id);
     err = link_wait(l, what, &m);
-    l->outstanding = 0;
+    l->awaiting = false;
     if (err)
         return err;
     l->stats.responses++;
