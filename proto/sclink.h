@@ -34,6 +34,20 @@ extern "C" {
 #define SCLINK_MIN_MAX_FRAME (4u << 10)     /* 4 KiB: no agreement below */
 #define SCLINK_LIMIT_MAX_FRAME (64u << 20)  /* 64 MiB: no agreement above */
 
+/*
+ * What sclink-pci offers in its Hello; under -icount shift=N,sleep=off it
+ * adds CAP_DETERMINISTIC.  No CAP_DEBUG: the device serves no debug DMA.
+ * sclink-client offers the same by default (an honest stand-in for QEMU),
+ * and the link fuzzer's --plan assumes it.
+ */
+#define SCLINK_CAPS_QEMU_DEVICE                                            \
+    (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
+     SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
+     SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX |  \
+     SCLINK__V1__CAPABILITY__CAP_SYNC |                                    \
+     SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD |                               \
+     SCLINK__V1__CAPABILITY__CAP_PAUSE | SCLINK__V1__CAPABILITY__CAP_RESET)
+
 /* Short names for the generated types. */
 typedef Sclink__V1__Envelope sclink_msg;
 typedef Sclink__V1__Hello sclink_hello;

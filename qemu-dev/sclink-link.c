@@ -336,7 +336,7 @@ bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome,
     hello.role = SCLINK__V1__ROLE__ROLE_QEMU;
     hello.name = (char *)sclink_name(s);
     hello.has_capabilities = true;
-    hello.capabilities = SCLINK_CAPS_OFFERED;
+    hello.capabilities = SCLINK_CAPS_QEMU_DEVICE;
     if (s->deterministic) {
         hello.capabilities |= SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC;
     }

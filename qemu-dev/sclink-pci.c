@@ -100,7 +100,7 @@ static bool sclink_build(SclinkPCIState *s, const sclink_welcome *w,
 {
     PCIDevice *pdev = PCI_DEVICE(s);
     const sclink_device_info *d = w->device;
-    uint64_t offered = SCLINK_CAPS_OFFERED;
+    uint64_t offered = SCLINK_CAPS_QEMU_DEVICE;
     sclink_hello hello = SCLINK__V1__HELLO__INIT;
     Sclink__V1__ErrorCode code;
     char why[160];

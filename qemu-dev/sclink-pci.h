@@ -141,16 +141,6 @@ struct SclinkPCIState {
     Error *migration_blocker;   /* set from realize to exit */
 };
 
-#define SCLINK_CAPS_OFFERED (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES | \
-                             SCLINK__V1__CAPABILITY__CAP_DMA | \
-                             SCLINK__V1__CAPABILITY__CAP_INTX | \
-                             SCLINK__V1__CAPABILITY__CAP_MSI | \
-                             SCLINK__V1__CAPABILITY__CAP_MSIX | \
-                             SCLINK__V1__CAPABILITY__CAP_SYNC | \
-                             SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD | \
-                             SCLINK__V1__CAPABILITY__CAP_PAUSE | \
-                             SCLINK__V1__CAPABILITY__CAP_RESET)
-
 static inline bool sclink_has_cap(SclinkPCIState *s, uint64_t cap)
 {
     return (s->caps & cap) != 0;

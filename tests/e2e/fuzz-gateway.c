@@ -473,7 +473,7 @@ int main(int argc, char **argv)
     if (preview) {
         /* The Hello sclink-pci sends with its default properties. */
         f.start_ms = now_ms();
-        f.offered = PREVIEW_OFFERED |
+        f.offered = SCLINK_CAPS_QEMU_DEVICE |
             (f.cfg.icount ? SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC : 0);
         f.hello_max_frame = SCLINK_DEFAULT_MAX_FRAME;
     } else {

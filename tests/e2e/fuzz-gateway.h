@@ -15,8 +15,6 @@
 #define DMA_ROOM 64
 /* The gateway's own output queue stays below this while it floods. */
 #define FLOOD_QUEUE (256 * 1024)
-/* What sclink-pci offers in its Hello, less CAP_DETERMINISTIC (--plan). */
-#define PREVIEW_OFFERED 0x13full
 /*
  * A slow reader takes this much every 3/4 of the timeout: enough to free
  * a Unix socket buffer (QEMU's write progresses), too little for QEMU to

@@ -25,19 +25,12 @@
 #include "sclink.h"
 
 /*
- * What the client offers by default: what sclink-pci offers (qemu-dev/
- * sclink-pci.h, SCLINK_CAPS_OFFERED) under -icount shift=N,sleep=off,
- * which adds CAP_DETERMINISTIC: the client's time moves only as its
- * script says.  No CAP_DEBUG, which the device does not offer either.
+ * What the client offers by default: what sclink-pci offers under
+ * -icount shift=N,sleep=off, which adds CAP_DETERMINISTIC: the client's
+ * time moves only as its script says.
  */
 #define CLIENT_CAPS_DEVICE                                                 \
-    (SCLINK__V1__CAPABILITY__CAP_POSTED_WRITES |                           \
-     SCLINK__V1__CAPABILITY__CAP_DMA | SCLINK__V1__CAPABILITY__CAP_INTX |  \
-     SCLINK__V1__CAPABILITY__CAP_MSI | SCLINK__V1__CAPABILITY__CAP_MSIX |  \
-     SCLINK__V1__CAPABILITY__CAP_SYNC |                                    \
-     SCLINK__V1__CAPABILITY__CAP_LOOKAHEAD |                               \
-     SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC |                           \
-     SCLINK__V1__CAPABILITY__CAP_PAUSE | SCLINK__V1__CAPABILITY__CAP_RESET)
+    (SCLINK_CAPS_QEMU_DEVICE | SCLINK__V1__CAPABILITY__CAP_DETERMINISTIC)
 
 /*
  * The client's own failures (doc/architecture.md, "Errors and cleanup"),
