@@ -395,8 +395,10 @@ uint64_t sclink_window_grant_end(const sclink_window *w, uint64_t t,
                                  uint64_t next_activity_ps,
                                  uint64_t max_lookahead_ps, uint64_t limit_ps);
 /*
- * Rules I and E as QEMU checks an Interrupt or DMA Request stamped t, at
- * QEMU time now_ps: not before the last GRANT, not ahead of now_ps.
+ * Rules I and E for an Interrupt or DMA Request stamped t, at QEMU time
+ * now_ps: not before the last GRANT, not ahead of now_ps.  A breach is
+ * reported, never a reason to end the link (rule V): sclink-client's
+ * timing-error.
  */
 int sclink_window_event_check(const sclink_window *w, uint64_t t,
                               uint64_t now_ps, char *why, size_t whylen);
