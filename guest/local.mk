@@ -24,3 +24,20 @@ guest:
 	$(top_srcdir)/guest/build-initramfs
 
 .PHONY: guest
+
+# What sclink-run needs at run time to build the guest, installed under
+# $(pkgdatadir) in the source tree's layout (guest/build-initramfs finds
+# ../scripts/lib.sh and its sources relative to itself).
+nobase_pkgdata_SCRIPTS = guest/build-initramfs scripts/install-deps
+nobase_pkgdata_DATA = \
+	guest/kernel-version \
+	guest/init \
+	guest/pci-sysfs.h \
+	guest/guest-test.h \
+	guest/sclink-guest-test.c \
+	guest/sclink-guest-msi.c \
+	guest/sclink-guest-bench.c \
+	guest/sclink-guest-poke.c \
+	guest/sclink-guest-reset.c \
+	guest/sclink-guest-smp.c \
+	scripts/lib.sh

@@ -20,3 +20,7 @@ tools_sclink_client_LDADD = tools/client/libclient.la proto/libsclink.la $(PROTO
 
 # The client's tests; kept beside them in tests/client/.
 include $(top_srcdir)/tests/client/local.mk
+
+# sclink-run, the runner (doc/sclink-run.md): a shell script.  It finds the
+# guest's build (installed beside it under $(pkgdatadir), guest/local.mk).
+dist_bin_SCRIPTS = tools/sclink-run

@@ -1,8 +1,8 @@
 #!/bin/sh
 # examples/pci-driver end to end: a Linux PCI driver against its SystemC
 # model.  Builds the driver (crc32dev.ko) against the pinned guest kernel's
-# headers and the guest programs, adds them to the guest with
-# `guest/build-initramfs --add ... --out`, and boots twice against the
+# headers and the guest programs, and boots them with sclink-run
+# (--module, --add, --run, --append) twice against the
 # example's platform with the crc32 plugin: once with `interrupt: msi`,
 # once with `interrupt: intx` and crc32dev.use_msi=0 on the kernel command
 # line (guest/init passes it to insmod).  In the guest, crc32-test runs
@@ -13,7 +13,9 @@
 # whose probe must fail (no INTx there) and unwind so that the next load
 # works and checks a third time.  The gateway trace must show the engine's DMA reads, as many
 # bytes as the guest's jobs, and one MSI (or one INTx rise and fall) per
-# job, and nothing of the other kind.
+# job, and nothing of the other kind.  A third run, against a gateway
+# already running (--connect) and under --icount, ends with a command that
+# exits 3: sclink-run must exit 3.
 . "$(dirname "$0")/lib.sh"
 
 example=$top_srcdir/examples/pci-driver
@@ -44,36 +46,33 @@ esac
 gcc -static -O2 -Wall -Wextra -Werror -o "$tmp/crc32-check" "$example/crc32-check.c" ||
     fail "crc32-check.c did not compile"
 
-# 2. The guest with them: the project's initramfs plus the user's archive.
-guest=$("$top_srcdir/guest/build-initramfs" --print-path --add "$tmp/kmod/crc32dev.ko" \
-    --add "$tmp/crc32-check" --add "$example/crc32-test.sh:/bin/crc32-test" \
-    --out "$tmp/initramfs.cpio.gz") || fail "cannot build the guest with the example's files"
-INITRD=$(echo "$guest" | sed -n 2p)
-[ "$INITRD" = "$tmp/initramfs.cpio.gz" ] || fail "build-initramfs --out gave $INITRD"
+# 2. Each boot through sclink-run, the runner a user runs (doc/sclink-run.md):
+# it adds the files to the project's initramfs, starts the gateway with the
+# plugin, boots QEMU, and exits with crc32-test's status.
+RUN=$top_srcdir/tools/sclink-run
+[ -x "$RUN" ] || fail "no runner at $RUN"
 
-# boot NAME KIND PLATFORM EXTRA-CMDLINE LOADS [TEST-ARG]: one gateway, one
-# boot, all checks; crc32-check must pass LOADS times.
+# boot NAME KIND PLATFORM EXTRA-CMDLINE LOADS [TEST-ARG]: one run, all
+# checks; crc32-check must pass LOADS times.
 boot() {
-    name=$1 kind=$2 PLATFORM=$3 extra=$4 loads=$5 targ=${6:+$6,}
-    addr=unix:$tmp/$name.sock
-    start_gateway "$addr" "$name" --plugin "$plugin"
-    log=$tmp/$name.qemu.log
-    timeout "$E2E_TIMEOUT" "$QEMU" \
-        -L /usr/share/seabios -L /usr/share/qemu \
-        -M pc -m 256 -nographic -vga none -no-reboot -nic none \
-        -kernel "$KERNEL" -initrd "$INITRD" \
-        -append "$GUEST_CMDLINE $extra sclink.run=/bin/crc32-test,$targ--irq,$kind" \
-        -chardev "$(chardev_for "$addr" sc0)" \
-        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit \
-        >"$log" 2>&1
+    name=$1 kind=$2 platform=$3 extra=$4 loads=$5 targ=${6:+$6 }
+    log=$tmp/$name.log
+    trace=$tmp/$name.trace
+    SCLINK_QEMU=$QEMU "$RUN" --gateway "$GATEWAY" --plugin "$plugin" --trace "$trace" \
+        --timeout "$E2E_TIMEOUT" --module "$tmp/kmod/crc32dev.ko" --add "$tmp/crc32-check" \
+        --add "$example/crc32-test.sh:/bin/crc32-test" ${extra:+--append "$extra"} \
+        --run "/bin/crc32-test $targ--irq $kind" "$platform" >"$log" 2>&1
     rc=$?
     grep -q "^CRC32-TEST: PASS" "$log" || {
         grep '^FAIL' "$log"
         tail -n 30 "$log"
-        fail "$name: the guest's checks failed"
+        fail "$name: the guest's checks failed (sclink-run exited with $rc)"
     }
-    [ "$rc" -eq 0 ] || fail "$name: QEMU exited with $rc"
-    wait "$gw_pid" || fail "$name: gateway exited with $?: $(tail -n 3 "$tmp/$name.log")"
+    [ "$rc" -eq 0 ] || fail "$name: sclink-run exited with $rc after a passing guest: $(tail -n 3 "$log")"
+    grep -q '^sclink-run: the guest.s command exited with status 0$' "$log" ||
+        fail "$name: sclink-run did not report the guest's status"
+    grep -q '^gateway: sclink-gateway: listening on unix:' "$log" ||
+        fail "$name: sclink-run did not show the gateway's log"
     [ "$(grep -c '^CRC32-CHECK: PASS' "$log")" -eq "$loads" ] ||
         fail "$name: crc32-check did not pass $loads times (once per load of the driver)"
 
@@ -81,7 +80,6 @@ boot() {
     jobs=$(grep -c '^PASS: .*, [0-9]* bytes: device ' "$log")
     bytes=$(sed -n 's/^PASS: .*, \([0-9]*\) bytes: device .*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
     [ "$jobs" -ge $((8 * loads)) ] || fail "$name: only $jobs jobs passed in the guest"
-    trace=$tmp/$name.trace
     # The engine read exactly the jobs' bytes from guest memory, every
     # read answered ok.
     dma=$(awk '/ dma-read 0x[0-9a-f]* len=[0-9]* -> ok$/ { sub(/len=/, "", $4); s += $4 } END { print s + 0 }' "$trace")
@@ -117,4 +115,21 @@ n_msi=$checks jobs_msi=$jobs
 sed 's/^\(  interrupt:\) msi .*/\1 intx/' "$example/platform.yaml" >"$tmp/platform-intx.yaml"
 grep -q '^  interrupt: intx$' "$tmp/platform-intx.yaml" || fail "cannot make the INTx platform"
 boot intx intx "$tmp/platform-intx.yaml" "crc32dev.use_msi=0" 2
-pass "$n_msi + $checks guest checks, $jobs_msi + $jobs jobs (MSI, then INTx with use_msi=0)"
+
+# 3. A failing guest command's status is sclink-run's, here against a
+# gateway already running (--connect) and under -icount (--icount): the
+# driver loads, checks once, and the command then exits 3.
+printf '#!/bin/sh\n/bin/crc32-check || exit 1\nexit 3\n' >"$tmp/exit3"
+chmod 755 "$tmp/exit3"
+PLATFORM=$example/platform.yaml
+start_gateway "unix:$tmp/conn.sock" conn --plugin "$plugin"
+SCLINK_QEMU=$QEMU "$RUN" --connect "unix:$tmp/conn.sock" --icount --timeout "$E2E_TIMEOUT" \
+    --module "$tmp/kmod/crc32dev.ko" --add "$tmp/crc32-check" --add "$tmp/exit3" \
+    --run /bin/exit3 >"$tmp/conn.out" 2>&1
+rc=$?
+[ "$rc" -eq 3 ] || { tail -n 30 "$tmp/conn.out"; fail "--connect: sclink-run exited with $rc, not the guest command's 3"; }
+grep -q '^CRC32-CHECK: PASS' "$tmp/conn.out" || fail "--connect: crc32-check did not pass under -icount"
+grep -q 'deterministic' "$tmp/conn.out" || fail "--icount: the device is not in deterministic mode"
+! grep -q '^gateway: ' "$tmp/conn.out" || fail "--connect: sclink-run showed a gateway log it does not own"
+wait "$gw_pid" || fail "--connect: the running gateway exited with $?: $(tail -n 3 "$tmp/conn.log")"
+pass "$n_msi + $checks guest checks, $jobs_msi + $jobs jobs (MSI, then INTx with use_msi=0), status 3 through --connect under -icount"
