@@ -80,3 +80,22 @@ LD_LIBRARY_PATH="$dest$prefix/lib" "$dest$prefix/bin/sclink-gateway" --check \
     fail "the installed gateway with the plugin: $(cat "$tmp/check.out")"
 grep -q "events" "$tmp/check.out" || fail "the plugin's device is not in the map: $(cat "$tmp/check.out")"
 ok "the example plugin builds with \$(pkg-config --cflags sclink-gateway) and the installed gateway loads it"
+
+# sclink-run, and what it needs to build the guest, under $(pkgdatadir) in
+# the source tree's layout; the installed runner finds them beside itself
+# (not the source tree: with no QEMU given, it says so instead of building
+# one with scripts/build-qemu, which is not installed).
+run=$dest$prefix/bin/sclink-run
+[ -x "$run" ] || fail "sclink-run not installed"
+for f in guest/build-initramfs scripts/install-deps; do
+    [ -x "$dest$prefix/share/sclink/$f" ] || fail "$f not installed (executable) under share/sclink"
+done
+for f in guest/init guest/kernel-version guest/sclink-guest-test.c scripts/lib.sh; do
+    [ -f "$dest$prefix/share/sclink/$f" ] || fail "$f not installed under share/sclink"
+done
+"$run" --help | grep -q "^usage: sclink-run " || fail "the installed sclink-run --help"
+env -u SCLINK_QEMU "$run" "$tmp/platform.yaml" > "$tmp/run.out" 2>&1
+rc=$?
+[ "$rc" -eq 125 ] && grep -q "^sclink-run: no QEMU: give --qemu" "$tmp/run.out" ||
+    fail "the installed sclink-run without a QEMU gave $rc: $(cat "$tmp/run.out")"
+ok "sclink-run and the guest's build installed under share/sclink"
