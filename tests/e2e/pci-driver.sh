@@ -15,7 +15,8 @@
 # bytes as the guest's jobs, and one MSI (or one INTx rise and fall) per
 # job, and nothing of the other kind.  A third run, against a gateway
 # already running (--connect) and under --icount, ends with a command that
-# exits 3: sclink-run must exit 3.
+# exits 3: sclink-run must exit 3.  A fourth, sent TERM mid-run, must
+# leave no process or file behind.
 . "$(dirname "$0")/lib.sh"
 
 example=$top_srcdir/examples/pci-driver
@@ -132,4 +133,19 @@ grep -q '^CRC32-CHECK: PASS' "$tmp/conn.out" || fail "--connect: crc32-check did
 grep -q 'deterministic' "$tmp/conn.out" || fail "--icount: the device is not in deterministic mode"
 ! grep -q '^gateway: ' "$tmp/conn.out" || fail "--connect: sclink-run showed a gateway log it does not own"
 wait "$gw_pid" || fail "--connect: the running gateway exited with $?: $(tail -n 3 "$tmp/conn.log")"
-pass "$n_msi + $checks guest checks, $jobs_msi + $jobs jobs (MSI, then INTx with use_msi=0), status 3 through --connect under -icount"
+# 4. A TERM to sclink-run mid-boot stops QEMU and the gateway it started
+# and removes its files (all under a TMPDIR of its own here).
+mkdir "$tmp/runtmp"
+TMPDIR=$tmp/runtmp SCLINK_QEMU=$QEMU "$RUN" --gateway "$GATEWAY" --plugin "$plugin" \
+    --timeout "$E2E_TIMEOUT" --run 'sleep 600' "$example/platform.yaml" >"$tmp/term.out" 2>&1 &
+run_pid=$!
+pids="$pids $run_pid"
+wait_until "$E2E_TIMEOUT" log_has "$tmp/term.out" "link up" || fail "TERM: the run never linked: $(tail -n 5 "$tmp/term.out")"
+kill -TERM "$run_pid"
+wait "$run_pid"
+rc=$?
+[ "$rc" -eq 143 ] || fail "TERM: sclink-run exited with $rc, not 143"
+left=$(pgrep -f "$tmp/runtmp/")
+[ -z "$left" ] || fail "TERM: sclink-run left processes behind: $(ps -o pid,args -p "$(echo $left | tr ' ' ,)")"
+[ -z "$(ls -A "$tmp/runtmp")" ] || fail "TERM: sclink-run left files behind: $(ls -A "$tmp/runtmp")"
+pass "$n_msi + $checks guest checks, $jobs_msi + $jobs jobs (MSI, then INTx with use_msi=0), status 3 through --connect under -icount, TERM cleans up"
