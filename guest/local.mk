@@ -3,8 +3,8 @@
 # guest/build-initramfs into $SCLINK_CACHE/guest (never committed).
 # `make guest` builds it (or finds it cached) and prints the two paths.
 
-EXTRA_DIST += \
-	guest/build-initramfs \
+# What guest/build-initramfs builds the guest from (also installed, below).
+SCLINK_GUEST_FILES = \
 	guest/kernel-version \
 	guest/init \
 	guest/pci-sysfs.h \
@@ -14,7 +14,11 @@ EXTRA_DIST += \
 	guest/sclink-guest-bench.c \
 	guest/sclink-guest-poke.c \
 	guest/sclink-guest-reset.c \
-	guest/sclink-guest-smp.c \
+	guest/sclink-guest-smp.c
+
+EXTRA_DIST += \
+	guest/build-initramfs \
+	$(SCLINK_GUEST_FILES) \
 	guest/demo-platform.yaml \
 	guest/msix-platform.yaml \
 	guest/msi-platform.yaml \
@@ -29,15 +33,4 @@ guest:
 # $(pkgdatadir) in the source tree's layout (guest/build-initramfs finds
 # ../scripts/lib.sh and its sources relative to itself).
 nobase_pkgdata_SCRIPTS = guest/build-initramfs scripts/install-deps
-nobase_pkgdata_DATA = \
-	guest/kernel-version \
-	guest/init \
-	guest/pci-sysfs.h \
-	guest/guest-test.h \
-	guest/sclink-guest-test.c \
-	guest/sclink-guest-msi.c \
-	guest/sclink-guest-bench.c \
-	guest/sclink-guest-poke.c \
-	guest/sclink-guest-reset.c \
-	guest/sclink-guest-smp.c \
-	scripts/lib.sh
+nobase_pkgdata_DATA = $(SCLINK_GUEST_FILES) scripts/lib.sh
