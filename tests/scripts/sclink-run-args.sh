@@ -37,7 +37,8 @@ refused "not with --connect" --connect unix:/x --plugin a.so
 refused "no --add or --module with it" --initrd i.gz --add f "$tmp/p.yaml"
 refused "not a .ko file" --module f.o "$tmp/p.yaml"
 refused "cannot carry a comma" --run "a b,c" "$tmp/p.yaml"
-refused "not a number: 2x" --smp 2x "$tmp/p.yaml"
+refused "not a number: '2x'" --smp 2x "$tmp/p.yaml"
+refused "not a number: ''" --memory "" "$tmp/p.yaml"
 refused "at least 1" --timeout 0 "$tmp/p.yaml"
 
 "$run" --help >"$tmp/out" 2>"$tmp/err"
