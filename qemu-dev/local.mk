@@ -35,6 +35,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/determinism.sh \
 	tests/e2e/two-devices.sh \
 	tests/e2e/smp.sh \
+	tests/e2e/unplug.sh \
 	tests/e2e/fault-killed.sh \
 	tests/e2e/fault-idle.sh \
 	tests/e2e/gateway-stop.sh \
@@ -68,6 +69,7 @@ EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds
 # With these, `make -j check` builds them before any test starts.
 tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/netns-delay.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log tests/e2e/smp.sh.log \
+tests/e2e/unplug.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \
 tests/e2e/pause.sh.log tests/e2e/device-reset.sh.log tests/e2e/wait-icount.sh.log tests/e2e/fault-garbage.sh.log tests/e2e/fault-unmapped.sh.log \
 tests/e2e/msix.sh.log tests/e2e/msi.sh.log tests/e2e/bad-properties.sh.log \

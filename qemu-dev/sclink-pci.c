@@ -452,9 +452,9 @@ static void sclink_pci_exit(PCIDevice *pdev)
     SclinkPCIState *s = SCLINK_PCI(pdev);
 
     /*
-     * After the access under way, if any.  (An access that still waits
-     * for the turn when the device goes is not covered: doc/qemu-device.md,
-     * "Locking".)
+     * After the access under way, if any.  An access that still waits for
+     * the turn gets it afterwards, finds the link CLOSED and fails at
+     * once (sclink__io_init() says why its lock outlives this).
      */
     if (sclink__turn_take(s)) {
         sclink__send_bye(s, SCLINK__V1__BYE_REASON__BYE_SHUTDOWN);
@@ -570,6 +570,12 @@ static void sclink_pci_instance_init(Object *obj)
     }
     s->msix_bar_nr = -1;
     s->state = SCLINK_LINK_CLOSED;
+    sclink__io_init(s);
+}
+
+static void sclink_pci_instance_finalize(Object *obj)
+{
+    sclink__io_finalize(SCLINK_PCI(obj));
 }
 
 /*
@@ -679,6 +685,7 @@ static const TypeInfo sclink_pci_info = {
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(SclinkPCIState),
     .instance_init = sclink_pci_instance_init,
+    .instance_finalize = sclink_pci_instance_finalize,
     .class_init = sclink_pci_class_init,
     .interfaces = (InterfaceInfo[]) {
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },

@@ -174,6 +174,8 @@ bool sclink__consume(SclinkPCIState *s, sclink_msg *m);
 bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome, Error **errp);
 
 /* sclink-wait.c: the I/O thread, the inbox, the turn and the waits */
+void sclink__io_init(SclinkPCIState *s);
+void sclink__io_finalize(SclinkPCIState *s);
 bool sclink__io_start(SclinkPCIState *s, Error **errp);
 void sclink__io_quiesce(SclinkPCIState *s);
 void sclink__io_stop(SclinkPCIState *s);

@@ -126,8 +126,10 @@ static bool sclink_rx_kick_locked(SclinkPCIState *s)
     if (s->turn_held) {
         return true;
     }
-    if (s->rx_end != SCLINK_RX_OPEN || s->peer_left ||
-        (!s->deterministic && !g_queue_is_empty(&s->inbox))) {
+    /* No serve_bh once the device is gone (sclink__io_stop). */
+    if (s->serve_bh &&
+        (s->rx_end != SCLINK_RX_OPEN || s->peer_left ||
+         (!s->deterministic && !g_queue_is_empty(&s->inbox)))) {
         qemu_bh_schedule(s->serve_bh);
     }
     return false;
@@ -421,7 +423,9 @@ void sclink__close(SclinkPCIState *s)
     qemu_mutex_lock(&s->lock);
     s->rx_stopped = true;
     qemu_mutex_unlock(&s->lock);
-    qemu_bh_schedule(s->close_bh);
+    if (s->close_bh) {
+        qemu_bh_schedule(s->close_bh);
+    }
 }
 
 /* The frame limit agreed in the Welcome, for the I/O thread's decoder. */
@@ -433,6 +437,29 @@ void sclink__set_max_frame(SclinkPCIState *s, uint32_t max_frame)
 }
 
 /*
+ * The lock and its conditions live as long as the object, not the
+ * realized device: a vCPU whose access waited for the turn when the
+ * device was unplugged takes it after sclink_pci_exit() and finds the
+ * link closed.  QEMU finalizes the object only after that access has
+ * returned (the memory regions hold a reference on their owner until
+ * the flat view that maps them is freed, after RCU readers such as an
+ * access in flight are done).
+ */
+void sclink__io_init(SclinkPCIState *s)
+{
+    qemu_mutex_init(&s->lock);
+    qemu_cond_init(&s->rx_cond);
+    qemu_cond_init(&s->turn_cond);
+}
+
+void sclink__io_finalize(SclinkPCIState *s)
+{
+    qemu_cond_destroy(&s->turn_cond);
+    qemu_cond_destroy(&s->rx_cond);
+    qemu_mutex_destroy(&s->lock);
+}
+
+/*
  * Starts the I/O thread (an internal IOThread, "sclink-pci-ioN") and
  * gives it the chardev's handlers.  Undone by sclink__io_stop().
  */
@@ -441,9 +468,6 @@ bool sclink__io_start(SclinkPCIState *s, Error **errp)
     static unsigned count;
     g_autofree char *id = g_strdup_printf("sclink-pci-io%u", count++);
 
-    qemu_mutex_init(&s->lock);
-    qemu_cond_init(&s->rx_cond);
-    qemu_cond_init(&s->turn_cond);
     g_queue_init(&s->inbox);
     /* Section 3.2: Hello and Welcome travel under the default 1 MiB. */
     sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
@@ -488,24 +512,26 @@ void sclink__io_quiesce(SclinkPCIState *s)
 /*
  * Stops the I/O thread, then frees what the link held, as the monitor
  * does with its I/O thread: stopped first, the chardev moved off its
- * context, destroyed last.
+ * context, destroyed last.  Called with the turn given back and the link
+ * CLOSED; an access that takes the turn afterwards fails at once.
  */
 void sclink__io_stop(SclinkPCIState *s)
 {
     if (s->iothread) {
         sclink__io_quiesce(s);
         qemu_bh_delete(s->close_bh);
+        s->close_bh = NULL;
         iothread_destroy(s->iothread);
         s->iothread = NULL;
     }
+    qemu_mutex_lock(&s->lock);
     qemu_bh_delete(s->serve_bh);
+    s->serve_bh = NULL;
+    qemu_mutex_unlock(&s->lock);
     sclink__drop_inbox(s);
     sclink_decoder_free(&s->dec);
     g_free(s->rx_reason);
     s->rx_reason = NULL;
-    qemu_cond_destroy(&s->turn_cond);
-    qemu_cond_destroy(&s->rx_cond);
-    qemu_mutex_destroy(&s->lock);
 }
 
 /*

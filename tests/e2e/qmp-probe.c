@@ -6,8 +6,11 @@
  *   qmp-probe SOCKET TIMEOUT_MS COMMAND...
  *
  * Connects to SOCKET (-qmp unix:SOCKET,server=on,wait=off), negotiates
- * capabilities, runs each COMMAND without arguments (query-status, cont,
- * quit) and prints the answer line of each.  Events are skipped.  Exit
+ * capabilities, runs each COMMAND and prints the answer line of each.  A
+ * COMMAND is a command name without arguments (query-status, cont, quit),
+ * a whole QMP request sent as it is ({"execute": "device_del", ...}), or
+ * event=NAME, which waits for the event NAME and prints it.  Events are
+ * otherwise skipped (tests/e2e/unplug.sh waits for DEVICE_DELETED).  Exit
  * status: 0 every command answered, 1 no answer within TIMEOUT_MS (QEMU
  * holds its main loop: a hang), 2 no connection (QEMU is gone), 3 usage.
  */
@@ -34,19 +37,28 @@ static long long now_ms(void)
 }
 
 /*
- * Reads the next line that is not an event into line.  Returns 0, 1 on
+ * Reads into line the next line that is not an event, or with @event, the
+ * next event of that name (other lines skipped).  Returns 0, 1 on
  * timeout, 2 when the connection ends.
  */
-static int read_line(int fd, long long deadline, char *line, size_t len)
+static int read_line(int fd, long long deadline, char *line, size_t len,
+                     const char *event)
 {
     for (;;) {
         char *nl = memchr(buf, '\n', have);
 
         if (nl) {
             size_t n = (size_t)(nl - buf) + 1;
-            int event = strstr(buf, "\"event\"") && strstr(buf, "\"event\"") < nl;
+            char *e = strstr(buf, "\"event\"");
+            int skip = e && e < nl;
 
-            if (!event) {
+            if (event) {
+                char *name = strstr(buf, event);
+
+                skip = !(skip && name && name < nl && name[-1] == '"' &&
+                         name[strlen(event)] == '"');
+            }
+            if (!skip) {
                 size_t k = n - 1 < len - 1 ? n - 1 : len - 1;
 
                 memcpy(line, buf, k);
@@ -54,7 +66,7 @@ static int read_line(int fd, long long deadline, char *line, size_t len)
             }
             memmove(buf, buf + n, have - n);
             have -= n;
-            if (!event)
+            if (!skip)
                 return 0;
             continue;
         }
@@ -68,7 +80,8 @@ static int read_line(int fd, long long deadline, char *line, size_t len)
         ssize_t r = recv(fd, buf + have, sizeof buf - 1 - have, 0);
 
         if (r <= 0)
-            return r < 0 && errno == EINTR ? read_line(fd, deadline, line, len) : 2;
+            return r < 0 && errno == EINTR ?
+                   read_line(fd, deadline, line, len, event) : 2;
         have += (size_t)r;
         buf[have] = '\0';
     }
@@ -76,13 +89,22 @@ static int read_line(int fd, long long deadline, char *line, size_t len)
 
 static int command(int fd, const char *cmd, long long deadline, int print)
 {
-    char req[256], line[4096];
+    char req[1024], line[4096];
     int r, n;
 
-    n = snprintf(req, sizeof req, "{\"execute\": \"%s\"}\n", cmd);
+    if (!strncmp(cmd, "event=", 6)) {
+        r = read_line(fd, deadline, line, sizeof line, cmd + 6);
+        if (r == 0 && print)
+            printf("%s: %s\n", cmd, line);
+        return r;
+    }
+    n = snprintf(req, sizeof req,
+                 cmd[0] == '{' ? "%s\n" : "{\"execute\": \"%s\"}\n", cmd);
+    if (n < 0 || (size_t)n >= sizeof req)
+        return 3;
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
         return 2;
-    r = read_line(fd, deadline, line, sizeof line);
+    r = read_line(fd, deadline, line, sizeof line, NULL);
     if (r == 0 && print)
         printf("%s: %s\n", cmd, line);
     /* quit: the answer may not make it before QEMU closes; fine */
@@ -113,7 +135,7 @@ int main(int argc, char **argv)
             return 1;
         usleep(10000);
     }
-    r = read_line(fd, deadline, line, sizeof line); /* the greeting */
+    r = read_line(fd, deadline, line, sizeof line, NULL); /* the greeting */
     if (r == 0)
         r = command(fd, "qmp_capabilities", deadline, 0);
     for (i = 3; r == 0 && i < argc; i++)
