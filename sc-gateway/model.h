@@ -29,11 +29,45 @@ struct ModelConfig {
 
     /*
      * Typed access to params.  Absent keys leave `out` untouched and
-     * return true; a malformed value returns false with a message in err
-     * naming the instance, the key and the value.
+     * return true; a malformed or out-of-range value returns false with
+     * `out` untouched and a message in err naming the instance, the key
+     * and the value (quoted, with control and non-ASCII bytes and quotes
+     * written as C escapes): "dev0: param 'period': '10 parsecs' is not a
+     * time (unknown unit 'parsecs'; units: fs, ps, ns, us, ms, s)".
+     * doc/gateway.md, "Model params", has the syntax of each.
      */
+    /* Decimal, or hexadecimal after 0x; no sign, no octal, no blanks. */
     bool get_u64(const std::string &key, uint64_t &out, std::string &err) const;
+    /* The same, refused unless min <= value <= max. */
+    bool get_u64(const std::string &key, uint64_t &out, uint64_t min,
+                 uint64_t max, std::string &err) const;
+    /*
+     * A size in bytes: an integer as get_u64 takes it, then optionally a
+     * binary suffix, K or KiB (2^10), M or MiB (2^20), G or GiB (2^30),
+     * T or TiB (2^40), case as written, one blank allowed before it:
+     * "4096", "0x1000", "4K", "64 KiB", "1M".  Overflow past 2^64 - 1 is
+     * refused; the second form also checks min <= value <= max.
+     */
+    bool get_size(const std::string &key, uint64_t &out, std::string &err) const;
+    bool get_size(const std::string &key, uint64_t &out, uint64_t min,
+                  uint64_t max, std::string &err) const;
+    /*
+     * A time: a decimal number with an optional fraction, blanks allowed,
+     * and a unit, one of fs ps ns us ms s: "10 ns", "1us", "2.5 ms".  A
+     * missing or unknown unit, a sign, a value that is not a whole number
+     * of the SystemC time resolution, or one past what sc_time holds are
+     * refused.
+     */
+    bool get_time(const std::string &key, sc_core::sc_time &out,
+                  std::string &err) const;
+    /* true/false, 1/0, yes/no, on/off, any case. */
     bool get_bool(const std::string &key, bool &out, std::string &err) const;
+    /*
+     * One of `allowed`, exactly as written; out is set to the value's
+     * index in `allowed`.  The error lists the allowed values.
+     */
+    bool get_enum(const std::string &key, const std::vector<std::string> &allowed,
+                  unsigned &out, std::string &err) const;
     bool get_str(const std::string &key, std::string &out) const;
     /* Fails (false, err set) if params holds a key not in `known`. */
     bool only_keys(const std::vector<std::string> &known, std::string &err) const;

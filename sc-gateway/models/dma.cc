@@ -202,8 +202,8 @@ bool make_dma(const ModelConfig &cfg, Model *&out, std::string &err)
 {
     uint64_t buffer_size = 4096, chunk = 256;
     if (!cfg.only_keys({"buffer_size", "chunk"}, err) ||
-        !get_u64_in(cfg, "buffer_size", buffer_size, 1, 1u << 24, err) ||
-        !get_u64_in(cfg, "chunk", chunk, 1, 1u << 16, err) ||
+        !cfg.get_size("buffer_size", buffer_size, 1, 1u << 24, err) ||
+        !cfg.get_size("chunk", chunk, 1, 1u << 16, err) ||
         !check_size(cfg, Dma::BUF + buffer_size, err))
         return false;
     out = new Dma(cfg.name.c_str(), cfg, (unsigned)buffer_size, (unsigned)chunk);

@@ -91,7 +91,8 @@ bool make_memory(const ModelConfig &cfg, Model *&out, std::string &err)
     std::vector<unsigned char> image;
     sc_time rl, wl;
 
-    if (!cfg.only_keys({"readonly", "file", "read_latency_ns", "write_latency_ns"},
+    if (!cfg.only_keys({"readonly", "file", "read_latency", "write_latency",
+                        "read_latency_ns", "write_latency_ns"},
                        err) ||
         !check_no_irq(cfg, err) || !cfg.get_bool("readonly", readonly, err) ||
         !cfg.get_u64("read_latency_ns", rlat, err) ||
@@ -103,6 +104,16 @@ bool make_memory(const ModelConfig &cfg, Model *&out, std::string &err)
               "': too large for SystemC time";
         return false;
     }
+    // read_latency: "10 ns", the typed form of read_latency_ns; not both.
+    for (const char *k : {"read_latency", "write_latency"})
+        if (cfg.params.count(k) && cfg.params.count(std::string(k) + "_ns")) {
+            err = cfg.name + ": params '" + k + "' and '" + k +
+                  "_ns' both given; one is enough";
+            return false;
+        }
+    if (!cfg.get_time("read_latency", rl, err) ||
+        !cfg.get_time("write_latency", wl, err))
+        return false;
     if (cfg.size == 0) {
         err = cfg.name + ": size must be greater than 0";
         return false;

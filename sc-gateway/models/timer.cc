@@ -127,9 +127,28 @@ bool make_timer(const ModelConfig &cfg, Model *&out, std::string &err)
 {
     uint64_t min_period_ns = 100;
 
-    if (!cfg.only_keys({"min_period_ns"}, err) || !check_size(cfg, Timer::SPAN, err) ||
+    sc_time min_period;
+
+    if (!cfg.only_keys({"min_period", "min_period_ns"}, err) ||
+        !check_size(cfg, Timer::SPAN, err) ||
         !get_u64_in(cfg, "min_period_ns", min_period_ns, 1, 1000000000, err))
         return false;
+    // min_period: "100 ns", the typed form of min_period_ns; not both.
+    if (cfg.params.count("min_period")) {
+        if (cfg.params.count("min_period_ns")) {
+            err = cfg.name + ": params 'min_period' and 'min_period_ns' both "
+                             "given; one is enough";
+            return false;
+        }
+        if (!cfg.get_time("min_period", min_period, err))
+            return false;
+        if (min_period < sc_time(1, SC_NS) || min_period > sc_time(1, SC_SEC)) {
+            err = cfg.name + ": param 'min_period': '" + cfg.params.at("min_period") +
+                  "' is out of range [1 ns, 1 s]";
+            return false;
+        }
+        min_period_ns = to_ns(min_period);
+    }
     out = new Timer(cfg.name.c_str(), cfg, min_period_ns);
     return true;
 }

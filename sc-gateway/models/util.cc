@@ -157,17 +157,7 @@ bool check_no_irq(const ModelConfig &cfg, std::string &err)
 bool get_u64_in(const ModelConfig &cfg, const std::string &key, uint64_t &out,
                 uint64_t lo, uint64_t hi, std::string &err)
 {
-    uint64_t v = out;
-    if (!cfg.get_u64(key, v, err))
-        return false;
-    if (v < lo || v > hi) {
-        err = cfg.name + ": param '" + key + "': " + std::to_string(v) +
-              " is out of range [" + std::to_string(lo) + ", " +
-              std::to_string(hi) + "]";
-        return false;
-    }
-    out = v;
-    return true;
+    return cfg.get_u64(key, out, lo, hi, err);
 }
 
 } // namespace models
