@@ -30,7 +30,8 @@ sc_gateway_libsclink_gateway_la_LIBADD = sc-gateway/models/libsclink-models.la \
 	router/libsclink-router.la proto/libsclink.la \
 	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS)
 sc_gateway_libsclink_gateway_la_LDFLAGS = -version-info 0:0:0
-sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h sc-gateway/at-adapter.h
+sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h sc-gateway/at-adapter.h \
+	sc-gateway/regblock.h sc-gateway/bus.h
 
 bin_PROGRAMS += sc-gateway/sclink-gateway
 sc_gateway_sclink_gateway_SOURCES = \

@@ -30,16 +30,14 @@
  */
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
-#include <sclink/model.h>
+#include <sclink/regblock.h>
 
 namespace {
 
@@ -93,32 +91,22 @@ private:
     uint32_t table_[256];
 };
 
-class Crc32Engine : public sc_core::sc_module, public sclink::Model {
+/* The register rules (widths, statuses, debug reads, the interrupt
+ * line) are sclink::RegBlock's (<sclink/regblock.h>); this class says what
+ * the registers do and runs the engine. */
+class Crc32Engine : public sclink::RegBlock {
 public:
     SC_HAS_PROCESS(Crc32Engine);
 
-    Crc32Engine(sc_core::sc_module_name name, bool has_irq, unsigned chunk,
+    Crc32Engine(sc_core::sc_module_name name, const sclink::ModelConfig &cfg, unsigned chunk,
                 uint64_t ns_per_byte, uint32_t max_len)
-        : sc_module(name), socket_("socket"), bus_("dma"), irq_("irq"), has_irq_(has_irq),
-          chunk_(chunk), ns_per_byte_(ns_per_byte), max_len_(max_len), bounce_(chunk)
+        : RegBlock(name, cfg, REG_SPAN, true), bus_("dma"), chunk_(chunk),
+          ns_per_byte_(ns_per_byte), max_len_(max_len), bounce_(chunk)
     {
-        /* No irq in the platform: the gateway binds nothing, so bind the
-         * port here, or elaboration fails on it. */
-        if (!has_irq_)
-            irq_(unconnected_);
-        socket_.register_b_transport(this, &Crc32Engine::b_transport);
-        socket_.register_transport_dbg(this, &Crc32Engine::transport_dbg);
         SC_THREAD(run);
-        /* One process drives the interrupt line: the register writes (the
-         * gateway's process) and the engine (its own) only notify it. */
-        SC_METHOD(drive_irq);
-        sensitive << irq_ev_;
-        dont_initialize();
     }
 
-    tlm::tlm_target_socket<> &target() override { return socket_; }
     tlm::tlm_initiator_socket<> *dma_initiator() override { return &bus_; }
-    sc_core::sc_out<bool> *irq_out() override { return has_irq_ ? &irq_ : nullptr; }
 
     void reset() override
     {
@@ -126,15 +114,11 @@ public:
         start_pending_ = false;
         ctrl_ = status_ = len_ = result_ = int_status_ = 0;
         src_ = 0;
-        irq_ev_.notify(sc_core::SC_ZERO_TIME);
+        update_irq();
     }
 
 private:
-    tlm_utils::simple_target_socket<Crc32Engine> socket_;
     tlm_utils::simple_initiator_socket<Crc32Engine> bus_;
-    sc_core::sc_out<bool> irq_;
-    sc_core::sc_signal<bool> unconnected_;
-    const bool has_irq_;
     const Crc32 crc_;
     const unsigned chunk_;
     const uint64_t ns_per_byte_;
@@ -147,9 +131,9 @@ private:
     uint32_t job_len_ = 0;
     bool start_pending_ = false;
     uint64_t gen_ = 0;
-    sc_core::sc_event start_ev_, irq_ev_;
+    sc_core::sc_event start_ev_;
 
-    void drive_irq() { irq_.write((int_status_ & INT_DONE) && (ctrl_ & CTRL_IRQ_EN)); }
+    bool irq_level() const override { return (int_status_ & INT_DONE) && (ctrl_ & CTRL_IRQ_EN); }
 
     /* The engine: waits for START, reads the buffer chunk by chunk, then
      * reports the result and raises DONE, unless reset() intervened. */
@@ -167,10 +151,12 @@ private:
             result_ = ok ? crc : 0;
             status_ = ok ? 0u : (uint32_t)STATUS_ERROR;
             int_status_ |= INT_DONE;
-            irq_ev_.notify(sc_core::SC_ZERO_TIME);
+            update_irq();
         }
     }
 
+    /* Each chunk from guest memory with sclink::bus_transport, which waits
+     * out the delay the gateway annotates (the time QEMU took). */
     bool compute(uint64_t src, uint32_t len, uint64_t gen, uint32_t &crc)
     {
         /* The last byte, src + len - 1, must not wrap past 2^64 - 1. */
@@ -178,7 +164,9 @@ private:
             return false;
         for (uint32_t off = 0; off < len;) {
             const unsigned n = std::min<uint64_t>(chunk_, len - off);
-            if (!bus_read(src + off, n) || gen != gen_)
+            if (sclink::bus_transport(bus_, tlm::TLM_READ_COMMAND, src + off, bounce_.data(), n) !=
+                    tlm::TLM_OK_RESPONSE ||
+                gen != gen_)
                 return false;
             crc = crc_.update(crc, bounce_.data(), n);
             wait(sc_core::sc_time((double)(n * ns_per_byte_), sc_core::SC_NS));
@@ -187,47 +175,27 @@ private:
         return true;
     }
 
-    /* One chunk from guest memory; the delay the gateway annotates (the
-     * time QEMU took, in SystemC time) is waited out here. */
-    bool bus_read(uint64_t addr, unsigned n)
-    {
-        tlm::tlm_generic_payload tx;
-        sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-        tx.set_command(tlm::TLM_READ_COMMAND);
-        tx.set_address(addr);
-        tx.set_data_ptr(bounce_.data());
-        tx.set_data_length(n);
-        tx.set_streaming_width(n);
-        tx.set_byte_enable_ptr(nullptr);
-        tx.set_dmi_allowed(false);
-        tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        bus_->b_transport(tx, delay);
-        if (delay != sc_core::SC_ZERO_TIME)
-            wait(delay);
-        return tx.is_response_ok();
-    }
-
-    bool read_reg(uint64_t off, uint32_t &val) const
+    tlm::tlm_response_status read_reg(uint64_t off, uint32_t &val, const sc_core::sc_time &,
+                                      bool) override
     {
         switch (off) {
         case REG_ID: val = ID_VALUE; break;
         case REG_VERSION: val = VERSION_VALUE; break;
         case REG_CTRL: val = ctrl_; break;
         case REG_STATUS: val = status_; break;
-        case REG_SRC_LO: val = (uint32_t)src_; break;
-        case REG_SRC_HI: val = (uint32_t)(src_ >> 32); break;
+        case REG_SRC_LO: case REG_SRC_HI: val = half(src_, off); break;
         case REG_LEN: val = len_; break;
         case REG_RESULT: val = result_; break;
         case REG_INT_STATUS: val = int_status_; break;
         case REG_MAX_LEN: val = max_len_; break;
-        default: return false;
+        default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
         }
-        return true;
+        return tlm::TLM_OK_RESPONSE;
     }
 
-    /* A write at SystemC time `now` (the access's annotated delay
-     * included); false for a read-only register. */
-    bool write_reg(uint64_t off, uint32_t val, const sc_core::sc_time &now)
+    /* `now`: the write's SystemC time, its annotated delay included. */
+    tlm::tlm_response_status write_reg(uint64_t off, uint32_t val,
+                                       const sc_core::sc_time &now) override
     {
         switch (off) {
         case REG_CTRL:
@@ -240,67 +208,15 @@ private:
                 start_ev_.notify(now - sc_core::sc_time_stamp());
             }
             break;
-        case REG_SRC_LO: src_ = (src_ & ~0xffffffffull) | val; break;
-        case REG_SRC_HI: src_ = (src_ & 0xffffffffull) | (uint64_t)val << 32; break;
+        case REG_SRC_LO: case REG_SRC_HI: set_half(src_, off, val); break;
         case REG_LEN: len_ = val; break;
         case REG_INT_STATUS: int_status_ &= ~(val & INT_DONE); break;
-        default: return false;
+        case REG_ID: case REG_VERSION: case REG_STATUS: case REG_RESULT: case REG_MAX_LEN:
+            return tlm::TLM_COMMAND_ERROR_RESPONSE;
+        default: return tlm::TLM_ADDRESS_ERROR_RESPONSE;
         }
-        irq_ev_.notify(sc_core::SC_ZERO_TIME);
-        return true;
-    }
-
-    /* The statuses doc/models.md gives for register blocks. */
-    void b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &delay)
-    {
-        const uint64_t off = tx.get_address();
-        uint32_t val = 0;
-
-        if (tx.get_command() == tlm::TLM_IGNORE_COMMAND) {
-            tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-            return;
-        }
-        if (tx.get_byte_enable_ptr()) {
-            tx.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-            return;
-        }
-        if (tx.get_streaming_width() != tx.get_data_length()) {
-            tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-            return;
-        }
-        if (tx.get_data_length() != 4 || off % 4 || off >= REG_SPAN) {
-            tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-            return;
-        }
-        if (tx.is_read()) {
-            read_reg(off, val);
-            std::memcpy(tx.get_data_ptr(), &val, 4);
-        } else {
-            std::memcpy(&val, tx.get_data_ptr(), 4);
-            if (!write_reg(off, val, sc_core::sc_time_stamp() + delay)) {
-                tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-                return;
-            }
-        }
-        tx.set_response_status(tlm::TLM_OK_RESPONSE);
-    }
-
-    /* Debug reads of the registers, no side effects; no debug writes. */
-    unsigned transport_dbg(tlm::tlm_generic_payload &tx)
-    {
-        const uint64_t off = tx.get_address();
-        unsigned char *p = tx.get_data_ptr();
-        const unsigned len = tx.get_data_length();
-
-        if (!tx.is_read() || off >= REG_SPAN)
-            return 0;
-        unsigned n = 0;
-        for (; n < len && off + n < REG_SPAN; n++) {
-            uint32_t val = 0;
-            read_reg((off + n) & ~3ull, val);
-            p[n] = (unsigned char)(val >> 8 * ((off + n) % 4));
-        }
-        return n;
+        update_irq();
+        return tlm::TLM_OK_RESPONSE;
     }
 };
 
@@ -309,30 +225,16 @@ bool make_crc32(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string
     uint64_t chunk = 1024, ns_per_byte = 1, max_len = 65536;
 
     if (!cfg.only_keys({"chunk", "ns_per_byte", "max_len"}, err) ||
-        !cfg.get_u64("chunk", chunk, err) || !cfg.get_u64("ns_per_byte", ns_per_byte, err) ||
-        !cfg.get_u64("max_len", max_len, err))
+        !cfg.get_size("chunk", chunk, 1, 65536, err) ||
+        !cfg.get_u64("ns_per_byte", ns_per_byte, 0, 1000000, err) ||
+        !cfg.get_size("max_len", max_len, 1, 0x1000000, err))
         return false;
-    if (chunk < 1 || chunk > 65536) {
-        err = cfg.name + ": param 'chunk': " + std::to_string(chunk) + " is not in 1..65536";
-        return false;
-    }
-    if (ns_per_byte > 1000000) {
-        err = cfg.name + ": param 'ns_per_byte': " + std::to_string(ns_per_byte) +
-              " is not in 0..1000000";
-        return false;
-    }
-    if (max_len < 1 || max_len > 0x1000000) {
-        err = cfg.name + ": param 'max_len': " + std::to_string(max_len) +
-              " is not in 1..16777216";
-        return false;
-    }
     if (cfg.size < REG_SPAN) {
         err = cfg.name + ": size " + std::to_string(cfg.size) + " is below the " +
               std::to_string(REG_SPAN) + " bytes of registers";
         return false;
     }
-    out = new Crc32Engine(cfg.name.c_str(), cfg.irq >= 0, (unsigned)chunk, ns_per_byte,
-                          (uint32_t)max_len);
+    out = new Crc32Engine(cfg.name.c_str(), cfg, (unsigned)chunk, ns_per_byte, (uint32_t)max_len);
     return true;
 }
 

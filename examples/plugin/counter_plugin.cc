@@ -6,68 +6,58 @@
  * reading 0x0 returns the count; when it reaches the `threshold` param the
  * interrupt output goes high until 0x4 (ACK) is written.  Params:
  * start (initial count, default 0), threshold (default 0: never).
+ *
+ * sclink::RegBlock (<sclink/regblock.h>) applies the bus rules of a
+ * register block (4-byte accesses, the TLM error statuses, debug reads,
+ * the interrupt line); the model says what its two registers do.
  */
-#include <cstring>
 #include <string>
 
-#include <systemc>
-#include <tlm>
-#include <tlm_utils/simple_target_socket.h>
-
-#include <sclink/model.h>
+#include <sclink/regblock.h>
 
 namespace {
 
-class Counter : public sc_core::sc_module, public sclink::Model {
+class Counter : public sclink::RegBlock {
 public:
-    tlm_utils::simple_target_socket<Counter> socket;
-    sc_core::sc_out<bool> irq;
-
     /* The name arrives as a parameter: an sc_module_name must outlive the
      * construction of the members, which a temporary would not. */
-    Counter(sc_core::sc_module_name name, uint64_t start, uint64_t threshold)
-        : sc_module(name), socket("socket"), irq("irq"),
-          start_((uint32_t)start), threshold_((uint32_t)threshold), count_((uint32_t)start)
+    Counter(sc_core::sc_module_name name, const sclink::ModelConfig &cfg, uint32_t start,
+            uint32_t threshold)
+        : RegBlock(name, cfg, 8, true), start_(start), threshold_(threshold), count_(start)
     {
-        socket.register_b_transport(this, &Counter::b_transport);
     }
 
-    tlm::tlm_target_socket<> &target() override { return socket; }
-    sc_core::sc_out<bool> *irq_out() override { return &irq; }
     void reset() override
     {
         count_ = start_;
-        irq.write(false);
+        high_ = false;
+        update_irq();
     }
 
 private:
-    uint32_t start_, threshold_, count_;
+    const uint32_t start_, threshold_;
+    uint32_t count_;
+    bool high_ = false;
 
-    void b_transport(tlm::tlm_generic_payload &tx, sc_core::sc_time &)
+    bool irq_level() const override { return high_; }
+
+    tlm::tlm_response_status read_reg(uint64_t off, uint32_t &val, const sc_core::sc_time &,
+                                      bool) override
     {
-        const uint64_t addr = tx.get_address();
+        if (off != 0)
+            return tlm::TLM_COMMAND_ERROR_RESPONSE; /* ACK is write-only */
+        val = count_;
+        return tlm::TLM_OK_RESPONSE;
+    }
 
-        if (tx.get_data_length() != 4 || tx.get_streaming_width() != 4) {
-            tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-            return;
-        }
-        if (tx.get_byte_enable_ptr()) {
-            tx.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-            return;
-        }
-        if (addr == 0 && tx.is_read()) {
-            std::memcpy(tx.get_data_ptr(), &count_, 4);
-        } else if (addr == 0 && tx.is_write()) {
-            if (++count_ == threshold_)
-                irq.write(true);
-        } else if (addr == 4 && tx.is_write()) {
-            irq.write(false);
-        } else {
-            tx.set_response_status(addr > 4 ? tlm::TLM_ADDRESS_ERROR_RESPONSE
-                                            : tlm::TLM_COMMAND_ERROR_RESPONSE);
-            return;
-        }
-        tx.set_response_status(tlm::TLM_OK_RESPONSE);
+    tlm::tlm_response_status write_reg(uint64_t off, uint32_t, const sc_core::sc_time &) override
+    {
+        if (off == 0 && ++count_ == threshold_)
+            high_ = true;
+        else if (off == 4)
+            high_ = false;
+        update_irq();
+        return tlm::TLM_OK_RESPONSE;
     }
 };
 
@@ -75,14 +65,15 @@ bool make_counter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::stri
 {
     uint64_t start = 0, threshold = 0;
 
-    if (!cfg.only_keys({"start", "threshold"}, err) || !cfg.get_u64("start", start, err) ||
-        !cfg.get_u64("threshold", threshold, err))
+    if (!cfg.only_keys({"start", "threshold"}, err) ||
+        !cfg.get_u64("start", start, 0, UINT32_MAX, err) ||
+        !cfg.get_u64("threshold", threshold, 0, UINT32_MAX, err))
         return false;
     if (cfg.size < 8) {
         err = cfg.name + ": size " + std::to_string(cfg.size) + " is below the 8 bytes of registers";
         return false;
     }
-    out = new Counter(cfg.name.c_str(), start, threshold);
+    out = new Counter(cfg.name.c_str(), cfg, (uint32_t)start, (uint32_t)threshold);
     return true;
 }
 

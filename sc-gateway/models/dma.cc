@@ -126,24 +126,11 @@ bool Dma::transfer(const Job &job, uint64_t gen)
     return true;
 }
 
-// One chunk on the bus.  The annotated delay is waited for here, at the
-// initiator, so the transfer takes the time the bus says it takes.
+// One chunk on the bus (bus.h): the annotated delay is waited for there,
+// at the initiator, so the transfer takes the time the bus says it takes.
 bool Dma::bus_access(tlm::tlm_command cmd, uint64_t addr, unsigned len)
 {
-    tlm_generic_payload tx;
-    sc_time delay = SC_ZERO_TIME;
-    tx.set_command(cmd);
-    tx.set_address(addr);
-    tx.set_data_ptr(bounce_.data());
-    tx.set_data_length(len);
-    tx.set_streaming_width(len);
-    tx.set_byte_enable_ptr(nullptr);
-    tx.set_dmi_allowed(false);
-    tx.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    bus_->b_transport(tx, delay);
-    if (delay != SC_ZERO_TIME)
-        wait(delay);
-    return tx.is_response_ok();
+    return bus_transport(bus_, cmd, addr, bounce_.data(), len) == tlm::TLM_OK_RESPONSE;
 }
 
 tlm_response_status Dma::read_reg(uint64_t off, uint32_t &val,

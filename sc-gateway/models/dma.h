@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "regblock.h"
+#include "util.h"
 
 namespace sclink {
 namespace models {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "regblock.h"
+#include "util.h"
 
 namespace sclink {
 namespace models {

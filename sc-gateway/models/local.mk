@@ -1,14 +1,17 @@
 # sc-gateway/models/: the built-in SystemC models (memory, uart, timer, dma,
 # id), the ModelConfig parameter getters and the model type registry of
-# sc-gateway/model.h (doc/models.md).  A convenience library: it is linked
+# sc-gateway/model.h (doc/models.md), and the installed model toolkit they
+# are built on, sc-gateway/regblock.h and bus.h (doc/gateway.md).  A convenience library: it is linked
 # into the gateway library.
 noinst_LTLIBRARIES += sc-gateway/models/libsclink-models.la
 sc_gateway_models_libsclink_models_la_SOURCES = \
 	sc-gateway/model.h \
 	sc-gateway/models/util.h \
 	sc-gateway/models/util.cc \
-	sc-gateway/models/regblock.h \
-	sc-gateway/models/regblock.cc \
+	sc-gateway/bus.h \
+	sc-gateway/bus.cc \
+	sc-gateway/regblock.h \
+	sc-gateway/regblock.cc \
 	sc-gateway/models/registry.cc \
 	sc-gateway/models/memory.h \
 	sc-gateway/models/memory.cc \

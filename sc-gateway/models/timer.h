@@ -8,6 +8,7 @@
 #define SCLINK_MODELS_TIMER_H
 
 #include "regblock.h"
+#include "util.h"
 
 namespace sclink {
 namespace models {

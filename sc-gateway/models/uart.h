@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "regblock.h"
+#include "util.h"
 
 namespace sclink {
 namespace models {

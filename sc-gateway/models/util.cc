@@ -13,20 +13,6 @@ using namespace sc_core;
 namespace sclink {
 namespace models {
 
-uint64_t load_le(const unsigned char *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = n; i-- > 0;)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-void store_le(unsigned char *p, uint64_t v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
 uint64_t to_ns(const sc_time &t)
 {
     uint64_t unit = sc_time(1, SC_NS).value();
@@ -47,72 +33,6 @@ bool from_ns(uint64_t ns, sc_time &out)
         return false;
     out = sc_time::from_value(ns * unit);
     return true;
-}
-
-void mem_access(tlm::tlm_generic_payload &tx, unsigned char *mem,
-                uint64_t size, bool writable)
-{
-    uint64_t addr = tx.get_address();
-    unsigned len = tx.get_data_length();
-    unsigned char *data = tx.get_data_ptr();
-    const unsigned char *be = tx.get_byte_enable_ptr();
-    unsigned be_len = tx.get_byte_enable_length();
-    tlm::tlm_command cmd = tx.get_command();
-
-    if (cmd == tlm::TLM_IGNORE_COMMAND ||
-        (cmd == tlm::TLM_WRITE_COMMAND && !writable)) {
-        tx.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-        return;
-    }
-    if (be && be_len == 0) {
-        tx.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
-        return;
-    }
-    if (tx.get_streaming_width() != len) {
-        tx.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
-        return;
-    }
-    if (len == 0 || !range_fits(addr, len, size)) {
-        tx.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        return;
-    }
-    if (!be) {
-        if (cmd == tlm::TLM_READ_COMMAND)
-            std::memcpy(data, mem + addr, len);
-        else
-            std::memcpy(mem + addr, data, len);
-    } else {
-        // The enable pattern repeats over the data; disabled bytes are
-        // left untouched on both sides.
-        for (unsigned i = 0; i < len; i++) {
-            if (be[i % be_len] != TLM_BYTE_ENABLED)
-                continue;
-            if (cmd == tlm::TLM_READ_COMMAND)
-                data[i] = mem[addr + i];
-            else
-                mem[addr + i] = data[i];
-        }
-    }
-    tx.set_response_status(tlm::TLM_OK_RESPONSE);
-}
-
-unsigned mem_debug(tlm::tlm_generic_payload &tx, unsigned char *mem,
-                   uint64_t size)
-{
-    uint64_t addr = tx.get_address();
-    uint64_t n = tx.get_data_length();
-    // Nothing to copy: the data pointer of an empty access may be null.
-    if (addr >= size || n == 0)
-        return 0;
-    if (n > size - addr)
-        n = size - addr;
-    if (tx.is_read())
-        std::memcpy(tx.get_data_ptr(), mem + addr, n);
-    else if (tx.is_write())
-        std::memcpy(mem + addr, tx.get_data_ptr(), n);
-    else
-        return 0;
-    return (unsigned)n;
 }
 
 bool read_file(const ModelConfig &cfg, const std::string &key,

@@ -4,7 +4,8 @@
 # sclink-router; sclink-gateway: the SystemC side).  Install into a
 # scratch DESTDIR and build against it with pkg-config alone, as a user
 # would: a C program with sclink (no SystemC, no libuv in its flags), the
-# custom-main example and the example plugin with sclink-gateway.
+# custom-main example and the example plugin (built on the installed model
+# toolkit) with sclink-gateway.
 . "${top_srcdir:-.}/tests/gateway/lib.sh"
 
 dest=$tmp/root
@@ -16,7 +17,8 @@ pcdir=$(find "$dest" -name sclink.pc -printf '%h\n' | head -n 1)
 for pc in sclink-router sclink-gateway; do
     [ -f "$pcdir/$pc.pc" ] || fail "$pc.pc not installed"
 done
-for h in sclink.h sclink.pb-c.h gateway.h model.h at-adapter.h router.h sclink_router.h; do
+for h in sclink.h sclink.pb-c.h gateway.h model.h at-adapter.h regblock.h bus.h router.h \
+    sclink_router.h; do
     [ -f "$dest$prefix/include/sclink/$h" ] || fail "header $h not installed"
 done
 ok "headers, libraries, sclink.pc, sclink-router.pc and sclink-gateway.pc installed"
@@ -65,12 +67,20 @@ wait_gateway
 ok "the installed build serves a link"
 
 # The plugin build command of doc/gateway.md ("Plugins"), against the
-# installed headers, loaded by the installed gateway.
+# installed headers, loaded by the installed gateway.  The plugin is a
+# sclink::RegBlock: the model toolkit's <sclink/regblock.h> and
+# <sclink/bus.h> must come from the install (-H lists what was included),
+# and their code from the installed library.
 cflags=$(pc --cflags sclink-gateway) || fail "pkg-config --cflags sclink-gateway"
 # shellcheck disable=SC2086 # flags are separate words
-${CXX:-g++} -fPIC -shared $cflags -o "$tmp/libsclink-counter.so" \
+${CXX:-g++} -H -fPIC -shared $cflags -o "$tmp/libsclink-counter.so" \
     "$top_srcdir/examples/plugin/counter_plugin.cc" > "$tmp/build.log" 2>&1 ||
-    fail "building the example plugin as doc/gateway.md says: $(head -n 20 "$tmp/build.log")"
+    fail "building the example plugin as doc/gateway.md says: $(grep -v '^\.' "$tmp/build.log" | head -n 20)"
+for h in regblock.h bus.h model.h; do
+    grep -q "^\.* $dest$prefix/include/sclink/$h\$" "$tmp/build.log" ||
+        fail "the plugin did not include the installed <sclink/$h>: $(grep "sclink/" "$tmp/build.log")"
+done
+ok "the example plugin includes the installed toolkit headers <sclink/regblock.h> and <sclink/bus.h>"
 make_platform "unix:$tmp/gw.sock"
 cat >> "$tmp/platform.yaml" <<'YAML'
   - {name: events, type: counter, base: 0x40000, size: 0x100, params: {start: "40", threshold: "42"}}

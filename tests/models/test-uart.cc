@@ -82,7 +82,7 @@ void Top::test_rx()
     wait(10, SC_NS);
     CHECK(!irq.read());
     CHECK(mon.falls.size() == 1 && mon.falls[0] == sc_time(20, SC_NS));
-    auto *u = dynamic_cast<sclink::models::RegBlock *>(uart);
+    auto *u = dynamic_cast<sclink::RegBlock *>(uart);
     CHECK(u && u->irq_raise_count() == 1 && u->irq_raised_at()[0] == sc_time(10, SC_NS));
 }
 

@@ -1,4 +1,4 @@
-// The access rules shared by the register-block models (see regblock.h).
+// The access rules shared by register-block models (see regblock.h).
 #include "regblock.h"
 
 using namespace sc_core;
@@ -6,7 +6,6 @@ using tlm::tlm_generic_payload;
 using tlm::tlm_response_status;
 
 namespace sclink {
-namespace models {
 
 RegBlock::RegBlock(sc_module_name name, const ModelConfig &cfg, uint64_t span,
                    bool has_irq)
@@ -72,16 +71,11 @@ tlm_response_status RegBlock::reg_access(tlm_generic_payload &tx,
     unsigned len = tx.get_data_length();
     unsigned char *data = tx.get_data_ptr();
 
-    if (tx.get_command() == tlm::TLM_IGNORE_COMMAND)
-        return tlm::TLM_COMMAND_ERROR_RESPONSE;
-    if (tx.get_byte_enable_ptr())
-        return tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE;
-    if (tx.get_streaming_width() != len)
-        return tlm::TLM_BURST_ERROR_RESPONSE;
-    bool ok_size = (len == 4 && off % 4 == 0) ||
-                   (len == 8 && off % 8 == 0 && is_reg64(off));
-    if (!ok_size || !range_fits(off, len, span_))
-        return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    // 4 bytes, or 8 at the lo offset of a 64-bit register.
+    tlm_response_status st =
+        check_access(tx, span_, len == 8 && off % 8 == 0 && is_reg64(off) ? 8 : 4, false);
+    if (st != tlm::TLM_OK_RESPONSE)
+        return st;
 
     for (unsigned i = 0; i < len; i += 4) {
         tlm_response_status st;
@@ -138,5 +132,4 @@ bool RegBlock::get_dmi(tlm_generic_payload &tx, tlm::tlm_dmi &dmi)
     return false;
 }
 
-} // namespace models
 } // namespace sclink

@@ -1,6 +1,8 @@
 /*
- * RegBlock: the base of the built-in register-block models (uart, timer,
- * dma, id).  It owns the TLM target socket and the interrupt output and
+ * RegBlock: the base of a register-block model, part of the installed
+ * model toolkit (<sclink/regblock.h>, doc/gateway.md "The model toolkit"):
+ * the built-in uart, timer, dma and id are RegBlocks, and so can a
+ * plugin's model be.  It owns the TLM target socket and the interrupt output and
  * applies the access rules every register block shares, so that each model
  * only says what its registers do:
  *
@@ -19,8 +21,8 @@
  * A model may also decode a "window" (the DMA buffer) that is not made of
  * registers; accesses inside it go to window_access() unchecked.
  */
-#ifndef SCLINK_MODELS_REGBLOCK_H
-#define SCLINK_MODELS_REGBLOCK_H
+#ifndef SCLINK_REGBLOCK_H
+#define SCLINK_REGBLOCK_H
 
 #include <cstdint>
 #include <string>
@@ -30,11 +32,10 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "bus.h"
 #include "model.h"
-#include "util.h"
 
 namespace sclink {
-namespace models {
 
 class RegBlock : public sc_core::sc_module, public Model {
 public:
@@ -89,15 +90,15 @@ protected:
         r = (r & ~(0xffffffffull << shift)) | (uint64_t)v << shift;
     }
     /* True if off is the lo half of a 64-bit register (8-byte access ok). */
-    virtual bool is_reg64(uint64_t off) const { return false; }
+    virtual bool is_reg64(uint64_t /* off */) const { return false; }
 
     /* A non-register window [window_base(), +window_size()) if any. */
     virtual uint64_t window_base() const { return 0; }
     virtual uint64_t window_size() const { return 0; }
     /* tx's address is relative to window_base(); set the response status. */
-    virtual void window_access(tlm::tlm_generic_payload &tx) {}
+    virtual void window_access(tlm::tlm_generic_payload &/* tx */) {}
     /* Debug access inside the window; returns bytes transferred. */
-    virtual unsigned window_debug(tlm::tlm_generic_payload &tx) { return 0; }
+    virtual unsigned window_debug(tlm::tlm_generic_payload &/* tx */) { return 0; }
 
     /* The interrupt level the model wants now; see update_irq(). */
     virtual bool irq_level() const { return false; }
@@ -132,7 +133,6 @@ private:
     const bool irq_exposed_;
 };
 
-} // namespace models
 } // namespace sclink
 
-#endif /* SCLINK_MODELS_REGBLOCK_H */
+#endif /* SCLINK_REGBLOCK_H */

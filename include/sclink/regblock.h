@@ -1,0 +1,1 @@
+../../sc-gateway/regblock.h
