@@ -52,9 +52,10 @@ static std::string out_of_range(const ModelConfig &cfg, const std::string &key,
 
 // Decimal, or hexadecimal after 0x, at the start of s; *end past it.  No
 // sign, no octal: "010" is ten, as a person writing a platform file means
-// it.  False (why set) if there are no digits or the value overflows.
+// it.  False if there are no digits, or (overflow set) the value does not
+// fit in 64 bits; each caller words the error for what it parses.
 static bool parse_u64(const char *s, uint64_t &out, const char *&end,
-                      const char *&why)
+                      bool &overflow)
 {
     bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
                std::isxdigit((unsigned char)s[2]);
@@ -62,7 +63,7 @@ static bool parse_u64(const char *s, uint64_t &out, const char *&end,
     unsigned base = hex ? 16 : 10;
     uint64_t v = 0;
     if (!std::isdigit((unsigned char)*p)) {
-        why = "an unsigned integer";
+        overflow = false;
         return false;
     }
     for (; hex ? std::isxdigit((unsigned char)*p) : std::isdigit((unsigned char)*p); p++) {
@@ -70,7 +71,7 @@ static bool parse_u64(const char *s, uint64_t &out, const char *&end,
                          ? (unsigned)(*p - '0')
                          : (unsigned)(std::tolower((unsigned char)*p) - 'a' + 10);
         if (v > (UINT64_MAX - d) / base) {
-            why = "an unsigned 64-bit integer";
+            overflow = true;
             return false;
         }
         v = v * base + d;
@@ -93,10 +94,12 @@ bool ModelConfig::get_u64(const std::string &key, uint64_t &out, uint64_t min,
     if (it == params.end())
         return true;
     const std::string &s = it->second;
-    const char *end = nullptr, *why = nullptr;
+    const char *end = nullptr;
+    bool overflow;
     uint64_t v;
-    if (!parse_u64(s.c_str(), v, end, why)) {
-        err = bad_value(*this, key, s, why);
+    if (!parse_u64(s.c_str(), v, end, overflow)) {
+        err = bad_value(*this, key, s, overflow ? "an unsigned 64-bit integer"
+                                                : "an unsigned integer");
         return false;
     }
     if (end != s.c_str() + s.size()) {
@@ -124,12 +127,12 @@ bool ModelConfig::get_size(const std::string &key, uint64_t &out, uint64_t min,
     if (it == params.end())
         return true;
     const std::string &s = it->second;
-    const char *end = nullptr, *why = "a size";
+    const char *end = nullptr;
+    bool overflow;
     uint64_t v;
-    if (!parse_u64(s.c_str(), v, end, why)) {
-        err = bad_value(*this, key, s, std::string(why) == "an unsigned integer"
-                                           ? "a size (bytes, K, M, G, T, KiB, ...)"
-                                           : "a size below 2^64");
+    if (!parse_u64(s.c_str(), v, end, overflow)) {
+        err = bad_value(*this, key, s, overflow ? "a size below 2^64"
+                                                : "a size (bytes, K, M, G, T, KiB, ...)");
         return false;
     }
     std::string suffix(end, s.c_str() + s.size() - end);
