@@ -71,4 +71,11 @@ rc=$? err=$(head -n 1 "$tmp/bq.err")
 check "build-qemu: an unknown option is refused with usage" \
     '[ "$rc" -eq 2 ] && grep -q "unknown argument .--no-such-option." "$tmp/bq.err" && grep -q -- "--qemu-version" "$tmp/bq.err"'
 
+# --cached (configure's default for --with-qemu) never builds: with an
+# empty cache it says so, status 4, without fetching or installing.
+SCLINK_CACHE=$tmp/empty-cache "$top/scripts/build-qemu" --cached >"$tmp/cached.out" 2>"$tmp/cached.err"
+rc=$? err=$(cat "$tmp/cached.err")
+check "build-qemu --cached with nothing cached: status 4, no build" \
+    '[ "$rc" -eq 4 ] && [ ! -s "$tmp/cached.out" ] && grep -q "no QEMU build is cached" "$tmp/cached.err" && ! grep -q "install-deps\|apt-get\|building" "$tmp/cached.err"'
+
 exit $failed
