@@ -13,7 +13,7 @@ command -v shellcheck >/dev/null ||
 # libtool's wrapper scripts: generated, not ours.
 scripts=$(
     cd "$top" &&
-        for f in quickstart autogen.sh .ci/run tools/sclink-run $(find scripts guest tests bench qemu-dev -type f); do
+        for f in quickstart autogen.sh .ci/run tools/sclink-run tools/sclink-qemu.in $(find scripts guest tests bench qemu-dev -type f); do
             case $f in
             */lib.sh) continue ;;
             *.sh) ;;
