@@ -32,6 +32,17 @@ EXTRA_DIST += examples/pci-driver/README.md examples/pci-driver/Kbuild \
 	examples/pci-driver/crc32dev.c examples/pci-driver/crc32-check.c \
 	examples/pci-driver/crc32-test.sh examples/pci-driver/platform.yaml
 
+# Its platform, installed with the samples (guest/local.mk) as
+# pci-driver.yaml.
+install-data-local: install-pci-driver-platform
+uninstall-local: uninstall-pci-driver-platform
+install-pci-driver-platform:
+	$(MKDIR_P) "$(DESTDIR)$(platformsdir)"
+	$(INSTALL_DATA) "$(srcdir)/examples/pci-driver/platform.yaml" "$(DESTDIR)$(platformsdir)/pci-driver.yaml"
+uninstall-pci-driver-platform:
+	rm -f "$(DESTDIR)$(platformsdir)/pci-driver.yaml"
+.PHONY: install-pci-driver-platform uninstall-pci-driver-platform
+
 # The protocol bridge needs Accellera's lt_target_extension_mandatory, so
 # its test builds it at test time, from libsystemc-doc's sources.
 EXTRA_DIST += examples/protocol-bridge/bridge_plugin.cc

@@ -34,3 +34,8 @@ guest:
 # ../scripts/lib.sh and its sources relative to itself).
 nobase_pkgdata_SCRIPTS = guest/build-initramfs scripts/install-deps
 nobase_pkgdata_DATA = $(SCLINK_GUEST_FILES) scripts/lib.sh
+
+# The sample platforms the docs use, under $(pkgdatadir)/platforms (and
+# examples/pci-driver's, examples/local.mk).
+platformsdir = $(pkgdatadir)/platforms
+platforms_DATA = guest/demo-platform.yaml guest/msi-platform.yaml guest/msix-platform.yaml
