@@ -4,6 +4,7 @@
 check_LTLIBRARIES += tests/libsamples.la
 tests_libsamples_la_SOURCES = tests/common/samples.c tests/common/samples.h
 EXTRA_DIST += tests/common/sc-check.h tests/common/check-main.h tests/common/lib.sh \
+	tests/common/pci-driver.sh \
 	tests/common/dma-cases.h
 tests_libsamples_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 

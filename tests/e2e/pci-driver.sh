@@ -23,29 +23,10 @@ example=$top_srcdir/examples/pci-driver
 plugin=$top_builddir/examples/pci-driver/.libs/libsclink-crc32.so
 [ -f "$plugin" ] || fail "no plugin at $plugin (make check builds it)"
 
-# 1. The driver, against the headers scripts/install-deps installs for the
-# kernel guest/kernel-version pins (build-initramfs ran install-deps guest).
-release=$(prog=pci-driver && . "$top_srcdir/scripts/lib.sh" && guest_kernel "$top_srcdir") ||
-    fail "no guest kernel release"
-headers=/usr/src/linux-headers-$release
-[ -f "$headers/Makefile" ] ||
-    fail "no kernel headers in $headers (scripts/install-deps guest installs linux-headers-$release)"
-mkdir -p "$tmp/kmod"
-cp "$example/Kbuild" "$example/crc32dev.c" "$tmp/kmod/"
-# A make of its own: under `make -j check`, MAKEFLAGS names a jobserver
-# whose descriptors this one does not have.
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$headers" M="$tmp/kmod" modules \
-    >"$tmp/kmod.log" 2>&1 || fail "the module did not build: $(tail -n 20 "$tmp/kmod.log")"
-! grep -q '\.c:[0-9]*:[0-9]*: warning:' "$tmp/kmod.log" ||
-    fail "the module built with warnings: $(grep '\.c:[0-9]*:[0-9]*: warning:' "$tmp/kmod.log")"
-vermagic=$(objcopy -O binary --only-section=.modinfo "$tmp/kmod/crc32dev.ko" /dev/stdout |
-    tr '\0' '\n' | sed -n 's/^vermagic=//p')
-case $vermagic in
-"$release "*) ;;
-*) fail "crc32dev.ko is not built for $release: vermagic '$vermagic'" ;;
-esac
-gcc -static -O2 -Wall -Wextra -Werror -o "$tmp/crc32-check" "$example/crc32-check.c" ||
-    fail "crc32-check.c did not compile"
+# 1. The driver and crc32-check, in $tmp/kmod.
+# shellcheck source=tests/common/pci-driver.sh
+. "$top_srcdir/tests/common/pci-driver.sh"
+build_pci_driver "$tmp/kmod"
 
 # 2. Each boot through sclink-run, the runner a user runs (doc/sclink-run.md):
 # it adds the files to the project's initramfs, starts the gateway with the
@@ -60,7 +41,7 @@ boot() {
     log=$tmp/$name.log
     trace=$tmp/$name.trace
     SCLINK_QEMU=$QEMU "$RUN" --gateway "$GATEWAY" --plugin "$plugin" --trace "$trace" \
-        --timeout "$E2E_TIMEOUT" --module "$tmp/kmod/crc32dev.ko" --add "$tmp/crc32-check" \
+        --timeout "$E2E_TIMEOUT" --module "$tmp/kmod/crc32dev.ko" --add "$tmp/kmod/crc32-check" \
         --add "$example/crc32-test.sh:/bin/crc32-test" ${extra:+--append "$extra"} \
         --run "/bin/crc32-test $targ--irq $kind" "$platform" >"$log" 2>&1
     rc=$?
@@ -125,7 +106,7 @@ chmod 755 "$tmp/exit3"
 PLATFORM=$example/platform.yaml
 start_gateway "unix:$tmp/conn.sock" conn --plugin "$plugin"
 SCLINK_QEMU=$QEMU "$RUN" --connect "unix:$tmp/conn.sock" --icount --timeout "$E2E_TIMEOUT" \
-    --module "$tmp/kmod/crc32dev.ko" --add "$tmp/crc32-check" --add "$tmp/exit3" \
+    --module "$tmp/kmod/crc32dev.ko" --add "$tmp/kmod/crc32-check" --add "$tmp/exit3" \
     --run /bin/exit3 >"$tmp/conn.out" 2>&1
 rc=$?
 [ "$rc" -eq 3 ] || { tail -n 30 "$tmp/conn.out"; fail "--connect: sclink-run exited with $rc, not the guest command's 3"; }
