@@ -61,8 +61,7 @@ timeout 60 "$qemu" -L /usr/share/seabios -L /usr/share/qemu \
     -M pc -m 256 -nographic -vga none -no-reboot -nic none \
     -kernel "$(echo "$guest" | sed -n 1p)" -initrd "$(echo "$guest" | sed -n 2p)" \
     -append "console=ttyS0 quiet panic=-1 no_timer_check sclink.args=--irq-slack-us,off" \
-    -chardev "socket,id=sc0,path=$tmp/gw.sock" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit \
+    -device "sclink-pci,id=sclink0,socket=unix:$tmp/gw.sock,on-failure=exit" \
     >"$tmp/qemu.log" 2>&1
 qemu_rc=$?
 grep -E "^(PASS|FAIL|timer: interrupt|SCLINK-GUEST)" "$tmp/qemu.log"

@@ -31,7 +31,7 @@ install_if_changed() {
     fi
 }
 
-for f in sclink-pci.c sclink-link.c sclink-wait.c sclink-time.c sclink-access.c \
+for f in sclink-pci.c sclink-link.c sclink-wait.c sclink-chan.c sclink-time.c sclink-access.c \
     sclink-pci.h sclink-compat.h trace-events trace.h; do
     install_if_changed "$top/qemu-dev/$f" "$dest/$f"
 done

@@ -56,16 +56,16 @@ static int sclink_write(SclinkPCIState *s, const uint8_t *buf, size_t len,
                         int64_t deadline)
 {
     size_t done = 0;
-    int r;
+    ssize_t r;
 
     while (done < len) {
-        r = qemu_chr_fe_write(&s->chr, buf + done, len - done);
+        r = sclink__chan_write(s, buf + done, len - done);
         if (r > 0) {
             done += r;
             continue;
         }
-        if (r == 0 || errno != EAGAIN) {
-            return r == 0 || !errno ? -EIO : -errno;
+        if (r != -EAGAIN) {
+            return r;
         }
         if (deadline && g_get_monotonic_time() >= deadline) {
             return -ETIMEDOUT;
@@ -349,16 +349,16 @@ bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome,
 
     s->state = SCLINK_LINK_CONNECTED;
     if (!sclink__send(s, &m)) {
-        error_setg(errp, "cannot send Hello to the gateway on chardev '%s'",
-                   qemu_chr_fe_get_driver(&s->chr)->label);
+        error_setg(errp, "cannot send Hello to the gateway on %s",
+                   s->link_label);
         return false;
     }
     s->state = SCLINK_LINK_HELLO_SENT;
 
     answer = sclink__wait(s, SCLINK__V1__ENVELOPE__MSG_WELCOME, 0, "Welcome");
     if (!answer) {
-        error_setg(errp, "no Welcome from the gateway on chardev '%s': %s",
-                   qemu_chr_fe_get_driver(&s->chr)->label,
+        error_setg(errp, "no Welcome from the gateway on %s: %s",
+                   s->link_label,
                    s->fail_reason ?: "the link failed");
         return false;
     }

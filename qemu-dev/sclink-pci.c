@@ -313,20 +313,11 @@ static void sclink_window_timer(void *opaque)
 static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
 {
     SclinkPCIState *s = SCLINK_PCI(pdev);
-    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
     sclink_msg *welcome = NULL;
     const char *mode;
     int i;
 
-    if (!chr) {
-        error_setg(errp, "sclink-pci needs a chardev: "
-                   "-chardev socket,id=ID,path=SOCKET -device "
-                   "sclink-pci,chardev=ID");
-        return;
-    }
-    if (!qemu_chr_has_feature(chr, QEMU_CHAR_FEATURE_GCONTEXT)) {
-        error_setg(errp, "chardev '%s' cannot be used by sclink-pci: it must "
-                   "be a socket chardev (unix or tcp)", chr->label);
+    if (!sclink__chan_check(s, errp)) {
         return;
     }
     if (s->max_frame < SCLINK_MIN_MAX_FRAME ||
@@ -378,7 +369,7 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     /* Section 3.2: Hello and Welcome travel under the default 1 MiB. */
     s->frame_limit = SCLINK_DEFAULT_MAX_FRAME;
     s->window_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sclink_window_timer, s);
-    if (!sclink__io_start(s, errp)) {
+    if (!sclink__chan_open(s, errp) || !sclink__io_start(s, errp)) {
         goto fail;
     }
     /* Realize is the link's first exchange; nothing else can ask yet. */
@@ -417,9 +408,9 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
                "free-running (no -icount shift=N,sleep=off): drift bounded "
                "by Q";
     }
-    info_report("sclink-pci '%s': linked to gateway on chardev '%s': "
+    info_report("sclink-pci '%s': linked to gateway on %s: "
                 "%04x:%04x, Q=%" PRIu64 " ps, caps 0x%" PRIx64 ", %s",
-                sclink_name(s), chr->label,
+                sclink_name(s), s->link_label,
                 pci_get_word(pdev->config + PCI_VENDOR_ID),
                 pci_get_word(pdev->config + PCI_DEVICE_ID),
                 s->win.quantum_ps, s->caps, mode);
@@ -628,6 +619,7 @@ static const PropertyInfo sclink_prop_on_failure = {
 
 static SCLINK_PROPS_CONST Property sclink_pci_properties[] = {
     DEFINE_PROP_CHR("chardev", SclinkPCIState, chr),
+    DEFINE_PROP_STRING("socket", SclinkPCIState, socket_addr),
     DEFINE_PROP_UINT32("timeout", SclinkPCIState, timeout_ms, 10000),
     DEFINE_PROP_SIGNED("on-failure", SclinkPCIState, on_failure,
                        SCLINK_ON_FAILURE_STOP, sclink_prop_on_failure,
@@ -667,6 +659,9 @@ static void sclink_pci_class_init(ObjectClass *klass, SclinkClassData *data)
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     device_class_set_props(dc, sclink_pci_properties);
     /* Units in the help text (-device sclink-pci,help), not in the names. */
+    object_class_property_set_description(klass, "socket",
+        "the gateway's address, unix:PATH or tcp:HOST:PORT, for a socket "
+        "of the device's own (instead of chardev=)");
     object_class_property_set_description(klass, "timeout",
         "longest wait for the gateway, in ms, per wait and per frame "
         "written; 0: for ever");

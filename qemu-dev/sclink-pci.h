@@ -14,6 +14,7 @@
 
 #include "hw/pci/pci.h"
 #include "chardev/char-fe.h"
+#include "io/channel-socket.h"
 #include "qemu/timer.h"
 #include "qemu/notify.h"
 #include "qemu/thread.h"
@@ -74,7 +75,8 @@ struct SclinkPCIState {
     /*< public >*/
 
     /* Properties */
-    CharFrontend chr;
+    CharFrontend chr;           /* chardev=, or */
+    char *socket_addr;          /* socket=: the device's own socket */
     uint32_t timeout_ms;        /* answers from the gateway; 0 = forever */
     SclinkOnFailure on_failure; /* the on-failure property */
     uint64_t quantum_ns;        /* proposal sent in Hello; 0 = no wish */
@@ -102,9 +104,15 @@ struct SclinkPCIState {
      * turn_owner, turn_cond) is the right to one exchange on the link.
      */
     IOThread *iothread;
-    GMainContext *io_ctx;       /* iothread's, where the chardev's handlers run */
-    QEMUBH *close_bh;           /* in iothread: qemu_chr_fe_disconnect() */
+    GMainContext *io_ctx;       /* iothread's, where the link is read */
+    QEMUBH *close_bh;           /* in iothread: sclink__chan_disconnect() */
     QEMUBH *serve_bh;           /* in the main loop: serve the inbox */
+    char *link_label;           /* "chardev 'ID'" or "socket 'ADDR'" */
+    QIOChannelSocket *sioc;     /* socket=: connected in realize */
+    QemuMutex read_lock;        /* socket=: one reader at a time */
+    uint8_t *rbuf;              /*   its buffer, under read_lock */
+    GSource *sock_src;          /*   the I/O thread's watch, under @lock */
+    bool rx_detached;           /*   no watch any more (io_quiesce) */
     QemuMutex lock;
     QemuCond rx_cond;           /* the inbox or rx_end changed */
     QemuCond turn_cond;         /* the turn was given */
@@ -173,7 +181,24 @@ void G_GNUC_PRINTF(3, 4) sclink__violation(SclinkPCIState *s,
 bool sclink__consume(SclinkPCIState *s, sclink_msg *m);
 bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome, Error **errp);
 
+/* sclink-chan.c: the byte stream to the gateway */
+bool sclink__chan_check(SclinkPCIState *s, Error **errp);
+bool sclink__chan_open(SclinkPCIState *s, Error **errp);
+void sclink__chan_free(SclinkPCIState *s);
+ssize_t sclink__chan_write(SclinkPCIState *s, const uint8_t *buf, size_t len);
+void sclink__chan_attach(SclinkPCIState *s);
+void sclink__chan_detach(SclinkPCIState *s);
+void sclink__chan_resume_locked(SclinkPCIState *s);
+void sclink__chan_watch_hangup(SclinkPCIState *s);
+void sclink__chan_disconnect(SclinkPCIState *s);
+void sclink__chan_read_wait(SclinkPCIState *s, int64_t deadline);
+
 /* sclink-wait.c: the I/O thread, the inbox, the turn and the waits */
+size_t sclink__rx_room_locked(SclinkPCIState *s);
+bool sclink__rx_idle(SclinkPCIState *s);
+void sclink__rx_bytes(SclinkPCIState *s, const uint8_t *buf, size_t size);
+void sclink__rx_closed(SclinkPCIState *s);
+void sclink__rx_peer_left(SclinkPCIState *s);
 void sclink__io_init(SclinkPCIState *s);
 void sclink__io_finalize(SclinkPCIState *s);
 bool sclink__io_start(SclinkPCIState *s, Error **errp);

@@ -1,12 +1,13 @@
 /*
  * sclink-pci: the I/O thread, the inbox, the turn and the waits
  *
- * One reader: the chardev's frontend handlers are given, once, to the
- * GMainContext of the device's own IOThread (qemu_chr_fe_set_handlers()
- * with a context, as the monitor's out-of-band mode does).  There they
- * decode what the gateway sends into the inbox, in order, followed by
- * the end of the stream (CHR_EVENT_CLOSED, or garbage), and signal
- * rx_cond.  Nothing else reads the chardev, and no handler ever moves.
+ * The reader: outside waits, the GMainContext of the device's own
+ * IOThread reads the link (sclink-chan.c: a chardev's frontend handlers,
+ * given once with a context as the monitor's out-of-band mode does, or
+ * a watch on the device's socket).  It decodes what the gateway sends
+ * into the inbox, in order, followed by the end of the stream (end of
+ * file, an error, or garbage), and signals rx_cond.  A wait on a socket
+ * reads it itself (sclink__chan_read_wait()); on a chardev it is woken.
  *
  * The inbox is consumed under the BQL by whoever holds the device's turn:
  * a wait (for the Welcome, a Response, a GRANT or a RESET_DONE) blocks
@@ -17,9 +18,10 @@
  *
  * Locking (doc/qemu-device.md, "Locking"):
  *  - s->lock guards the inbox, the decoder, rx_end and the turn.  Order:
- *    the BQL before s->lock; the BQL is never taken with s->lock held,
- *    and nothing is written to the chardev with s->lock held (its write
- *    calls can_read, which takes s->lock).
+ *    the BQL, then a socket's read_lock (sclink-chan.c), then s->lock;
+ *    the BQL is never taken with either held, and nothing is written to
+ *    the link with s->lock held (a chardev's write calls can_read, which
+ *    takes s->lock).
  *  - The turn is the right to one exchange with the gateway: an MMIO
  *    access (Request and Response), a window end (REACHED and GRANT), a
  *    reset (RESET and RESET_DONE), the inbox served outside waits, a
@@ -48,15 +50,13 @@
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "block/aio.h"
-#include "chardev/char.h"
-#include <poll.h>               /* POLLRDHUP */
 #include "sclink-pci.h"
 #include "trace.h"
 
 /*
  * The inbox: decoded gateway messages not yet consumed, with the heap
  * each occupies (sclink_decoder_msg_heap), so that what it holds can be
- * bounded (sclink_chr_can_read).  Under s->lock.
+ * bounded (sclink__rx_room_locked).  Under s->lock.
  */
 typedef struct SclinkQueued {
     sclink_msg *m;
@@ -76,10 +76,7 @@ static void sclink_inbox_push(SclinkPCIState *s, sclink_msg *m, size_t heap)
 
 /*
  * The oldest message, to be freed by the caller, and its heap; NULL when
- * empty.  When the inbox falls below its bound, the I/O thread's context
- * is woken so that the chardev asks sclink_chr_can_read() again and
- * resumes reading (qemu_chr_fe_accept_input() would only wake the main
- * loop: the socket chardev has no chr_accept_input, in 7.2 as in 10.x).
+ * empty.  When the inbox falls below its bound, the I/O thread reads on.
  */
 static sclink_msg *sclink_inbox_pop_locked(SclinkPCIState *s, size_t *heap)
 {
@@ -97,7 +94,7 @@ static sclink_msg *sclink_inbox_pop_locked(SclinkPCIState *s, size_t *heap)
     }
     g_free(q);
     if (was_full && s->inbox_heap < SCLINK_PCI_INBOX_MAX) {
-        g_main_context_wakeup(s->io_ctx);
+        sclink__chan_resume_locked(s);
     }
     return m;
 }
@@ -139,17 +136,14 @@ static bool sclink_rx_kick_locked(SclinkPCIState *s)
  * In the I/O thread, once per fill: while the inbox is full the chardev
  * reads nothing, so it would see no end of stream either, and with no
  * wait to come (no CAP_SYNC, a guest that leaves the device alone) a
- * gateway that leaves would go unnoticed.  A watch on the chardev
- * (qemu_chr_fe_add_watch, in the I/O thread's context) looks for hang-up,
- * error and half-close (POLLRDHUP: a peer's shutdown or a TCP FIN raise
- * no POLLHUP); when it fires, the gateway's last words are looked for in
- * the inbox and the rest dropped (sclink_serve), and the chardev reads on
- * to the end of stream.
+ * gateway that leaves would go unnoticed.  A watch on the link
+ * (sclink__chan_watch_hangup(), in the I/O thread's context) looks for
+ * hang-up, error and half-close; when it fires, the gateway's last words
+ * are looked for in the inbox and the rest dropped (sclink_serve), and
+ * the reader reads on to the end of stream.
  */
-static gboolean sclink_peer_left(void *do_not_use, GIOCondition cond,
-                                 void *opaque)
+void sclink__rx_peer_left(SclinkPCIState *s)
 {
-    SclinkPCIState *s = opaque;
     bool tell;
 
     qemu_mutex_lock(&s->lock);
@@ -160,32 +154,36 @@ static gboolean sclink_peer_left(void *do_not_use, GIOCondition cond,
     if (tell) {
         qemu_cond_signal(&s->rx_cond);
     }
-    return G_SOURCE_REMOVE;
 }
 
 /*
- * In the I/O thread.  The chardev reads up to 64 KiB at a time (4 KiB per
- * read in char-socket), and nothing while the inbox holds
- * SCLINK_PCI_INBOX_MAX of heap: a gateway that floods is then held back
- * by the socket until a wait or the main loop drains the inbox, instead
- * of growing QEMU without bound.
+ * How many bytes the reader may take now: nothing once the stream ended
+ * or reading stopped, nor while the inbox holds SCLINK_PCI_INBOX_MAX of
+ * heap: a gateway that floods is then held back by the socket until a
+ * wait or the main loop drains the inbox, instead of growing QEMU without
+ * bound.  Under s->lock.
  */
-static int sclink_chr_can_read(void *opaque)
+size_t sclink__rx_room_locked(SclinkPCIState *s)
 {
-    SclinkPCIState *s = opaque;
-    int n;
-
-    qemu_mutex_lock(&s->lock);
-    n = s->rx_end != SCLINK_RX_OPEN || s->rx_stopped ||
-        s->inbox_heap >= SCLINK_PCI_INBOX_MAX ? 0 : 64 * KiB;
-    qemu_mutex_unlock(&s->lock);
-    return n;
+    return s->rx_end != SCLINK_RX_OPEN || s->rx_stopped ||
+           s->inbox_heap >= SCLINK_PCI_INBOX_MAX ?
+           0 : SCLINK_PCI_INBOX_MAX - s->inbox_heap;
 }
 
-/* In the I/O thread: decodes into the inbox. */
-static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
+/* Whether a wait is to read: the stream is open and the inbox empty. */
+bool sclink__rx_idle(SclinkPCIState *s)
 {
-    SclinkPCIState *s = opaque;
+    bool idle;
+
+    qemu_mutex_lock(&s->lock);
+    idle = sclink__rx_room_locked(s) && g_queue_is_empty(&s->inbox);
+    qemu_mutex_unlock(&s->lock);
+    return idle;
+}
+
+/* From the reader: decodes into the inbox. */
+void sclink__rx_bytes(SclinkPCIState *s, const uint8_t *buf, size_t size)
+{
     bool tell = false, watch = false;
     sclink_msg *m;
     int r;
@@ -214,24 +212,19 @@ out:
         qemu_cond_signal(&s->rx_cond);
     }
     if (watch) {
-        qemu_chr_fe_add_watch(&s->chr, G_IO_HUP | G_IO_ERR | POLLRDHUP,
-                              sclink_peer_left, s);
+        sclink__chan_watch_hangup(s);
     }
 }
 
 /*
- * In the I/O thread, or in the thread whose write or disconnect closed
- * the chardev.  The chardev's reader delivers all it read before it, so
- * what the gateway sent before leaving is in the inbox, ahead of the end.
+ * From the reader, or from the thread whose write or disconnect closed a
+ * chardev.  The reader delivers all it read before the end, so what the
+ * gateway sent before leaving is in the inbox, ahead of the end.
  */
-static void sclink_chr_event(void *opaque, QEMUChrEvent event)
+void sclink__rx_closed(SclinkPCIState *s)
 {
-    SclinkPCIState *s = opaque;
     bool tell;
 
-    if (event != CHR_EVENT_CLOSED) {
-        return;
-    }
     qemu_mutex_lock(&s->lock);
     if (s->rx_end == SCLINK_RX_OPEN) {
         s->rx_end = SCLINK_RX_CLOSED;
@@ -270,6 +263,14 @@ static sclink_msg *sclink_rx_take(SclinkPCIState *s, int64_t deadline,
             bql_unlock();
             unlocked = true;
         }
+        if (s->sioc) {
+            /* A socket: read it here (sclink-chan.c says why). */
+            qemu_mutex_unlock(&s->lock);
+            sclink__chan_read_wait(s, deadline);
+            qemu_mutex_lock(&s->lock);
+            continue;
+        }
+        /* A chardev: its I/O thread reads, then signals rx_cond. */
         if (deadline) {
             qemu_cond_timedwait(&s->rx_cond, &s->lock, (left + 999) / 1000);
         } else {
@@ -400,16 +401,12 @@ static void sclink_serve(void *opaque)
 }
 
 /*
- * In the I/O thread (close_bh): the chardev is closed by the thread that
+ * In the I/O thread (close_bh): the link is closed by the thread that
  * reads it, never under its reader's feet.
  */
 static void sclink_disconnect(void *opaque)
 {
-    SclinkPCIState *s = opaque;
-
-    if (qemu_chr_fe_backend_open(&s->chr)) {
-        qemu_chr_fe_disconnect(&s->chr);
-    }
+    sclink__chan_disconnect(opaque);
 }
 
 /*
@@ -447,6 +444,7 @@ void sclink__set_max_frame(SclinkPCIState *s, uint32_t max_frame)
  */
 void sclink__io_init(SclinkPCIState *s)
 {
+    qemu_mutex_init(&s->read_lock);
     qemu_mutex_init(&s->lock);
     qemu_cond_init(&s->rx_cond);
     qemu_cond_init(&s->turn_cond);
@@ -457,11 +455,12 @@ void sclink__io_finalize(SclinkPCIState *s)
     qemu_cond_destroy(&s->turn_cond);
     qemu_cond_destroy(&s->rx_cond);
     qemu_mutex_destroy(&s->lock);
+    qemu_mutex_destroy(&s->read_lock);
 }
 
 /*
  * Starts the I/O thread (an internal IOThread, "sclink-pci-ioN") and
- * gives it the chardev's handlers.  Undone by sclink__io_stop().
+ * gives it the link to read.  Undone by sclink__io_stop().
  */
 bool sclink__io_start(SclinkPCIState *s, Error **errp)
 {
@@ -479,14 +478,13 @@ bool sclink__io_start(SclinkPCIState *s, Error **errp)
     s->io_ctx = iothread_get_g_main_context(s->iothread);
     s->close_bh = aio_bh_new(iothread_get_aio_context(s->iothread),
                              sclink_disconnect, s);
-    qemu_chr_fe_set_handlers(&s->chr, sclink_chr_can_read, sclink_chr_read,
-                             sclink_chr_event, NULL, s, s->io_ctx, true);
+    sclink__chan_attach(s);
     return true;
 }
 
 /*
- * Stops the I/O thread and (no reader left) takes the chardev's handlers
- * back, freeing nothing; a close requested but not yet done by the I/O
+ * Stops the I/O thread and (no reader left) takes the link back from it,
+ * freeing nothing; a close requested but not yet done by the I/O
  * thread is done here.  Called again, it does nothing.
  *
  * QEMU frees its chardevs in qemu_cleanup() without unrealizing devices,
@@ -502,8 +500,7 @@ void sclink__io_quiesce(SclinkPCIState *s)
         return;
     }
     iothread_stop(s->iothread);
-    qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
-                             true);
+    sclink__chan_detach(s);
     if (s->rx_stopped) {
         sclink_disconnect(s);
     }
@@ -525,13 +522,16 @@ void sclink__io_stop(SclinkPCIState *s)
         s->iothread = NULL;
     }
     qemu_mutex_lock(&s->lock);
-    qemu_bh_delete(s->serve_bh);
-    s->serve_bh = NULL;
+    if (s->serve_bh) {          /* none when realize failed before it */
+        qemu_bh_delete(s->serve_bh);
+        s->serve_bh = NULL;
+    }
     qemu_mutex_unlock(&s->lock);
     sclink__drop_inbox(s);
     sclink_decoder_free(&s->dec);
     g_free(s->rx_reason);
     s->rx_reason = NULL;
+    sclink__chan_free(s);
 }
 
 /*

@@ -35,10 +35,11 @@ pids="$pids $!"
 # -action reboot=reset undoes run_qemu's -no-reboot, which would turn
 # the monitor's system_reset into a shutdown.
 # The device's trace events for resets and accesses go to QEMU's log.
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
 run_qemu "$log" -action reboot=reset -monitor "pipe:$tmp/mon" \
     -trace 'sclink_reset*' -trace 'sclink_mmio_*' \
-    -chardev "$(chardev_for "$gw_addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit \
+    $(link_chardev "$gw_addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),on-failure=exit" \
     -append "$GUEST_CMDLINE sclink.prog=reset"
 rc=$?
 # The console may put escape sequences before a line's text.

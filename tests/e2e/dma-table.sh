@@ -20,10 +20,11 @@ run_rows() {
     tgw=$!
     pids="$pids $tgw"
     wait_listening "$tmp/$name.gw" "$tgw" || fail "$name: table-gateway did not start"
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
     timeout 60 "$QEMU" -L /usr/share/seabios -L /usr/share/qemu \
         -M pc -m 64 -nographic -vga none -no-reboot -nic none \
-        -chardev "socket,id=sc0,path=$tmp/$name.sock" \
-        -device sclink-pci,id=sclink0,chardev=sc0,timeout=5000,on-failure=exit \
+        $(link_chardev "unix:$tmp/$name.sock" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "unix:$tmp/$name.sock" sc0),timeout=5000,on-failure=exit" \
         >"$tmp/$name.qemu" 2>&1
     rc=$?
     wait "$tgw"

@@ -9,10 +9,12 @@ SCLINK_GATEWAY=${SCLINK_GATEWAY:-/bin/true}
 "$E2E_TOOLS/garbage-gateway" "$tmp/gw.sock" >"$tmp/gw.log" 2>&1 &
 pids="$pids $!"
 wait_listening "$tmp/gw.log" || fail "garbage gateway did not start"
-run_qemu "$tmp/qemu.log" -chardev "socket,id=sc0,path=$tmp/gw.sock" \
-    -device sclink-pci,id=sclink0,chardev=sc0,timeout=3000
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+run_qemu "$tmp/qemu.log" $(link_chardev "unix:$tmp/gw.sock" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "unix:$tmp/gw.sock" sc0),timeout=3000"
 rc=$?
 [ "$rc" -ne 0 ] || fail "QEMU accepted a garbage gateway"
-grep -q "no Welcome from the gateway on chardev 'sc0': .*gateway sent garbage" "$tmp/qemu.log" ||
+grep -qF "no Welcome from the gateway on $(link_label "unix:$tmp/gw.sock" sc0): " "$tmp/qemu.log" &&
+    grep -q "gateway sent garbage" "$tmp/qemu.log" ||
     { show_failure "$tmp/qemu.log"; fail "no clear garbage message"; }
 pass "$(grep -m1 garbage "$tmp/qemu.log")"

@@ -13,8 +13,9 @@ for addr in "unix:$tmp/gw.sock" tcp:127.0.0.1:0; do
     log=$tmp/qemu-$name.log
     start_gateway "$addr" "$name"
     signal_when "$log" "BENCH-BEGIN cpu" KILL "$gw_pid" "$tmp/$name.killed"
-    run_qemu "$log" -append "$BUSY" -chardev "$(chardev_for "$gw_addr" sc0)" \
-        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+    run_qemu "$log" -append "$BUSY" $(link_chardev "$gw_addr" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),on-failure=exit,timeout=60000"
     rc=$?
     ended=$(date +%s%N)
     [ -f "$tmp/$name.killed" ] || { show_failure "$log"; fail "$name: the guest loop never started"; }

@@ -10,8 +10,9 @@ for how in KILL STOP; do
     # Strike once the guest test has started talking to the device.
     signal_when "$tmp/qemu-$how.log" "^PASS: id:" "$how" "$gw_pid"
     start=$(date +%s)
-    GUEST_ARGS=--soak,120 run_qemu "$tmp/qemu-$how.log" -chardev "$(chardev_for "$addr" sc0)" \
-        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=3000
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+    GUEST_ARGS=--soak,120 run_qemu "$tmp/qemu-$how.log" $(link_chardev "$addr" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "$addr" sc0),on-failure=exit,timeout=3000"
     rc=$?
     took=$(($(date +%s) - start))
     [ "$how" = STOP ] && kill -CONT "$gw_pid" 2>/dev/null

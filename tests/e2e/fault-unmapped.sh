@@ -6,9 +6,10 @@
 
 addr=unix:$tmp/gw.sock
 start_gateway "$addr" gw
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
 run_qemu "$tmp/qemu.log" -d guest_errors \
-    -chardev "$(chardev_for "$addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit
+    $(link_chardev "$addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$addr" sc0),on-failure=exit"
 grep -q "^PASS: unmapped: read of BAR0+0x6010 gives 0xffffffff" "$tmp/qemu.log" ||
     { show_failure "$tmp/qemu.log"; fail "no all-ones read"; }
 grep -q "read of 4 bytes at BAR0+0x6010 failed: nothing at this offset" "$tmp/qemu.log" ||

@@ -89,13 +89,14 @@ run_case() {
     args=$seed,600
     [ "$master" = 1 ] && args=$args,master
     # shellcheck disable=SC2086 # $extra is one option or none
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
     "$QEMU" -L /usr/share/seabios -L /usr/share/qemu \
         -M pc -m 256 -nographic -vga none -no-reboot -nic none $extra \
         -kernel "$KERNEL" -initrd "$INITRD" \
         -append "$GUEST_CMDLINE sclink.prog=poke sclink.args=$args" \
         -qmp "unix:$dir/qmp.sock,server=on,wait=off" \
-        -chardev "$(chardev_for "$addr" sc0)" \
-        -device "sclink-pci,id=sclink0,chardev=sc0,timeout=$timeout,on-failure=$on_failure" \
+        $(link_chardev "$addr" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "$addr" sc0),timeout=$timeout,on-failure=$on_failure" \
         >"$dir/console.log" 2>"$dir/qemu.log" &
     qpid=$!
     pids="$pids $qpid"

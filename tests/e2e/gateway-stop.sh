@@ -24,8 +24,9 @@ for case in unix tcp icount soak; do
     start_gateway "$addr" "$name"
     signal_when "$log" "$started" TERM "$gw_pid"
     # shellcheck disable=SC2086
-    run_qemu "$log" $icount -append "$append" -chardev "$(chardev_for "$gw_addr" sc0)" \
-        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=60000
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+    run_qemu "$log" $icount -append "$append" $(link_chardev "$gw_addr" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),on-failure=exit,timeout=60000"
     rc=$?
     struck || { show_failure "$log"; fail "$case: SIGTERM never sent: '$started' did not show"; }
     grep -q "BENCH-END\|^SCLINK-GUEST: PASS" "$log" &&

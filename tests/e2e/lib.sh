@@ -7,7 +7,8 @@
 # default: scripts/build-qemu --print-path, which builds it once and caches
 # it), SCLINK_CACHE, E2E_TIMEOUT (seconds per QEMU run, default 240),
 # E2E_TOOLS (where delay-relay and garbage-gateway are, default the build
-# tree's tests/e2e), E2E_KEEP=1 (keep the temporary files), IRQ_SLACK_US.
+# tree's tests/e2e), E2E_KEEP=1 (keep the temporary files), IRQ_SLACK_US,
+# SCLINK_E2E_LINK (socket or chardev: the device's link, below).
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 hard error.
 set -u
 
@@ -98,6 +99,20 @@ uart_output() {
     cat "$tmp/$1/uart-out.txt" 2>/dev/null
 }
 
+# The link the tests give sclink-pci (SCLINK_E2E_LINK): "socket", the
+# device's own socket (socket=ADDR, the recommended link and the default),
+# or "chardev", a socket chardev (-chardev socket,...,id=ID and
+# chardev=ID); tests/e2e/chardev.sh runs the core tests over the latter.
+SCLINK_E2E_LINK=${SCLINK_E2E_LINK:-socket}
+case $SCLINK_E2E_LINK in
+socket | chardev) ;;
+*) echo "ERROR: SCLINK_E2E_LINK=$SCLINK_E2E_LINK: socket or chardev"; exit 99 ;;
+esac
+# link_chardev splits on blanks (an unquoted $(...)): none in $tmp.
+case $tmp in
+*[[:space:]]*) echo "ERROR: the temporary directory '$tmp' has blanks (TMPDIR)"; exit 99 ;;
+esac
+
 # chardev_for ADDR ID: the -chardev option reaching ADDR.  TCP needs
 # nodelay=on: with Nagle, a small frame waits for a delayed ACK (40 ms).
 chardev_for() {
@@ -105,6 +120,20 @@ chardev_for() {
     unix:*) echo "socket,id=$2,path=${1#unix:}" ;;
     tcp:*) hp=${1#tcp:}; echo "socket,id=$2,host=${hp%:*},port=${hp##*:},nodelay=on" ;;
     esac
+}
+
+# link_chardev ADDR ID: the QEMU arguments the link to ADDR needs before
+# the device (-chardev and its value), for an unquoted $(...); none for
+# socket=.  link_opt ADDR ID: the sclink-pci property naming the link.
+# link_label ADDR ID: how the device's messages name it.
+link_chardev() {
+    [ "$SCLINK_E2E_LINK" = socket ] || echo "-chardev $(chardev_for "$1" "$2")"
+}
+link_opt() {
+    if [ "$SCLINK_E2E_LINK" = socket ]; then echo "socket=$1"; else echo "chardev=$2"; fi
+}
+link_label() {
+    if [ "$SCLINK_E2E_LINK" = socket ]; then echo "socket '$1'"; else echo "chardev '$2'"; fi
 }
 
 # The guest's allowance for its own interrupt path on top of one quantum
@@ -270,8 +299,8 @@ deterministic_runs() {
         # The RTC follows the virtual clock from a fixed date: no host time.
         IRQ_SLACK_US=500 run_qemu "$tmp/qemu$run.log" -icount shift=0,sleep=off \
             -rtc base=2024-01-01T00:00:00,clock=vm \
-            -chardev "$(chardev_for "$addr" sc0)" \
-            -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit
+            $(link_chardev "$addr" sc0) \
+            -device "sclink-pci,id=sclink0,$(link_opt "$addr" sc0),on-failure=exit"
         rc=$?
         guest_passed "$tmp/qemu$run.log" || { show_failure "$tmp/qemu$run.log"; fail "run $run: guest checks failed"; }
         [ "$rc" -eq 0 ] || fail "run $run: QEMU exited with $rc"

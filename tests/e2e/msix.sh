@@ -20,14 +20,15 @@ boot() {
     name=$1 extra=$2 bar=$3
     addr=unix:$tmp/$name.sock
     start_gateway "$addr" "$name"
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
     timeout "$E2E_TIMEOUT" "$QEMU" \
         -L /usr/share/seabios -L /usr/share/qemu \
         -M q35 -m 256 -nographic -vga none -no-reboot -nic none \
         -device intel-iommu,intremap=on \
         -kernel "$KERNEL" -initrd "$INITRD" \
         -append "$GUEST_CMDLINE intel_iommu=on sclink.prog=msi sclink.args=--msix-bar,$bar,--irq-slack-us,$IRQ_SLACK_US" \
-        -chardev "$(chardev_for "$addr" sc0)" \
-        -device "sclink-pci,id=sclink0,chardev=sc0,on-failure=exit$extra" \
+        $(link_chardev "$addr" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "$addr" sc0),on-failure=exit$extra" \
         >"$tmp/$name.qemu.log" 2>&1
     rc=$?
     log=$tmp/$name.qemu.log

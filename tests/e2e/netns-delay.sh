@@ -31,9 +31,10 @@ GW_WRAP="ip netns exec $ns" start_gateway "tcp:$net.2:0" gw
 pids="$pids $!"
 wait_listening "$tmp/relay.log" || fail "relay did not start"
 relay_port=$(sed -n 's/^port //p' "$tmp/relay.log")
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
 run_qemu "$tmp/qemu.log" \
-    -chardev "$(chardev_for "tcp:127.0.0.1:$relay_port" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=30000
+    $(link_chardev "tcp:127.0.0.1:$relay_port" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "tcp:127.0.0.1:$relay_port" sc0),on-failure=exit,timeout=30000"
 rc=$?
 guest_passed "$tmp/qemu.log" || { show_failure "$tmp/qemu.log"; fail "guest checks failed"; }
 [ "$rc" -eq 0 ] || fail "QEMU exited with $rc"

@@ -29,8 +29,9 @@ log=$tmp/qemu.log
     date +%s%N > "$tmp/continued"
 ) &
 pids="$pids $!"
-run_qemu "$log" -monitor "pipe:$tmp/mon" -chardev "$(chardev_for "$gw_addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+run_qemu "$log" -monitor "pipe:$tmp/mon" $(link_chardev "$gw_addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),on-failure=exit"
 rc=$?
 [ -f "$tmp/continued" ] || { show_failure "$log"; fail "the VM was never stopped and continued"; }
 guest_passed "$log" || { show_failure "$log"; fail "the guest test failed after the pause (QEMU status $rc)"; }

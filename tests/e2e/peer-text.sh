@@ -23,8 +23,9 @@ for kind in bye error refuse; do
     pids="$pids $!"
     wait_listening "$tmp/gw-$kind.log" || fail "$kind: the fuzz gateway did not start"
     log=$tmp/qemu-$kind.log
-    run_qemu "$log" -chardev "socket,id=sc0,path=$tmp/gw-$kind.sock" \
-        -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=3000
+    # shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+    run_qemu "$log" $(link_chardev "unix:$tmp/gw-$kind.sock" sc0) \
+        -device "sclink-pci,id=sclink0,$(link_opt "unix:$tmp/gw-$kind.sock" sc0),on-failure=exit,timeout=3000"
     rc=$?
     case $kind in
     bye) line="gateway said Bye (done: $want); shutting down" want_rc=0 ;;

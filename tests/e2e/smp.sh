@@ -16,10 +16,11 @@ THREADS=4
 ROUNDS=${SMP_ROUNDS:-400}
 
 start_gateway "unix:$tmp/gw.sock" gw
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
 run_qemu "$tmp/qemu.log" -smp "$THREADS" -accel tcg,thread=multi \
     -d guest_errors \
-    -chardev "$(chardev_for "$gw_addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit \
+    $(link_chardev "$gw_addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),on-failure=exit" \
     -append "$GUEST_CMDLINE sclink.prog=smp sclink.args=$THREADS,$ROUNDS"
 rc=$?
 guest_passed "$tmp/qemu.log" || { show_failure "$tmp/qemu.log"; grep -a '^SMP:' "$tmp/qemu.log"; fail "guest checks failed"; }

@@ -4,8 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 start_gateway tcp:127.0.0.1:0 gw
-run_qemu "$tmp/qemu.log" -chardev "$(chardev_for "$gw_addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+run_qemu "$tmp/qemu.log" $(link_chardev "$gw_addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),on-failure=exit"
 rc=$?
 guest_passed "$tmp/qemu.log" || { show_failure "$tmp/qemu.log"; fail "guest checks failed"; }
 [ "$rc" -eq 0 ] || fail "QEMU exited with $rc"

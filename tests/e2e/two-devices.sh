@@ -1,5 +1,5 @@
 #!/bin/sh
-# Two sclink-pci devices in one QEMU, each on its own chardev and gateway:
+# Two sclink-pci devices in one QEMU, each on its own link and gateway:
 # one over a Unix socket, one over TCP.  The guest tests every device with
 # the demo IDs (--all); both gateways must have served their device.
 . "$(dirname "$0")/lib.sh"
@@ -8,11 +8,12 @@ start_gateway "unix:$tmp/gwa.sock" gwa
 pid_a=$gw_pid
 start_gateway tcp:127.0.0.1:0 gwb
 pid_b=$gw_pid
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
 GUEST_ARGS=--all run_qemu "$tmp/qemu.log" \
-    -chardev "$(chardev_for "unix:$tmp/gwa.sock" sca)" \
-    -device sclink-pci,id=sclinka,chardev=sca,on-failure=exit \
-    -chardev "$(chardev_for "$gw_addr" scb)" \
-    -device sclink-pci,id=sclinkb,chardev=scb,on-failure=exit
+    $(link_chardev "unix:$tmp/gwa.sock" sca) \
+    -device "sclink-pci,id=sclinka,$(link_opt "unix:$tmp/gwa.sock" sca),on-failure=exit" \
+    $(link_chardev "$gw_addr" scb) \
+    -device "sclink-pci,id=sclinkb,$(link_opt "$gw_addr" scb),on-failure=exit"
 rc=$?
 guest_passed "$tmp/qemu.log" || { show_failure "$tmp/qemu.log"; fail "guest checks failed"; }
 [ "$rc" -eq 0 ] || fail "QEMU exited with $rc"

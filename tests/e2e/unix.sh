@@ -6,8 +6,9 @@
 
 addr=unix:$tmp/gw.sock
 start_gateway "$addr" gw
-run_qemu "$tmp/qemu.log" -chardev "$(chardev_for "$addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,on-failure=exit
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
+run_qemu "$tmp/qemu.log" $(link_chardev "$addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$addr" sc0),on-failure=exit"
 rc=$?
 guest_passed "$tmp/qemu.log" || { show_failure "$tmp/qemu.log"; fail "guest checks failed"; }
 [ "$rc" -eq 0 ] || { show_failure "$tmp/qemu.log"; fail "QEMU exited with $rc"; }

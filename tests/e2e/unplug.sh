@@ -13,10 +13,11 @@ PROBE=$E2E_TOOLS/qmp-probe
 
 start_gateway "unix:$tmp/gw.sock" gw
 # Rounds enough to outlast the test: the guest never finishes them.
+# shellcheck disable=SC2046 # link_chardev's words (lib.sh)
 run_qemu "$tmp/qemu.log" -smp 4 -accel tcg,thread=multi -d guest_errors \
     -qmp "unix:$tmp/qmp.sock,server=on,wait=off" \
-    -chardev "$(chardev_for "$gw_addr" sc0)" \
-    -device sclink-pci,id=sclink0,chardev=sc0,timeout=30000 \
+    $(link_chardev "$gw_addr" sc0) \
+    -device "sclink-pci,id=sclink0,$(link_opt "$gw_addr" sc0),timeout=30000" \
     -append "$GUEST_CMDLINE sclink.prog=smp sclink.args=4,100000000" &
 qpid=$!
 pids="$pids $qpid"

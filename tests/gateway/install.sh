@@ -134,7 +134,7 @@ cmp -s "$qemu" "$dest$prefix/libexec/sclink/qemu-system-x86_64" ||
 wrapper=$dest$prefix/bin/sclink-qemu
 [ -x "$wrapper" ] || fail "sclink-qemu not installed"
 "$wrapper" -device sclink-pci,help > "$tmp/props.out" 2>&1 &&
-    grep -q '^  chardev=' "$tmp/props.out" || fail "the installed sclink-qemu: $(head -n 5 "$tmp/props.out")"
+    grep -q '^  socket=' "$tmp/props.out" || fail "the installed sclink-qemu: $(head -n 5 "$tmp/props.out")"
 ok "QEMU installed as libexec/sclink/qemu-system-x86_64, run by bin/sclink-qemu"
 # Without a QEMU, nothing of it, and a line that says so.
 ${MAKE:-make} -C "$top_builddir" install-sclink-qemu install-sclink-qemu-man \

@@ -1,0 +1,377 @@
+/*
+ * sclink-pci: the byte stream to the gateway
+ *
+ * Two ways to reach a gateway, one property each:
+ *
+ *  - chardev=ID: a socket chardev, any of its options included (TLS with
+ *    tls-creds=, reconnect=).  Only the frontend API is used: the
+ *    handlers run in the I/O thread's GMainContext, which alone reads;
+ *    a wait is woken by it (sclink-wait.c).
+ *
+ *  - socket=ADDR (unix:PATH or tcp:HOST:PORT, parsed by socket_parse()
+ *    as -incoming's addresses are): the device's own QIOChannelSocket,
+ *    connected in realize, as vfio-user connects its socket= property.
+ *    Outside waits the I/O thread reads it through a watch in its
+ *    context; a wait reads it itself (sclink__chan_read_wait()).  That
+ *    saves, on every Response, the I/O thread's wake-up and the hand-over
+ *    to the waiting thread, which a chardev cannot: its reader is the
+ *    chardev's own, and another thread reading the same stream would race
+ *    it.  read_lock keeps the two readers of a socket in stream order.
+ *
+ * Locking: read_lock before s->lock (sclink-wait.c: the BQL before both).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/sockets.h"
+#include "qapi/error.h"
+#include "chardev/char.h"
+#include "io/channel-socket.h"
+#include <poll.h>               /* POLLRDHUP */
+#include "sclink-pci.h"
+
+/* The most one read takes from the socket; char-socket reads 4 KiB. */
+#define SCLINK_PCI_READ_CHUNK (64 * KiB)
+
+/* Hang-up, error or half-close: a peer's shutdown raises no POLLHUP. */
+#define SCLINK_HANGUP (G_IO_HUP | G_IO_ERR | POLLRDHUP)
+
+static bool sclink_chan_open_socket(SclinkPCIState *s, Error **errp)
+{
+    SocketAddress *addr;
+    bool ok = false;
+
+    /* socket_parse() also takes fd:, vsock: and a bare HOST:PORT. */
+    if (!g_str_has_prefix(s->socket_addr, "unix:") &&
+        !g_str_has_prefix(s->socket_addr, "tcp:")) {
+        error_setg(errp, "socket=%s: must be unix:PATH or tcp:HOST:PORT",
+                   s->socket_addr);
+        return false;
+    }
+    addr = socket_parse(s->socket_addr, errp);
+    if (!addr) {
+        error_prepend(errp, "socket=%s: ", s->socket_addr);
+        return false;
+    }
+    s->sioc = qio_channel_socket_new();
+    qio_channel_set_name(QIO_CHANNEL(s->sioc), "sclink-pci");
+    if (qio_channel_socket_connect_sync(s->sioc, addr, errp) < 0) {
+        error_prepend(errp, "sclink-pci cannot reach the gateway on "
+                      "socket '%s': ", s->socket_addr);
+        goto out;
+    }
+    /* As chardev's nodelay=on: a small frame must not wait for an ACK. */
+    if (addr->type == SOCKET_ADDRESS_TYPE_INET) {
+        qio_channel_set_delay(QIO_CHANNEL(s->sioc), false);
+    }
+    /* The watch and the waits poll; a write has its own deadline. */
+    if (qio_channel_set_blocking(QIO_CHANNEL(s->sioc), false, errp) < 0) {
+        goto out;
+    }
+    s->rbuf = g_malloc(SCLINK_PCI_READ_CHUNK);
+    s->link_label = g_strdup_printf("socket '%s'", s->socket_addr);
+    ok = true;
+out:
+    qapi_free_SocketAddress(addr);
+    if (!ok && s->sioc) {
+        object_unref(OBJECT(s->sioc));
+        s->sioc = NULL;
+    }
+    return ok;
+}
+
+/*
+ * Checks the link's properties: one of chardev= and socket=.  Before
+ * anything else in realize, so that the one the user forgot is named.
+ */
+bool sclink__chan_check(SclinkPCIState *s, Error **errp)
+{
+    Chardev *chr = qemu_chr_fe_get_driver(&s->chr);
+
+    if (chr && s->socket_addr) {
+        error_setg(errp, "sclink-pci takes chardev= or socket=, not both");
+        return false;
+    }
+    if (!chr && !s->socket_addr) {
+        error_setg(errp, "sclink-pci needs a link to its gateway: "
+                   "-device sclink-pci,socket=unix:PATH (or tcp:HOST:PORT), "
+                   "or -chardev socket,id=ID,path=PATH -device "
+                   "sclink-pci,chardev=ID");
+        return false;
+    }
+    if (chr && !qemu_chr_has_feature(chr, QEMU_CHAR_FEATURE_GCONTEXT)) {
+        error_setg(errp, "chardev '%s' cannot be used by sclink-pci: it must "
+                   "be a socket chardev (unix or tcp)", chr->label);
+        return false;
+    }
+    return true;
+}
+
+/* Connects socket=, if that is the link.  Undone by sclink__chan_free(). */
+bool sclink__chan_open(SclinkPCIState *s, Error **errp)
+{
+    if (s->socket_addr) {
+        return sclink_chan_open_socket(s, errp);
+    }
+    s->link_label = g_strdup_printf("chardev '%s'",
+                                    qemu_chr_fe_get_driver(&s->chr)->label);
+    return true;
+}
+
+void sclink__chan_free(SclinkPCIState *s)
+{
+    if (s->sioc) {
+        object_unref(OBJECT(s->sioc));
+        s->sioc = NULL;
+    }
+    g_free(s->rbuf);
+    s->rbuf = NULL;
+    g_free(s->link_label);
+    s->link_label = NULL;
+}
+
+/*
+ * Writes what it can of @buf without blocking: the bytes written, -EAGAIN
+ * when none could be, or the failure's -errno (-EIO when unknown).
+ */
+ssize_t sclink__chan_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
+{
+    ssize_t r;
+
+    if (s->sioc) {
+        r = qio_channel_write(QIO_CHANNEL(s->sioc), (const char *)buf, len,
+                              NULL);
+        if (r == QIO_CHANNEL_ERR_BLOCK) {
+            return -EAGAIN;
+        }
+    } else {
+        r = qemu_chr_fe_write(&s->chr, buf, len);
+    }
+    if (r > 0) {
+        return r;
+    }
+    if (r < 0 && errno == EAGAIN) {
+        return -EAGAIN;
+    }
+    return r == 0 || !errno ? -EIO : -errno;
+}
+
+/* The chardev's handlers, in the I/O thread. */
+static int sclink_chr_can_read(void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    size_t room;
+
+    qemu_mutex_lock(&s->lock);
+    room = sclink__rx_room_locked(s);
+    qemu_mutex_unlock(&s->lock);
+    return MIN(room, SCLINK_PCI_READ_CHUNK);
+}
+
+static void sclink_chr_read(void *opaque, const uint8_t *buf, int size)
+{
+    sclink__rx_bytes(opaque, buf, size);
+}
+
+static void sclink_chr_event(void *opaque, QEMUChrEvent event)
+{
+    if (event == CHR_EVENT_CLOSED) {
+        sclink__rx_closed(opaque);
+    }
+}
+
+static gboolean sclink_chr_hangup(void *do_not_use, GIOCondition cond,
+                                  void *opaque)
+{
+    sclink__rx_peer_left(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * One read of the socket, under read_lock: what it gives goes to the
+ * inbox, its end (0, or an error) ends the stream.  Returns false when
+ * nothing was there.
+ */
+static bool sclink_sock_read(SclinkPCIState *s)
+{
+    ssize_t n = qio_channel_read(QIO_CHANNEL(s->sioc), (char *)s->rbuf,
+                                 SCLINK_PCI_READ_CHUNK, NULL);
+
+    if (n == QIO_CHANNEL_ERR_BLOCK) {
+        return false;
+    }
+    if (n > 0) {
+        sclink__rx_bytes(s, s->rbuf, n);
+    } else {
+        sclink__rx_closed(s);
+    }
+    return true;
+}
+
+/*
+ * The socket's watch, in the I/O thread.  It goes when the inbox is full
+ * or the stream over; sclink__chan_resume_locked() brings it back.
+ */
+static gboolean sclink_sock_readable(QIOChannel *ioc, GIOCondition cond,
+                                     void *opaque)
+{
+    SclinkPCIState *s = opaque;
+    GSource *gone = NULL;
+    bool room;
+
+    qemu_mutex_lock(&s->read_lock);
+    qemu_mutex_lock(&s->lock);
+    room = sclink__rx_room_locked(s) > 0;
+    qemu_mutex_unlock(&s->lock);
+    if (room) {
+        sclink_sock_read(s);
+    }
+    qemu_mutex_lock(&s->lock);
+    room = sclink__rx_room_locked(s) > 0;
+    if (!room) {
+        gone = s->sock_src;
+        s->sock_src = NULL;
+    }
+    qemu_mutex_unlock(&s->lock);
+    qemu_mutex_unlock(&s->read_lock);
+    if (room) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (gone) {
+        g_source_unref(gone);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean sclink_sock_hangup(QIOChannel *ioc, GIOCondition cond,
+                                   void *opaque)
+{
+    sclink__rx_peer_left(opaque);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * The inbox has room again (or the I/O thread starts): the reader is to
+ * ask for bytes again.  Under s->lock.
+ */
+void sclink__chan_resume_locked(SclinkPCIState *s)
+{
+    if (!s->sioc) {
+        /*
+         * The chardev asks sclink_chr_can_read() when its context wakes
+         * (qemu_chr_fe_accept_input() would only wake the main loop: the
+         * socket chardev has no chr_accept_input, in 7.2 as in 10.x).
+         */
+        g_main_context_wakeup(s->io_ctx);
+        return;
+    }
+    if (!s->sock_src && !s->rx_detached && sclink__rx_room_locked(s)) {
+        s->sock_src = qio_channel_add_watch_source(QIO_CHANNEL(s->sioc),
+                                                   G_IO_IN | SCLINK_HANGUP,
+                                                   sclink_sock_readable, s,
+                                                   NULL, s->io_ctx);
+    }
+}
+
+/* Gives the I/O thread the stream to read. */
+void sclink__chan_attach(SclinkPCIState *s)
+{
+    if (!s->sioc) {
+        qemu_chr_fe_set_handlers(&s->chr, sclink_chr_can_read,
+                                 sclink_chr_read, sclink_chr_event, NULL, s,
+                                 s->io_ctx, true);
+        return;
+    }
+    qemu_mutex_lock(&s->lock);
+    sclink__chan_resume_locked(s);
+    qemu_mutex_unlock(&s->lock);
+}
+
+/*
+ * Takes the stream back from the I/O thread, which is stopped: nothing
+ * will read it outside waits from now on.
+ */
+void sclink__chan_detach(SclinkPCIState *s)
+{
+    GSource *src;
+
+    if (!s->sioc) {
+        qemu_chr_fe_set_handlers(&s->chr, NULL, NULL, NULL, NULL, NULL, NULL,
+                                 true);
+        return;
+    }
+    qemu_mutex_lock(&s->lock);
+    s->rx_detached = true;
+    src = s->sock_src;
+    s->sock_src = NULL;
+    qemu_mutex_unlock(&s->lock);
+    if (src) {
+        g_source_destroy(src);
+        g_source_unref(src);
+    }
+}
+
+/*
+ * The inbox is full and nothing reads: watch for the gateway leaving
+ * (sclink__rx_peer_left()).  In the I/O thread.
+ */
+void sclink__chan_watch_hangup(SclinkPCIState *s)
+{
+    if (!s->sioc) {
+        qemu_chr_fe_add_watch(&s->chr, SCLINK_HANGUP, sclink_chr_hangup, s);
+        return;
+    }
+    /* The context holds the source until it fires or the thread ends. */
+    g_source_unref(qio_channel_add_watch_source(QIO_CHANNEL(s->sioc),
+                                                SCLINK_HANGUP,
+                                                sclink_sock_hangup, s, NULL,
+                                                s->io_ctx));
+}
+
+/*
+ * Closes the stream so that the gateway sees its end.  A chardev is
+ * closed in the I/O thread, never under its reader's feet; a socket is
+ * shut down, and freed with the device (sclink__chan_free()).
+ */
+void sclink__chan_disconnect(SclinkPCIState *s)
+{
+    if (s->sioc) {
+        qio_channel_shutdown(QIO_CHANNEL(s->sioc), QIO_CHANNEL_SHUTDOWN_BOTH,
+                             NULL);
+    } else if (qemu_chr_fe_backend_open(&s->chr)) {
+        qemu_chr_fe_disconnect(&s->chr);
+    }
+}
+
+/*
+ * A wait's own read of a socket= link: reads once, blocking until
+ * something arrives, the stream ends or @deadline (g_get_monotonic_time()
+ * us, 0 = none) passes.  Called with the turn, without s->lock.  When the
+ * I/O thread's watch fires meanwhile, it waits for read_lock, and then
+ * finds the bytes taken.  (A chardev is read by its I/O thread alone.)
+ */
+void sclink__chan_read_wait(SclinkPCIState *s, int64_t deadline)
+{
+    struct pollfd pfd = { .fd = s->sioc->fd, .events = POLLIN };
+    int64_t left;
+    int ms;
+
+    qemu_mutex_lock(&s->read_lock);
+    while (sclink__rx_idle(s) && !sclink_sock_read(s)) {
+        ms = -1;
+        if (deadline) {
+            left = deadline - g_get_monotonic_time();
+            if (left <= 0) {
+                break;
+            }
+            ms = MIN((left + 999) / 1000, INT_MAX);
+        }
+        if (poll(&pfd, 1, ms) < 0 && errno != EINTR) {
+            sclink__rx_closed(s);
+            break;
+        }
+    }
+    qemu_mutex_unlock(&s->read_lock);
+}
