@@ -22,7 +22,7 @@ bench-gateway: bench/gateway-bench$(EXEEXT) sc-gateway/sclink-gateway$(EXEEXT)
 # 5): guest MMIO reads on sclink-pci vs QEMU's edu device vs raw Unix
 # ping-pong, and the Sync overhead of an idle link on a CPU-bound guest.
 # Needs the sclink QEMU and the test guest (built and cached on first use).
-EXTRA_DIST += bench/qemu-bench.sh guest/sclink-guest-bench.c
+EXTRA_DIST += bench/qemu-bench.sh bench/qemu-ab.sh guest/sclink-guest-bench.c
 
 BENCH_TARGETS += bench-qemu
 bench-qemu: bench/gateway-bench$(EXEEXT) sc-gateway/sclink-gateway$(EXEEXT)

@@ -32,7 +32,11 @@
 # Environment: top_builddir (gateway and gateway-bench), SCLINK_QEMU,
 # QEMU_BENCH_ROUNDS (3), QEMU_BENCH_ONLY (mmio or sync), QEMU_BENCH_ITERS (guest loop iterations,
 # 400000000), QEMU_BENCH_READS (sclink reads per round, 20000),
-# QEMU_BENCH_POSTED (posted writes per round, 5 x READS).
+# QEMU_BENCH_POSTED (posted writes per round, 5 x READS),
+# QEMU_BENCH_LINK (socket, the device's own socket=, the default; or
+# chardev, a socket chardev and chardev=, the link QEMUs before socket=
+# had).  bench/qemu-ab.sh interleaves this script's rounds across QEMU
+# builds and links.
 # `make bench-qemu` runs it; it is never part of `make check`.
 set -u
 
@@ -50,6 +54,8 @@ N_POSTED=${QEMU_BENCH_POSTED:-$((N_SC * 5))}
 TIMEOUT=${QEMU_BENCH_TIMEOUT:-120}   # s per boot; a slower one counts as DNF
 QUANTA="10000 100000 1000000"   # ns
 ONLY=${QEMU_BENCH_ONLY:-}         # mmio or sync: that part alone, no JSON
+LINK=${QEMU_BENCH_LINK:-socket}
+case $LINK in socket | chardev) ;; *) echo "qemu-bench: QEMU_BENCH_LINK=$LINK: socket or chardev" >&2; exit 1 ;; esac
 
 die() { echo "qemu-bench: $*" >&2; exit 1; }
 [ -x "$GATEWAY" ] || die "no gateway at $GATEWAY"
@@ -121,6 +127,16 @@ stop_gateway() {
 }
 
 # boot LOG GUEST_ARGS [QEMU args]: boots the bench guest, stamps its output.
+# link SOCK: the QEMU arguments linking sclink-pci to the gateway on SOCK
+# (no blanks in $tmp) and, last, the device's first properties.
+link() {
+    if [ "$LINK" = socket ]; then
+        echo "-device sclink-pci,socket=unix:$1"
+    else
+        echo "-chardev socket,id=sc0,path=$1 -device sclink-pci,chardev=sc0"
+    fi
+}
+
 boot() {
     log=$1 args=$2
     shift 2
@@ -177,9 +193,9 @@ bench_mmio() {
 
     # 1. MMIO reads in the guest, sclink-pci and edu in one QEMU
     start_gateway "$top_srcdir/guest/demo-platform.yaml" "$tmp/gw.sock"
+    # shellcheck disable=SC2046 # link's words
     boot "$tmp/mmio.log" "mmio,2,$N_SC,$N_EDU,$N_POSTED" \
-        -chardev "socket,id=sc0,path=$tmp/gw.sock" \
-        -device sclink-pci,chardev=sc0,quantum=1000000000 -device edu ||
+        $(link "$tmp/gw.sock"),quantum=1000000000 -device edu ||
         die "MMIO guest did not finish: $(tail -n 5 "$tmp/mmio.log")"
     stop_gateway
     check_q "$tmp/mmio.log" 1000000000
@@ -205,9 +221,9 @@ bench_sync() {
             else
                 start_gateway "$plat" "$tmp/gw.sock"
                 # shellcheck disable=SC2086
+                # shellcheck disable=SC2046 # link's words
                 boot "$tmp/cpu.log" "cpu,2,$ITERS" $icount \
-                    -chardev "socket,id=sc0,path=$tmp/gw.sock" \
-                    -device "sclink-pci,chardev=sc0,quantum=$qn"
+                    $(link "$tmp/gw.sock"),quantum=$qn
                 ok=$?
                 stop_gateway
                 check_q "$tmp/cpu.log" "$qn"
