@@ -1,5 +1,6 @@
-# examples/: sclink used from outside.  custom-main is a user's sc_main with
-# its own model and the library's gateway; the counter plugin adds a model
+# examples/: sclink used from outside.  custom-main is a user's sc_main that
+# loads a platform file with the library's loader and maps its own module
+# beside the file's models; the counter plugin adds a model
 # type to sclink-gateway; protocol-bridge puts a target of other protocol
 # traits behind the router; pci-driver is a model with DMA and MSI and
 # the Linux driver for it.  All are built and run by `make check`.
@@ -45,7 +46,7 @@ uninstall-pci-driver-platform:
 
 # The protocol bridge needs Accellera's lt_target_extension_mandatory, so
 # its test builds it at test time, from libsystemc-doc's sources.
-EXTRA_DIST += examples/protocol-bridge/bridge_plugin.cc
+EXTRA_DIST += examples/protocol-bridge/bridge_plugin.cc examples/custom-main/platform.yaml
 
 EXAMPLE_TESTS = tests/gateway/example-library.sh tests/gateway/example-plugin.sh \
 	tests/gateway/example-protocol-bridge.sh tests/gateway/plugin-abi.sh \

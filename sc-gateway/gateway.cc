@@ -77,8 +77,9 @@ struct Gateway::Impl {
 
 Gateway::Gateway(sc_core::sc_module_name name, const GatewayConfig &cfg)
     : sc_module(name), initiator("initiator"), dma("dma"), irq("irq", cfg.irq_lines),
-      impl_(new Impl(*this, cfg))
+      msi("msi"), impl_(new Impl(*this, cfg))
 {
+    msi.bind(*this);
     dma.register_b_transport(this, &Gateway::dma_b_transport);
     dma.register_transport_dbg(this, &Gateway::dma_transport_dbg);
     dma.register_get_direct_mem_ptr(this, &Gateway::dma_get_dmi);

@@ -30,6 +30,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "model.h"
 #include "sclink.h"
 
 namespace sclink {
@@ -114,7 +115,7 @@ extern const char *const kStatsType;   /* "sclink/gateway/stats" */
  */
 void report_handler(const sc_core::sc_report &rep, const sc_core::sc_actions &actions);
 
-class Gateway : public sc_core::sc_module {
+class Gateway : public sc_core::sc_module, public MsiIf {
 public:
     tlm_utils::simple_initiator_socket<Gateway> initiator;
     /* DMA from any number of bus masters, none included. */
@@ -122,6 +123,8 @@ public:
                                                sc_core::SC_ZERO_OR_MORE_BOUND>
         dma;
     sc_core::sc_vector<sc_core::sc_in<bool>> irq;
+    /* trigger_msi for models' MsiPorts (model.h). */
+    sc_core::sc_export<MsiIf> msi;
 
     SC_HAS_PROCESS(Gateway);
     Gateway(sc_core::sc_module_name name, const GatewayConfig &cfg);
@@ -132,7 +135,7 @@ public:
     /* The TCP port bound (useful with port 0), 0 for Unix sockets. */
     int port() const;
     /* MSI / MSI-X vector trigger, from any SystemC process. */
-    void trigger_msi(unsigned vector);
+    void trigger_msi(unsigned vector) override;
     /* Called between links in serve mode, and when QEMU resets the device
      * (CAP_RESET, doc/protocol.md 8.10), to reset the models. */
     void on_reset(std::function<void()> fn);

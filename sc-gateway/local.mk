@@ -22,27 +22,28 @@ sc_gateway_libsclink_gateway_la_SOURCES = \
 	sc-gateway/transport.h \
 	sc-gateway/transport.cc \
 	sc-gateway/model.h \
+	sc-gateway/loader.h \
+	sc-gateway/loader.cc \
+	sc-gateway/platform.h \
+	sc-gateway/platform.c \
 	sc-gateway/server.h \
 	sc-gateway/server.c
 sc_gateway_libsclink_gateway_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/router \
-	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS)
+	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS)
 sc_gateway_libsclink_gateway_la_LIBADD = sc-gateway/models/libsclink-models.la \
 	router/libsclink-router.la proto/libsclink.la \
-	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS)
+	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(CYAML_LIBS) $(YAML_LIBS) -ldl
 sc_gateway_libsclink_gateway_la_LDFLAGS = -version-info 0:0:0
 sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h sc-gateway/at-adapter.h \
-	sc-gateway/regblock.h sc-gateway/bus.h
+	sc-gateway/regblock.h sc-gateway/bus.h sc-gateway/loader.h
 
 bin_PROGRAMS += sc-gateway/sclink-gateway
-sc_gateway_sclink_gateway_SOURCES = \
-	sc-gateway/main.cc \
-	sc-gateway/platform.h \
-	sc-gateway/platform.c
+sc_gateway_sclink_gateway_SOURCES = sc-gateway/main.cc
 sc_gateway_sclink_gateway_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/router \
-	$(SYSTEMC_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS) $(PROTOBUF_C_CFLAGS)
+	$(SYSTEMC_CFLAGS) $(PROTOBUF_C_CFLAGS)
 sc_gateway_sclink_gateway_LDADD = sc-gateway/libsclink-gateway.la \
 	router/libsclink-router.la proto/libsclink.la \
-	$(CYAML_LIBS) $(YAML_LIBS) $(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) -ldl
+	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS)
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = sclink.pc sclink-router.pc sclink-gateway.pc
@@ -139,6 +140,14 @@ tests_gateway_libsclink_fail_model_la_CPPFLAGS = $(tests_gateway_libsclink_dma_p
 tests_gateway_libsclink_fail_model_la_LDFLAGS = $(tests_gateway_libsclink_dma_probe_la_LDFLAGS)
 tests_gateway_libsclink_fail_model_la_LIBADD = $(tests_gateway_libsclink_dma_probe_la_LIBADD)
 
+# A plugin whose model has two targets, two interrupt outputs and an MSI
+# port, for multi-model.sh.
+check_LTLIBRARIES += tests/gateway/libsclink-multi.la
+tests_gateway_libsclink_multi_la_SOURCES = tests/gateway/multi-model.cc
+tests_gateway_libsclink_multi_la_CPPFLAGS = $(tests_gateway_libsclink_dma_probe_la_CPPFLAGS)
+tests_gateway_libsclink_multi_la_LDFLAGS = $(tests_gateway_libsclink_dma_probe_la_LDFLAGS)
+tests_gateway_libsclink_multi_la_LIBADD = $(tests_gateway_libsclink_dma_probe_la_LIBADD)
+
 GATEWAY_TESTS = \
 	tests/gateway/models-unix.sh \
 	tests/gateway/models-tcp.sh \
@@ -160,6 +169,7 @@ GATEWAY_TESTS = \
 	tests/gateway/accellera-lt-synch-target.sh \
 	tests/gateway/accellera-at-targets.sh \
 	tests/gateway/failing-models.sh \
+	tests/gateway/multi-model.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)
@@ -182,3 +192,5 @@ GATEWAY_WAITER_LOGS = tests/gateway/wait-in-b-transport.sh.log
 $(GATEWAY_WAITER_LOGS): tests/gateway/libsclink-waiter.la
 GATEWAY_FAIL_MODEL_LOGS = tests/gateway/failing-models.sh.log
 $(GATEWAY_FAIL_MODEL_LOGS): tests/gateway/libsclink-fail-model.la
+GATEWAY_MULTI_LOGS = tests/gateway/multi-model.sh.log
+$(GATEWAY_MULTI_LOGS): tests/gateway/libsclink-multi.la

@@ -15,16 +15,12 @@
 #include <string>
 #include <vector>
 
-#include <dlfcn.h>
 #include <getopt.h>
 #include <unistd.h>
 
 #include <systemc>
 
-#include "gateway.h"
-#include "model.h"
-#include "platform.h"
-#include "router.h"
+#include "loader.h"
 
 namespace {
 
@@ -93,139 +89,6 @@ int parse_args(int argc, char **argv, Options &o)
     return 0;
 }
 
-/* "-std=c++17" for 201703L; the raw value for a standard not listed. */
-std::string std_flag(long cplusplus)
-{
-    static const struct {
-        long value;
-        const char *flag;
-    } stds[] = {{199711L, "c++98"}, {201103L, "c++11"}, {201402L, "c++14"},
-                {201703L, "c++17"}, {202002L, "c++20"}, {202302L, "c++23"}};
-    for (const auto &s : stds)
-        if (s.value == cplusplus)
-            return std::string("-std=") + s.flag;
-    return "__cplusplus " + std::to_string(cplusplus) + "L";
-}
-
-/*
- * SystemC 2.3 bakes the C++ standard into a symbol every user of its
- * headers references, sc_api_version_2_3_4_cxx201703L: a plugin built
- * with another -std= fails dlopen on it.  Its standard, or 0.
- */
-long std_of_missing_sc_api(const char *dlerr)
-{
-    const char *p = std::strstr(dlerr, "sc_api_version_");
-    p = p ? std::strstr(p, "_cxx") : nullptr;
-    if (!p)
-        return 0;
-    char *end;
-    long v = std::strtol(p + 4, &end, 10);
-    return end != p + 4 && *end == 'L' ? v : 0;
-}
-
-bool load_plugin(const std::string &path, std::string &err)
-{
-    const std::string ours = std_flag(SC_CPLUSPLUS);
-    void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-        long theirs = std_of_missing_sc_api(why);
-        if (theirs && theirs != SC_CPLUSPLUS)
-            err = "plugin " + path + " was compiled with " + std_flag(theirs) +
-                  ", but the SystemC here was built with " + ours + ": rebuild the plugin with " +
-                  ours + " (" + why + ")";
-        else
-            err = std::string("cannot load plugin: ") + why;
-        return false;
-    }
-    const auto *e = static_cast<const sclink_plugin_entry *>(dlsym(h, SCLINK_PLUGIN_SYMBOL));
-    if (!e) {
-        err = "plugin " + path + " has no " SCLINK_PLUGIN_SYMBOL " entry" +
-              (dlsym(h, "sclink_plugin_init")
-                   ? std::string(": it was written for plugin ABI 1 (sclink_plugin_init()); "
-                                 "its factories must return bool (doc/gateway.md, \"Plugins\"), "
-                                 "then declare SCLINK_PLUGIN(init) and rebuild")
-                   : std::string(" (declare SCLINK_PLUGIN(init) in one of its sources)"));
-        goto out_close;
-    }
-    if (e->abi != SCLINK_PLUGIN_ABI) {
-        err = "plugin " + path + " was built for plugin ABI " + std::to_string(e->abi) +
-              ", this gateway loads ABI " + std::to_string(SCLINK_PLUGIN_ABI) +
-              ": rebuild it against this sclink's headers";
-        goto out_close;
-    }
-    if (e->cplusplus != SC_CPLUSPLUS || !e->systemc || std::strcmp(e->systemc, SC_VERSION) != 0) {
-        err = "plugin " + path + " was built with " + std_flag(e->cplusplus) + " against SystemC " +
-              (e->systemc ? e->systemc : "(none)") + ", this gateway with " + ours +
-              " against SystemC " SC_VERSION ": rebuild it with " + ours;
-        goto out_close;
-    }
-    if (int r = e->init(); r < 0) {
-        err = "plugin " + path + ": its init refused (" + std::to_string(r) + ")";
-        goto out_close;
-    }
-    /* The plugin's code stays loaded for the life of the process. */
-    return true;
-out_close:
-    dlclose(h);
-    return false;
-}
-
-sclink::GatewayConfig gateway_config(const sclink_platform &pf, const Options &o, unsigned lines)
-{
-    sclink::GatewayConfig c;
-
-    c.name = pf.name;
-    c.listen = !o.listen.empty() ? o.listen : pf.listen ? pf.listen : "";
-    c.socket_group = !o.socket_group.empty() ? o.socket_group
-                     : pf.socket_group      ? pf.socket_group : "";
-    c.quantum = sc_core::sc_time((double)pf.quantum_ns, sc_core::SC_NS);
-    c.quantum_fixed = pf.quantum_fixed;
-    c.lookahead = !pf.lookahead || *pf.lookahead;
-    if (pf.max_frame)
-        c.max_frame = pf.max_frame;
-    c.timeout_ms = pf.timeout_ms;
-    if (pf.idle_timeout_ms)
-        c.idle_timeout_ms = *pf.idle_timeout_ms;
-    if (pf.stuck_timeout_ms)
-        c.stuck_timeout_ms = *pf.stuck_timeout_ms;
-    /* A program of its own may end itself: nothing else gets the pump
-     * back from a model that never returns. */
-    c.exit_when_stuck = true;
-    if (pf.max_time_jump_ms)
-        c.max_time_jump_ps = *pf.max_time_jump_ms > UINT64_MAX / 1000000000
-                                 ? 0 : *pf.max_time_jump_ms * 1000000000;
-    c.vendor_id = pf.pci->vendor_id;
-    c.device_id = pf.pci->device_id;
-    c.subsystem_vendor_id = pf.pci->subsystem_vendor_id;
-    c.subsystem_id = pf.pci->subsystem_id;
-    if (pf.pci->class_code)
-        c.class_code = pf.pci->class_code;
-    c.revision = pf.pci->revision;
-    switch (pf.pci->interrupt) {
-    case SCLINK_PLATFORM_IRQ_INTX: c.irq_kind = sclink::IrqKind::intx; break;
-    case SCLINK_PLATFORM_IRQ_MSI: c.irq_kind = sclink::IrqKind::msi; break;
-    case SCLINK_PLATFORM_IRQ_MSIX: c.irq_kind = sclink::IrqKind::msix; break;
-    default: c.irq_kind = sclink::IrqKind::none; break;
-    }
-    c.vectors = pf.pci->vectors;
-    for (unsigned i = 0; i < pf.bars_count; i++) {
-        sclink::BarConfig b;
-        b.index = pf.bars[i].index;
-        b.size = pf.bars[i].size;
-        b.base = pf.bars[i].base;
-        b.is64 = pf.bars[i].is64;
-        b.prefetchable = pf.bars[i].prefetchable;
-        b.posted_writes = pf.bars[i].posted_writes;
-        c.bars.push_back(b);
-    }
-    c.irq_lines = lines;
-    c.serve = o.serve;
-    c.trace_path = o.trace;
-    c.quiet = o.quiet;
-    return c;
-}
-
 /*
  * The program owns its signals; the library installs none.  SIGINT and
  * SIGTERM: the first asks the gateway to stop (Gateway::stop, which is
@@ -285,138 +148,32 @@ void restore_signals()
     g_gateway = nullptr;
 }
 
-/* "FILE:LINE: devices[i] (name): problem" for model errors. */
-std::string where(const sclink_platform &pf, unsigned i)
-{
-    return std::string(pf.path) + ":" + std::to_string(pf.devices[i].line) + ": devices[" +
-           std::to_string(i) + "] (" + pf.devices[i].name + "): ";
-}
-
 int run(const Options &o)
 {
-    char why[512];
-    sclink_platform *pf = nullptr;
+    sclink::PlatformOptions po;
     std::string err;
 
-    if (sclink_platform_load(o.platform.c_str(), &pf, why, sizeof(why)) < 0) {
-        std::cerr << "sclink-gateway: " << why << std::endl;
+    po.listen = o.listen;
+    po.socket_group = o.socket_group;
+    po.trace = o.trace;
+    po.plugins = o.plugins;
+    po.serve = o.serve;
+    po.quiet = o.quiet;
+    /* A program of its own may end itself: nothing else gets the pump
+     * back from a model that never returns. */
+    po.exit_when_stuck = true;
+    std::unique_ptr<sclink::Platform> p = sclink::Platform::load(o.platform, po, err);
+    if (!p || !p->build(err)) {
+        std::cerr << "sclink-gateway: " << err << std::endl;
         return 1;
     }
-    std::unique_ptr<sclink_platform, void (*)(sclink_platform *)> guard(pf, sclink_platform_free);
-
-    sclink::register_builtin_models();
-    for (const std::string &p : o.plugins) {
-        if (!load_plugin(p, err)) {
-            std::cerr << "sclink-gateway: " << err << std::endl;
-            return 1;
-        }
-    }
-
-    /* Interrupt lines: as many as the highest line a device uses, one
-     * device per line (INTx ORs them all anyway). */
-    unsigned lines = 0;
-    for (unsigned i = 0; i < pf->devices_count; i++)
-        if (pf->devices[i].irq && (unsigned)*pf->devices[i].irq + 1 > lines)
-            lines = (unsigned)*pf->devices[i].irq + 1;
-    std::vector<int> line_owner(lines, -1);
-
-    sclink::GatewayConfig gcfg = gateway_config(*pf, o, lines);
-    sclink::Gateway gateway("gateway", gcfg);
-    sclink::Router router("router", sc_core::sc_time((double)pf->routing_latency_ns, sc_core::SC_NS));
-    gateway.initiator.bind(router.in);
-
-    std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> signals;
-    std::vector<sclink::Model *> models;
-    auto new_signal = [&signals](const std::string &name) {
-        signals.emplace_back(new sc_core::sc_signal<bool>(name.c_str(), false));
-        return signals.back().get();
-    };
-    std::vector<sc_core::sc_signal<bool> *> line_signals(lines, nullptr);
-
-    for (unsigned i = 0; i < pf->devices_count; i++) {
-        const sclink_platform_device &d = pf->devices[i];
-        sclink::ModelConfig mc;
-        mc.name = d.name;
-        mc.type = d.type;
-        mc.base = d.base;
-        mc.size = d.size;
-        mc.irq = d.irq ? (int)*d.irq : -1;
-        for (unsigned j = 0; j < d.params_count; j++)
-            mc.params[d.params[j].key] = d.params[j].value;
-
-        sclink::ModelFactory make = sclink::find_model_type(d.type);
-        if (!make) {
-            std::string known;
-            for (const std::string &t : sclink::model_types())
-                known += (known.empty() ? "" : ", ") + t;
-            std::cerr << "sclink-gateway: " << where(*pf, i) << "type: unknown model type '"
-                      << d.type << "' (known: " << known << ")" << std::endl;
-            return 1;
-        }
-        sclink::Model *m = nullptr;
-        if (!make(mc, m, err)) {
-            std::cerr << "sclink-gateway: " << where(*pf, i) << err << std::endl;
-            return 1;
-        }
-        models.push_back(m);
-        router.bind(m->target(), d.base, d.size, d.offset, (int)d.priority, d.name);
-        if (m->dma_initiator())
-            m->dma_initiator()->bind(gateway.dma);
-        if (m->irq_out()) {
-            sc_core::sc_signal<bool> *s = new_signal(std::string(d.name) + "_irq");
-            m->irq_out()->bind(*s);
-            if (mc.irq >= 0) {
-                if (line_owner[mc.irq] >= 0) {
-                    std::cerr << "sclink-gateway: " << where(*pf, i) << "irq: line " << mc.irq
-                              << " is already used by " << pf->devices[line_owner[mc.irq]].name
-                              << std::endl;
-                    return 1;
-                }
-                line_owner[mc.irq] = (int)i;
-                line_signals[mc.irq] = s;
-            }
-        } else if (mc.irq >= 0) {
-            std::cerr << "sclink-gateway: " << where(*pf, i) << "irq: model type '" << d.type
-                      << "' has no interrupt output" << std::endl;
-            return 1;
-        }
-    }
-    for (unsigned l = 0; l < lines; l++)
-        gateway.irq[l].bind(line_signals[l] ? *line_signals[l]
-                                            : *new_signal("unused_line_" + std::to_string(l)));
-
-    if (!router.build(err)) {
-        std::cerr << "sclink-gateway: " << pf->path << ": address map: " << err << std::endl;
-        return 1;
-    }
-    std::cout << "sclink-gateway: address map of " << pf->path << ":\n";
-    router.print(std::cout);
-    for (unsigned i = 0; i < pf->bars_count; i++)
-        std::printf("  BAR%u: %#llx bytes at router address %#llx%s\n", pf->bars[i].index,
-                    (unsigned long long)pf->bars[i].size, (unsigned long long)pf->bars[i].base,
-                    pf->bars[i].posted_writes ? ", posted writes" : "");
-    std::fflush(stdout);
-
-    const sclink_map *map = router.address_map();
-    gateway.set_target_namer([map](uint64_t addr) {
-        const sclink_map_seg *seg = sclink_map_find(map, addr);
-        const char *n = seg ? sclink_map_entry_name(map, seg->entry) : nullptr;
-        return std::string(n && *n ? n : "(unmapped)");
-    });
-    gateway.on_reset([&models]() {
-        for (sclink::Model *m : models)
-            m->reset();
-    });
-
-    if (o.check) {
-        for (sclink::Model *m : models)
-            delete m;
+    p->print_map(std::cout);
+    std::cout.flush();
+    if (o.check)
         return 0;
-    }
+    sclink::Gateway &gateway = p->gateway();
     if (!gateway.listen(err)) {
         std::cerr << "sclink-gateway: " << err << std::endl;
-        for (sclink::Model *m : models)
-            delete m;
         return 2;
     }
     /* A model's failure that reaches here is told to QEMU by finish(). */
@@ -429,8 +186,6 @@ int run(const Options &o)
         status = gateway.finish(&e);
     }
     restore_signals();
-    for (sclink::Model *m : models)
-        delete m;
     return status;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,16 @@ struct ModelConfig {
     std::string type;   /* registered model type, e.g. "memory" */
     uint64_t base = 0;  /* router address the model is mapped at */
     uint64_t size = 0;  /* bytes of address space the model decodes */
+    /* Every target's window, in the order of Model::targets(); base and
+     * size above are the first's (targets: [...] in the platform file). */
+    struct Window {
+        uint64_t base = 0;
+        uint64_t size = 0;
+    };
+    std::vector<Window> windows;
     int irq = -1;       /* gateway interrupt line, -1: not connected */
+    std::vector<int> irqs; /* every line, in the order of irq_outs(); irq
+                              is the first (irq: N, or irqs: [N, M, ...]) */
     std::map<std::string, std::string> params; /* model-specific */
 
     /*
@@ -73,6 +83,19 @@ struct ModelConfig {
     bool only_keys(const std::vector<std::string> &known, std::string &err) const;
 };
 
+/*
+ * Raising an MSI or MSI-X vector of the PCI function: the gateway
+ * implements it; a model reaches it through an MsiPort (Model::msi_port),
+ * which the platform binds to the gateway.  trigger_msi may be called from
+ * any SystemC process; a vector the device does not have (pci.vectors)
+ * or a device without MSI is logged and dropped.
+ */
+class MsiIf : public virtual sc_core::sc_interface {
+public:
+    virtual void trigger_msi(unsigned vector) = 0;
+};
+using MsiPort = sc_core::sc_port<MsiIf, 1, sc_core::SC_ZERO_OR_MORE_BOUND>;
+
 class Model {
 public:
     virtual ~Model() = default;
@@ -84,10 +107,29 @@ public:
      * (doc/gateway.md, "Using existing TLM-2.0 models").
      */
     virtual tlm::tlm_target_socket<> &target() = 0;
+    /*
+     * Every bus target, each mapped to its window of cfg.windows, in
+     * order.  The default is target() alone; a model with several
+     * returns them all here (target() being the first).
+     */
+    virtual std::vector<tlm::tlm_target_socket<> *> targets() { return {&target()}; }
     /* A bus master's socket (same traits), bound to the gateway's DMA socket. */
     virtual tlm::tlm_initiator_socket<> *dma_initiator() { return nullptr; }
     /* Interrupt output, bound to a gateway interrupt line (cfg.irq). */
     virtual sc_core::sc_out<bool> *irq_out() { return nullptr; }
+    /*
+     * Every interrupt output, bound in order to the lines cfg.irqs lists
+     * (one left out of the list is bound to a line of its own that
+     * reaches nothing).  The default is irq_out() alone; a model with
+     * several outputs returns them all here.
+     */
+    virtual std::vector<sc_core::sc_out<bool> *> irq_outs()
+    {
+        sc_core::sc_out<bool> *o = irq_out();
+        return o ? std::vector<sc_core::sc_out<bool> *>{o} : std::vector<sc_core::sc_out<bool> *>{};
+    }
+    /* An MSI port, bound to the gateway: vectors raised directly. */
+    virtual MsiPort *msi_port() { return nullptr; }
     /* Back to the power-on state: the gateway calls it between links and
      * when QEMU resets the device (doc/protocol.md 8.10). */
     virtual void reset() {}
@@ -97,9 +139,12 @@ public:
  * Creates an instance during elaboration into `out` and returns true; for
  * a configuration it refuses, returns false with err set (naming the
  * instance and the problem), out untouched.  The object must also be an
- * sc_core::sc_module.  The C++ error convention (doc/architecture.md).
+ * sc_core::sc_module (the platform checks, and refuses one that is not).
+ * Whoever called the factory owns what it made: nothing leaks on an
+ * error return.  The C++ error convention (doc/architecture.md).
  */
-using ModelFactory = bool (*)(const ModelConfig &cfg, Model *&out, std::string &err);
+using ModelFactory = bool (*)(const ModelConfig &cfg, std::unique_ptr<Model> &out,
+                              std::string &err);
 
 /* Type registry shared by built-ins and plugins.  False if taken. */
 bool register_model_type(const std::string &type, ModelFactory factory);
@@ -114,9 +159,11 @@ void register_builtin_models();
 /*
  * The plugin ABI: what a plugin and the gateway that loads it must agree
  * on (Model, ModelConfig, ModelFactory, the registry).  Raised with every
- * incompatible change: 2 since factories return bool (1: a Model*).
+ * incompatible change: 3 since factories make a std::unique_ptr<Model>
+ * and a Model has targets(), irq_outs() and msi_port(); 2 since factories return
+ * bool (1: a Model*).
  */
-#define SCLINK_PLUGIN_ABI 2
+#define SCLINK_PLUGIN_ABI 3
 
 /* What a plugin was built with, and its init (doc/gateway.md, "Plugins"). */
 struct sclink_plugin_entry {

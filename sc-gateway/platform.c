@@ -20,6 +20,8 @@
 #define DEFAULT_QUANTUM_NS 100000 /* 100 us */
 #define DEFAULT_TIMEOUT_MS 10000
 #define MAX_DEVICES 1024
+#define MAX_DEVICE_IRQS 2048   /* as many as there are lines */
+#define MAX_DEVICE_TARGETS 64
 
 /* ---------------------------------------------------------------- schema */
 
@@ -59,14 +61,34 @@ static const cyaml_schema_value_t bar_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sclink_platform_bar, bar_fields),
 };
 
+static const cyaml_schema_value_t irq_line_entry = {
+    CYAML_VALUE_INT(CYAML_FLAG_DEFAULT, int64_t),
+};
+
+static const cyaml_schema_field_t window_fields[] = {
+    CYAML_FIELD_UINT("base", CYAML_FLAG_DEFAULT, struct sclink_platform_window, base),
+    CYAML_FIELD_UINT("size", CYAML_FLAG_DEFAULT, struct sclink_platform_window, size),
+    CYAML_FIELD_UINT("offset", OPT, struct sclink_platform_window, offset),
+    CYAML_FIELD_INT("priority", OPT, struct sclink_platform_window, priority),
+    CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t window_entry = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sclink_platform_window, window_fields),
+};
+
 static const cyaml_schema_field_t device_fields[] = {
     CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct sclink_platform_device, name, 1, 64),
     CYAML_FIELD_STRING_PTR("type", CYAML_FLAG_POINTER, struct sclink_platform_device, type, 1, 64),
-    CYAML_FIELD_UINT("base", CYAML_FLAG_DEFAULT, struct sclink_platform_device, base),
-    CYAML_FIELD_UINT("size", CYAML_FLAG_DEFAULT, struct sclink_platform_device, size),
+    CYAML_FIELD_UINT("base", OPT, struct sclink_platform_device, base),
+    CYAML_FIELD_UINT("size", OPT, struct sclink_platform_device, size),
     CYAML_FIELD_UINT("offset", OPT, struct sclink_platform_device, offset),
     CYAML_FIELD_INT("priority", OPT, struct sclink_platform_device, priority),
+    CYAML_FIELD_SEQUENCE("targets", CYAML_FLAG_POINTER | OPT, struct sclink_platform_device,
+                         targets, &window_entry, 1, MAX_DEVICE_TARGETS),
     CYAML_FIELD_INT_PTR("irq", CYAML_FLAG_POINTER | OPT, struct sclink_platform_device, irq),
+    CYAML_FIELD_SEQUENCE("irqs", CYAML_FLAG_POINTER | OPT, struct sclink_platform_device, irqs,
+                         &irq_line_entry, 1, MAX_DEVICE_IRQS),
     CYAML_FIELD_IGNORE("params", OPT),
     CYAML_FIELD_END
 };
@@ -345,21 +367,115 @@ static int is_pow2(uint64_t v)
 }
 
 /*
- * Whether some BAR's router window [base, base + size) meets the device's
+ * Whether some BAR's router window [base, base + size) meets the target's
  * [base, base + size).  Both ends were checked not to wrap.
  */
 static int reached_by_a_bar(const struct sclink_platform *pf,
-                            const struct sclink_platform_device *d)
+                            const struct sclink_platform_window *w)
 {
-    uint64_t last = d->base + (d->size - 1);
+    uint64_t last = w->base + (w->size - 1);
     unsigned i;
 
     for (i = 0; i < pf->bars_count; i++) {
         const struct sclink_platform_bar *b = &pf->bars[i];
 
-        if (d->base <= b->base + (b->size - 1) && b->base <= last)
+        if (w->base <= b->base + (b->size - 1) && b->base <= last)
             return 1;
     }
+    return 0;
+}
+
+struct sclink_platform_window sclink_platform_device_target(const struct sclink_platform_device *d,
+                                                           unsigned k)
+{
+    struct sclink_platform_window w = {d->base, d->size, d->offset, d->priority};
+
+    return d->targets_count ? d->targets[k] : w;
+}
+
+unsigned sclink_platform_device_targets(const struct sclink_platform_device *d)
+{
+    return d->targets_count ? d->targets_count : 1;
+}
+
+/* Target k of devices[i]: not empty, not wrapping, reached by a BAR. */
+static int check_target(const struct sclink_platform *pf, const struct sclink_platform_device *d,
+                        unsigned i, unsigned k, char *why, size_t whylen)
+{
+    struct sclink_platform_window w = sclink_platform_device_target(d, k);
+    char key[48];
+
+    if (d->targets_count)
+        snprintf(key, sizeof(key), "devices[%u].targets[%u]", i, k);
+    else
+        snprintf(key, sizeof(key), "devices[%u]", i);
+    if (w.size == 0)
+        return failf(why, whylen, pf->path, d->line, "%s.size: '%s' has size 0%s", key,
+                     d->name, d->targets_count ? "" : " (give base and size, or targets)");
+    if (w.size - 1 > UINT64_MAX - w.base)
+        return failf(why, whylen, pf->path, d->line,
+                     "%s.base: '%s' at %#llx + size %#llx wraps past 2^64", key,
+                     d->name, (unsigned long long)w.base, (unsigned long long)w.size);
+    if (!reached_by_a_bar(pf, &w))
+        return failf(why, whylen, pf->path, d->line,
+                     "%s.base: '%s' at [%#llx, %#llx] lies outside every BAR's "
+                     "router window (bars[].base + size): the guest cannot reach it",
+                     key, d->name, (unsigned long long)w.base,
+                     (unsigned long long)(w.base + (w.size - 1)));
+    return 0;
+}
+
+unsigned sclink_platform_device_lines(const struct sclink_platform_device *d)
+{
+    return d->irqs_count ? d->irqs_count : d->irq ? 1 : 0;
+}
+
+int64_t sclink_platform_device_line(const struct sclink_platform_device *d, unsigned k)
+{
+    return d->irqs_count ? d->irqs[k] : *d->irq;
+}
+
+/* "devices[3].irq" or "devices[3].irqs[1]", as the file spelled it. */
+static const char *line_key(const struct sclink_platform_device *d, unsigned i, unsigned k,
+                            char *buf, size_t len)
+{
+    if (d->irqs_count)
+        snprintf(buf, len, "devices[%u].irqs[%u]", i, k);
+    else
+        snprintf(buf, len, "devices[%u].irq", i);
+    return buf;
+}
+
+/* Line k (l) of devices[i]: a line that exists and reaches something. */
+static int check_line(const struct sclink_platform *pf, const struct sclink_platform_device *d,
+                      unsigned i, unsigned k, int64_t l, char *why, size_t whylen)
+{
+    const struct sclink_platform_pci *pci = pf->pci;
+    const char *path = pf->path;
+    char key[48];
+    unsigned m;
+
+    line_key(d, i, k, key, sizeof(key));
+    if (l < 0 || l > 2047)
+        return failf(why, whylen, path, d->line, "%s: %lld is not a line 0..2047", key,
+                     (long long)l);
+    if (pci->interrupt == SCLINK_PLATFORM_IRQ_NONE)
+        return failf(why, whylen, path, d->line,
+                     "%s: pci.interrupt is none, so line %lld of '%s' reaches "
+                     "nothing (set pci.interrupt, or drop the line)",
+                     key, (long long)l, d->name);
+    /* doc/gateway.md, "Interrupt lines": line N triggers vector N. */
+    if ((pci->interrupt == SCLINK_PLATFORM_IRQ_MSI ||
+         pci->interrupt == SCLINK_PLATFORM_IRQ_MSIX) && (uint64_t)l >= pci->vectors)
+        return failf(why, whylen, path, d->line,
+                     "%s: line %lld of '%s' triggers vector %lld, but "
+                     "pci.vectors is %u (vectors 0..%u); raise pci.vectors",
+                     key, (long long)l, d->name, (long long)l, pci->vectors,
+                     pci->vectors - 1);
+    for (m = 0; m < k; m++)
+        if (sclink_platform_device_line(d, m) == l)
+            return failf(why, whylen, path, d->line, "%s: line %lld is listed twice", key,
+                         (long long)l);
     return 0;
 }
 
@@ -367,7 +483,8 @@ static int check(struct sclink_platform *pf, char *why, size_t whylen)
 {
     const char *path = pf->path;
     struct sclink_platform_pci *pci = pf->pci;
-    unsigned i, j, used = 0;
+    unsigned i, j, k, used = 0;
+    int r;
 
     if (pci->vendor_id == 0 || pci->vendor_id >= 0xffff || pci->device_id > 0xffff)
         return failf(why, whylen, path, 0, "pci.vendor_id/device_id: %#x:%#x is not a valid PCI id",
@@ -408,36 +525,25 @@ static int check(struct sclink_platform *pf, char *why, size_t whylen)
     for (i = 0; i < pf->devices_count; i++) {
         const struct sclink_platform_device *d = &pf->devices[i];
 
-        if (d->size == 0)
-            return failf(why, whylen, path, d->line, "devices[%u].size: '%s' has size 0", i,
+        if (d->targets_count && (d->base || d->size || d->offset || d->priority))
+            return failf(why, whylen, path, d->line,
+                         "devices[%u]: '%s' has both base/size/offset/priority and targets "
+                         "(one target, or a list)", i, d->name);
+        for (k = 0; k < sclink_platform_device_targets(d); k++) {
+            r = check_target(pf, d, i, k, why, whylen);
+            if (r < 0)
+                return r;
+        }
+        if (d->irq && d->irqs_count)
+            return failf(why, whylen, path, d->line,
+                         "devices[%u]: '%s' has both irq and irqs (one line, or a list)", i,
                          d->name);
-        if (d->size - 1 > UINT64_MAX - d->base)
-            return failf(why, whylen, path, d->line,
-                         "devices[%u].base: '%s' at %#llx + size %#llx wraps past 2^64", i,
-                         d->name, (unsigned long long)d->base, (unsigned long long)d->size);
-        if (!reached_by_a_bar(pf, d))
-            return failf(why, whylen, path, d->line,
-                         "devices[%u].base: '%s' at [%#llx, %#llx] lies outside every BAR's "
-                         "router window (bars[].base + size): the guest cannot reach it",
-                         i, d->name, (unsigned long long)d->base,
-                         (unsigned long long)(d->base + (d->size - 1)));
-        if (d->irq && (*d->irq < 0 || *d->irq > 2047))
-            return failf(why, whylen, path, d->line, "devices[%u].irq: %lld is not a line 0..2047",
-                         i, (long long)*d->irq);
-        if (d->irq && pci->interrupt == SCLINK_PLATFORM_IRQ_NONE)
-            return failf(why, whylen, path, d->line,
-                         "devices[%u].irq: pci.interrupt is none, so line %lld of '%s' reaches "
-                         "nothing (set pci.interrupt, or drop irq)",
-                         i, (long long)*d->irq, d->name);
-        /* doc/gateway.md, "Interrupt lines": line N triggers vector N. */
-        if (d->irq && (pci->interrupt == SCLINK_PLATFORM_IRQ_MSI ||
-                       pci->interrupt == SCLINK_PLATFORM_IRQ_MSIX) &&
-            (uint64_t)*d->irq >= pci->vectors)
-            return failf(why, whylen, path, d->line,
-                         "devices[%u].irq: line %lld of '%s' triggers vector %lld, but "
-                         "pci.vectors is %u (vectors 0..%u); raise pci.vectors",
-                         i, (long long)*d->irq, d->name, (long long)*d->irq, pci->vectors,
-                         pci->vectors - 1);
+        for (k = 0; k < sclink_platform_device_lines(d); k++) {
+            int64_t l = sclink_platform_device_line(d, k);
+            r = check_line(pf, d, i, k, l, why, whylen);
+            if (r < 0)
+                return r;
+        }
         for (j = 0; j < i; j++)
             if (strcmp(pf->devices[j].name, d->name) == 0)
                 return failf(why, whylen, path, d->line,

@@ -49,6 +49,14 @@ struct sclink_platform_param {
     unsigned line;
 };
 
+/* One window of the router onto one target socket of a model. */
+struct sclink_platform_window {
+    uint64_t base;
+    uint64_t size;
+    uint64_t offset;
+    int64_t priority;
+};
+
 struct sclink_platform_device {
     char *name;
     char *type;
@@ -56,7 +64,11 @@ struct sclink_platform_device {
     uint64_t size;
     uint64_t offset;
     int64_t priority;
-    int64_t *irq;                 /* NULL: no interrupt line */
+    struct sclink_platform_window *targets; /* or one per target socket */
+    unsigned targets_count;
+    int64_t *irq;                 /* NULL: no interrupt line (irq: N) */
+    int64_t *irqs;                /* or several (irqs: [N, M, ...]) */
+    unsigned irqs_count;
     unsigned line;                /* where the entry starts in the file */
     struct sclink_platform_param *params;
     unsigned params_count;
@@ -90,6 +102,16 @@ struct sclink_platform {
 int sclink_platform_load(const char *path, struct sclink_platform **out,
                          char *why, size_t whylen);
 void sclink_platform_free(struct sclink_platform *p);
+
+/*
+ * A device's target windows (base, size, offset and priority, or targets:
+ * [...]) and its interrupt lines (irq: N, or irqs: [...]).
+ */
+unsigned sclink_platform_device_targets(const struct sclink_platform_device *d);
+struct sclink_platform_window sclink_platform_device_target(const struct sclink_platform_device *d,
+                                                           unsigned k);
+unsigned sclink_platform_device_lines(const struct sclink_platform_device *d);
+int64_t sclink_platform_device_line(const struct sclink_platform_device *d, unsigned k);
 
 #ifdef __cplusplus
 }

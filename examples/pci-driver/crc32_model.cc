@@ -220,7 +220,7 @@ private:
     }
 };
 
-bool make_crc32(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make_crc32(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     uint64_t chunk = 1024, ns_per_byte = 1, max_len = 65536;
 
@@ -234,7 +234,7 @@ bool make_crc32(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string
               std::to_string(REG_SPAN) + " bytes of registers";
         return false;
     }
-    out = new Crc32Engine(cfg.name.c_str(), cfg, (unsigned)chunk, ns_per_byte, (uint32_t)max_len);
+    out.reset(new Crc32Engine(cfg.name.c_str(), cfg, (unsigned)chunk, ns_per_byte, (uint32_t)max_len));
     return true;
 }
 

@@ -61,7 +61,7 @@ private:
     }
 };
 
-bool make_counter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make_counter(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     uint64_t start = 0, threshold = 0;
 
@@ -73,7 +73,7 @@ bool make_counter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::stri
         err = cfg.name + ": size " + std::to_string(cfg.size) + " is below the 8 bytes of registers";
         return false;
     }
-    out = new Counter(cfg.name.c_str(), cfg, (uint32_t)start, (uint32_t)threshold);
+    out.reset(new Counter(cfg.name.c_str(), cfg, (uint32_t)start, (uint32_t)threshold));
     return true;
 }
 

@@ -117,7 +117,7 @@ private:
     ExtensionBridge bridge_;
 };
 
-bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     if (!cfg.only_keys({}, err))
         return false;
@@ -126,7 +126,7 @@ bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
               " is beyond the target's 400 bytes (0x190), where it asserts";
         return false;
     }
-    out = new ExtensionMandatory(cfg.name.c_str());
+    out.reset(new ExtensionMandatory(cfg.name.c_str()));
     return true;
 }
 

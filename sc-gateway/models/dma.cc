@@ -185,7 +185,7 @@ tlm_response_status Dma::write_reg(uint64_t off, uint32_t val, const sc_time &no
     return tlm::TLM_OK_RESPONSE;
 }
 
-bool make_dma(const ModelConfig &cfg, Model *&out, std::string &err)
+bool make_dma(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err)
 {
     uint64_t buffer_size = 4096, chunk = 256;
     if (!cfg.only_keys({"buffer_size", "chunk"}, err) ||
@@ -193,7 +193,7 @@ bool make_dma(const ModelConfig &cfg, Model *&out, std::string &err)
         !cfg.get_size("chunk", chunk, 1, 1u << 16, err) ||
         !check_size(cfg, Dma::BUF + buffer_size, err))
         return false;
-    out = new Dma(cfg.name.c_str(), cfg, (unsigned)buffer_size, (unsigned)chunk);
+    out.reset(new Dma(cfg.name.c_str(), cfg, (unsigned)buffer_size, (unsigned)chunk));
     return true;
 }
 

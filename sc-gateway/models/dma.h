@@ -92,7 +92,7 @@ private:
     sc_core::sc_event start_ev_;
 };
 
-bool make_dma(const ModelConfig &cfg, Model *&out, std::string &err);
+bool make_dma(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err);
 
 } // namespace models
 } // namespace sclink

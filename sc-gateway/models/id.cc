@@ -60,14 +60,14 @@ tlm_response_status Id::write_reg(uint64_t off, uint32_t val, const sc_time &now
     return tlm::TLM_ADDRESS_ERROR_RESPONSE;
 }
 
-bool make_id(const ModelConfig &cfg, Model *&out, std::string &err)
+bool make_id(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err)
 {
     uint64_t scratch = 4;
     if (!cfg.only_keys({"scratch"}, err) || !check_no_irq(cfg, err) ||
         !get_u64_in(cfg, "scratch", scratch, 0, Id::MAX_SCRATCH, err) ||
         !check_size(cfg, Id::SCRATCH + 4 * scratch, err))
         return false;
-    out = new Id(cfg.name.c_str(), cfg, (unsigned)scratch);
+    out.reset(new Id(cfg.name.c_str(), cfg, (unsigned)scratch));
     return true;
 }
 

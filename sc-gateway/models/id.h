@@ -42,7 +42,7 @@ private:
     std::vector<uint32_t> scratch_;
 };
 
-bool make_id(const ModelConfig &cfg, Model *&out, std::string &err);
+bool make_id(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err);
 
 } // namespace models
 } // namespace sclink

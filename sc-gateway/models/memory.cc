@@ -83,7 +83,7 @@ static bool load_image(const ModelConfig &cfg, const std::string &path,
     return true;
 }
 
-bool make_memory(const ModelConfig &cfg, Model *&out, std::string &err)
+bool make_memory(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err)
 {
     bool readonly = false;
     std::string file;
@@ -128,8 +128,8 @@ bool make_memory(const ModelConfig &cfg, Model *&out, std::string &err)
               " bytes";
         return false;
     }
-    out = new Memory(cfg.name.c_str(), cfg, static_cast<unsigned char *>(storage),
-                     readonly, std::move(image), rl, wl);
+    out.reset(new Memory(cfg.name.c_str(), cfg, static_cast<unsigned char *>(storage),
+                         readonly, std::move(image), rl, wl));
     return true;
 }
 

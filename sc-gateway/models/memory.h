@@ -55,7 +55,7 @@ private:
     std::unique_ptr<unsigned char, Free> mem_;
 };
 
-bool make_memory(const ModelConfig &cfg, Model *&out, std::string &err);
+bool make_memory(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err);
 
 } // namespace models
 } // namespace sclink

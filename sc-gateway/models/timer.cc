@@ -123,7 +123,7 @@ tlm_response_status Timer::write_reg(uint64_t off, uint32_t val, const sc_time &
     return tlm::TLM_OK_RESPONSE;
 }
 
-bool make_timer(const ModelConfig &cfg, Model *&out, std::string &err)
+bool make_timer(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err)
 {
     uint64_t min_period_ns = 100;
 
@@ -149,7 +149,7 @@ bool make_timer(const ModelConfig &cfg, Model *&out, std::string &err)
         }
         min_period_ns = to_ns(min_period);
     }
-    out = new Timer(cfg.name.c_str(), cfg, min_period_ns);
+    out.reset(new Timer(cfg.name.c_str(), cfg, min_period_ns));
     return true;
 }
 

@@ -60,7 +60,7 @@ private:
     sc_core::sc_event expire_ev_;
 };
 
-bool make_timer(const ModelConfig &cfg, Model *&out, std::string &err);
+bool make_timer(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err);
 
 } // namespace models
 } // namespace sclink

@@ -143,7 +143,7 @@ tlm_response_status Uart::write_reg(uint64_t off, uint32_t val, const sc_time &n
     return tlm::TLM_ADDRESS_ERROR_RESPONSE;
 }
 
-bool make_uart(const ModelConfig &cfg, Model *&made, std::string &err)
+bool make_uart(const ModelConfig &cfg, std::unique_ptr<Model> &made, std::string &err)
 {
     std::string output = "-", input;
     uint64_t depth = 64, poll_us = 1000;
@@ -171,8 +171,8 @@ bool make_uart(const ModelConfig &cfg, Model *&made, std::string &err)
               "': " + std::strerror(errno);
         return false;
     }
-    made = new Uart(cfg.name.c_str(), cfg, out, std::move(bytes), from_stdin, period,
-                    (unsigned)depth);
+    made.reset(new Uart(cfg.name.c_str(), cfg, out, std::move(bytes), from_stdin, period,
+                        (unsigned)depth));
     return true;
 }
 

@@ -72,7 +72,7 @@ private:
     uint32_t ctrl_ = 0;
 };
 
-bool make_uart(const ModelConfig &cfg, Model *&out, std::string &err);
+bool make_uart(const ModelConfig &cfg, std::unique_ptr<Model> &out, std::string &err);
 
 } // namespace models
 } // namespace sclink

@@ -99,11 +99,11 @@ private:
     }
 };
 
-bool make_dma_probe(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make_dma_probe(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     if (!cfg.only_keys({}, err))
         return false;
-    out = new DmaProbe(cfg.name.c_str());
+    out.reset(new DmaProbe(cfg.name.c_str()));
     return true;
 }
 

@@ -94,11 +94,11 @@ private:
     }
 };
 
-bool make_fail_model(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make_fail_model(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     if (!cfg.only_keys({}, err))
         return false;
-    out = new FailModel(cfg.name.c_str());
+    out.reset(new FailModel(cfg.name.c_str()));
     return true;
 }
 

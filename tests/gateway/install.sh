@@ -81,13 +81,15 @@ ${CXX:-g++} -o "$tmp/custom-main" "$top_srcdir/examples/custom-main/custom_main.
 ok "custom_main.cc builds with \$(pkg-config --cflags --libs sclink-gateway)"
 
 ADDR="unix:$tmp/inst.sock"
-LD_LIBRARY_PATH="$dest$prefix/lib" "$tmp/custom-main" "$ADDR" > "$tmp/gw.out" 2> "$tmp/gw.err" &
+LD_LIBRARY_PATH="$dest$prefix/lib" "$tmp/custom-main" "$top_srcdir/examples/custom-main/platform.yaml" \
+    "$ADDR" > "$tmp/gw.out" 2> "$tmp/gw.err" &
 gw_pid=$!
-client --connect-timeout 5000 'write 0 0x0 4 7' 'expect-read 0 0x0 4 7' 'bye' ||
+client --connect-timeout 5000 'expect-read 0 0x0 4 0x53434c4b' 'write 0 0x1000 4 7' \
+    'expect-read 0 0x1000 4 7' 'bye' ||
     fail "client against the installed build"
 wait_gateway
 [ "$gw_status" -eq 0 ] || fail "exit status $gw_status"
-ok "the installed build serves a link"
+ok "the installed build serves a link: the platform loader's id model and the program's accumulator"
 
 # The plugin build command of doc/gateway.md ("Plugins"), against the
 # installed headers, loaded by the installed gateway.  The plugin is a

@@ -2,8 +2,10 @@
 # Plugins have an ABI (doc/gateway.md, "Plugins"): the gateway refuses, with
 # a message that says what to do, a plugin compiled with another C++
 # standard than the installed SystemC, one written for plugin ABI 1 (the
-# old sclink_plugin_init entry, whose factories returned Model*), and one
-# whose entry names another ABI.  examples/plugin, built right, loads.
+# old sclink_plugin_init entry, whose factories returned Model*), one of
+# ABI 2 (factories filling a Model*&: its registration no longer links),
+# and one whose entry names another ABI.  examples/plugin, built right,
+# loads.
 . "${top_srcdir:-.}/tests/gateway/lib.sh"
 
 [ -n "${CXX:-}" ] && [ -n "${SYSTEMC_STD:-}" ] || fail "CXX and SYSTEMC_STD come from make check"
@@ -50,7 +52,22 @@ static int init(void) { return 0; }
 extern "C" const struct sclink_plugin_entry sclink_plugin = {99, SC_CPLUSPLUS, SC_VERSION, init};
 CC
 build abi99 "$ours" "$tmp/abi99.cc"
-refused abi99 "was built for plugin ABI 99, this gateway loads ABI 2"
+refused abi99 "was built for plugin ABI 99, this gateway loads ABI 3"
+
+cat > "$tmp/abi2.cc" <<'CC'
+// A plugin of plugin ABI 2: its factory fills a raw Model*&, so it
+// registers through a register_model_type the gateway no longer has.
+#include <sclink/model.h>
+namespace sclink {
+bool register_model_type(const std::string &type,
+                         bool (*factory)(const ModelConfig &, Model *&, std::string &));
+}
+static bool make(const sclink::ModelConfig &, sclink::Model *&, std::string &) { return false; }
+static int init(void) { return sclink::register_model_type("old", make) ? 0 : -1; }
+extern "C" const struct sclink_plugin_entry sclink_plugin = {2, SC_CPLUSPLUS, SC_VERSION, init};
+CC
+build abi2 "$ours" "$tmp/abi2.cc"
+refused abi2 "was built against another sclink's model API (plugin ABI before 3?): rebuild it against this sclink's headers"
 
 cat > "$tmp/none.cc" <<'CC'
 // A shared object that is no plugin at all.

@@ -164,6 +164,61 @@ START_TEST(test_semantic_errors)
 }
 END_TEST
 
+/* targets: and irqs:, a model's several sockets and lines (doc/gateway.md). */
+static const char uart_lists[] =
+    "    targets:\n"
+    "      - {base: 0x10000, size: 0x100}\n"
+    "      - {base: 0x20000, size: 0x10, offset: 0x40, priority: 2}\n"
+    "    irqs: [3, 1]\n";
+
+START_TEST(test_lists)
+{
+    static char text[2048];
+    struct sclink_platform *p;
+    struct sclink_platform_window w;
+    char err[256] = "";
+
+    snprintf(text, sizeof(text), "%s", replace("    base: 0x10000\n    size: 0x100\n    irq: 1\n",
+                                               uart_lists));
+    ck_assert_msg(sclink_platform_load(write_yaml(text), &p, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_uint_eq(sclink_platform_device_targets(&p->devices[0]), 1);
+    w = sclink_platform_device_target(&p->devices[0], 0);
+    ck_assert_uint_eq(w.size, 0x10000);
+    ck_assert_uint_eq(sclink_platform_device_lines(&p->devices[0]), 0);
+    ck_assert_uint_eq(sclink_platform_device_targets(&p->devices[1]), 2);
+    w = sclink_platform_device_target(&p->devices[1], 1);
+    ck_assert_uint_eq(w.base, 0x20000);
+    ck_assert_uint_eq(w.size, 0x10);
+    ck_assert_uint_eq(w.offset, 0x40);
+    ck_assert_int_eq(w.priority, 2);
+    ck_assert_uint_eq(sclink_platform_device_lines(&p->devices[1]), 2);
+    ck_assert_int_eq(sclink_platform_device_line(&p->devices[1], 0), 3);
+    ck_assert_int_eq(sclink_platform_device_line(&p->devices[1], 1), 1);
+    sclink_platform_free(p);
+    unlink(path);
+
+    expect_error(replace("    irq: 1\n", "    irq: 1\n    irqs: [2]\n"),
+                 ":22: devices[1]: 'uart' has both irq and irqs");
+    expect_error(replace("    irq: 1\n", "    irqs: [1, 2, 1]\n"),
+                 "devices[1].irqs[2]: line 1 is listed twice");
+    expect_error(replace("    irq: 1\n", "    irqs: [1, 4]\n"),
+                 "devices[1].irqs[1]: line 4 of 'uart' triggers vector 4, but pci.vectors is 4");
+    expect_error(replace("    irq: 1\n", "    irqs: [1, 3000]\n"),
+                 "devices[1].irqs[1]: 3000 is not a line 0..2047");
+    expect_error(replace("    irq: 1\n", "    irqs: []\n"), "devices[1].irqs");
+    expect_error(replace("    base: 0x10000\n", "    targets: [{base: 0x10000, size: 0x10}]\n"),
+                 ":22: devices[1]: 'uart' has both base/size/offset/priority and targets");
+    expect_error(replace("    base: 0x10000\n    size: 0x100\n",
+                         "    targets: [{base: 0x10000, size: 0}]\n"),
+                 "devices[1].targets[0].size: 'uart' has size 0");
+    expect_error(replace("    base: 0x10000\n    size: 0x100\n",
+                         "    targets: [{base: 0x10000, size: 0x10}, {base: 0x300000, size: 4}]\n"),
+                 "devices[1].targets[1].base: 'uart' at [0x300000, 0x300003] lies outside every BAR");
+    expect_error(replace("    base: 0x10000\n    size: 0x100\n", ""),
+                 "devices[1].size: 'uart' has size 0 (give base and size, or targets)");
+}
+END_TEST
+
 START_TEST(test_yaml_syntax_error)
 {
     expect_error("listen: [unclosed\n", ":");
@@ -201,6 +256,7 @@ static Suite *platform_suite(void)
     tcase_add_test(tc, test_bad_enum);
     tcase_add_test(tc, test_nested_key_in_sequence);
     tcase_add_test(tc, test_semantic_errors);
+    tcase_add_test(tc, test_lists);
     tcase_add_test(tc, test_yaml_syntax_error);
     tcase_add_test(tc, test_empty_file);
     tcase_add_test(tc, test_missing_file);

@@ -380,9 +380,7 @@ struct Case : sc_core::sc_module {
         mc.name = "ram";
         mc.type = "memory";
         mc.size = 0x1000;
-        Model *m = nullptr;
-        ck_assert_msg(find_model_type("memory")(mc, m, err), "memory: %s", err.c_str());
-        ram.reset(m);
+        ck_assert_msg(find_model_type("memory")(mc, ram, err), "memory: %s", err.c_str());
         initiator.bind(ram->target());
         irq[0].bind(line);
         SC_THREAD(run);

@@ -54,7 +54,7 @@ private:
     }
 };
 
-bool make_waiter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make_waiter(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     uint64_t wait_ns = 1000;
 
@@ -64,7 +64,7 @@ bool make_waiter(const sclink::ModelConfig &cfg, sclink::Model *&out, std::strin
         err = cfg.name + ": size over 16 MiB";
         return false;
     }
-    out = new Waiter(cfg.name.c_str(), cfg.size, wait_ns);
+    out.reset(new Waiter(cfg.name.c_str(), cfg.size, wait_ns));
     return true;
 }
 

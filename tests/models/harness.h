@@ -169,13 +169,15 @@ static inline sclink::ModelConfig make_cfg(const char *name, const char *type,
     cfg.type = type;
     cfg.size = size;
     cfg.irq = irq;
+    if (irq >= 0)
+        cfg.irqs = {irq};
     return cfg;
 }
 
 // Runs the factory of cfg.type through the registry, as the gateway does
 // (the C++ convention: bool, and err on failure).
 static inline bool make_model(const sclink::ModelConfig &cfg,
-                              sclink::Model *&out, std::string &err)
+                              std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     sclink::register_builtin_models();
     sclink::ModelFactory f = sclink::find_model_type(cfg.type);
@@ -188,10 +190,10 @@ static inline bool make_model(const sclink::ModelConfig &cfg,
 
 // A model the factory must accept: a refusal fails the test at the
 // caller's line with the factory's message, and returns nullptr.
-static inline sclink::Model *create(const sclink::ModelConfig &cfg,
-                                    int line = __builtin_LINE())
+static inline std::unique_ptr<sclink::Model> create(const sclink::ModelConfig &cfg,
+                                                    int line = __builtin_LINE())
 {
-    sclink::Model *m = nullptr;
+    std::unique_ptr<sclink::Model> m;
     std::string err;
     if (!check(make_model(cfg, m, err), line, "factory accepts " + cfg.name + ": " + err))
         return nullptr;
@@ -201,7 +203,7 @@ static inline sclink::Model *create(const sclink::ModelConfig &cfg,
 // The factory must refuse cfg; returns its error text.
 static inline std::string refused(const sclink::ModelConfig &cfg, int line)
 {
-    sclink::Model *m = nullptr;
+    std::unique_ptr<sclink::Model> m;
     std::string err;
     check(!make_model(cfg, m, err) && !err.empty(), line,
           "factory refuses " + cfg.name + ": " + err);

@@ -340,11 +340,11 @@ static void run_test(void (Top::*test)())
 {
     ModelConfig dc = make_cfg("dma0", "dma", 0x2000, 5);
     dc.params["chunk"] = "64";
-    sclink::Model *m = create(dc);
+    std::unique_ptr<sclink::Model> m = create(dc);
     if (!CHECK(m && m->dma_initiator() && m->irq_out()))
         return;
     m->reset(); // before the simulation starts, as a gateway may
-    Top top("top", m, test);
+    Top top("top", m.get(), test);
     sc_start();
     CHECK(top.finished);
     CHECK(!sc_pending_activity());

@@ -71,8 +71,8 @@ static void factory()
     check_refused("i3", "id", 0x1000, -1, {{"magic", "1"}}, "'magic'", __LINE__);
     ModelConfig c = make_cfg("i4", "id", 0x10);
     c.params["scratch"] = "0";
-    sclink::Model *none = create(c); // no scratch registers is fine
-    sclink::Model *exact = create(make_cfg("i5", "id", 0x20)); // just fits
+    std::unique_ptr<sclink::Model> none = create(c); // no scratch registers is fine
+    std::unique_ptr<sclink::Model> exact = create(make_cfg("i5", "id", 0x20)); // just fits
     if (!CHECK(none && exact))
         return;
     Initiator spare4("spare4"), spare5("spare5"); // sockets must be bound
@@ -87,10 +87,10 @@ static void registers()
 {
     ModelConfig c = make_cfg("id0", "id", 0x100);
     c.params["scratch"] = "6";
-    sclink::Model *m = create(c);
+    std::unique_ptr<sclink::Model> m = create(c);
     if (!CHECK(m && !m->irq_out() && !m->dma_initiator()))
         return;
-    Top top("top", m);
+    Top top("top", m.get());
     sc_start();
     CHECK(top.finished);
 }

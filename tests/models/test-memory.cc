@@ -198,13 +198,13 @@ static void run_test(void (Top::*test)())
                  {"write_latency_ns", "0x14"}};
     ModelConfig oc = make_cfg("rom", "memory", 0x100);
     oc.params = {{"file", image}, {"readonly", "true"}};
-    sclink::Model *ram = create(rc), *rom = create(oc);
-    sclink::Model *blank = create(make_cfg("blank", "memory", 0x100));
+    std::unique_ptr<sclink::Model> ram = create(rc), rom = create(oc);
+    std::unique_ptr<sclink::Model> blank = create(make_cfg("blank", "memory", 0x100));
     std::remove(image.c_str()); // the models keep what they read
     if (!CHECK(ram && rom && blank))
         return;
-    CHECK(dynamic_cast<sc_module *>(ram) != nullptr);
-    Top top("top", ram, rom, blank, test);
+    CHECK(dynamic_cast<sc_module *>(ram.get()) != nullptr);
+    Top top("top", ram.get(), rom.get(), blank.get(), test);
     sc_start();
     CHECK(top.finished);
     CHECK(!sc_pending_activity());

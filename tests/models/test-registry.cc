@@ -4,7 +4,7 @@
 
 using sclink::ModelConfig;
 
-static bool no_model(const ModelConfig &cfg, sclink::Model *&, std::string &err)
+static bool no_model(const ModelConfig &cfg, std::unique_ptr<sclink::Model> &, std::string &err)
 {
     err = cfg.name + ": not built";
     return false;
@@ -226,12 +226,12 @@ static void test_builtin_typed()
 {
     sclink::register_builtin_models();
     std::string err;
-    sclink::Model *m = nullptr;
+    std::unique_ptr<sclink::Model> m;
     ModelConfig d = make_cfg("dma9", "dma", 0x10000);
     d.params = {{"buffer_size", "8K"}, {"chunk", "1 KiB"}};
     CHECK(sclink::find_model_type("dma")(d, m, err) && m);
     d.params = {{"buffer_size", "32M"}};
-    m = nullptr;
+    m.reset();
     CHECK(!sclink::find_model_type("dma")(d, m, err) && !m);
     CHECK_ERR(err, "dma9", "'32M' is out of range [1, 16777216]");
 

@@ -239,11 +239,11 @@ static void factory_errors()
 // One sub-test on a fresh timer, in a simulation of its own.
 static void run_test(void (Top::*test)())
 {
-    sclink::Model *m = create(make_cfg("timer0", "timer", 0x100, 2));
-    if (!CHECK(m && dynamic_cast<sclink::models::Timer *>(m) && m->irq_out()))
+    std::unique_ptr<sclink::Model> m = create(make_cfg("timer0", "timer", 0x100, 2));
+    if (!CHECK(m && dynamic_cast<sclink::models::Timer *>(m.get()) && m->irq_out()))
         return;
     m->reset(); // before the simulation starts, as a gateway may
-    Top top("top", m, test);
+    Top top("top", m.get(), test);
     sc_start(); // returns only when no event is left
     CHECK(top.finished);
     sc_time end = sc_time_stamp();

@@ -176,7 +176,7 @@ static void run_test(void (Top::*test)())
     write_file(in, "hello");
     ModelConfig c = make_cfg("uart0", "uart", 0x1000, 0);
     c.params = {{"input", in}, {"output", out}, {"fifo_depth", "4"}};
-    sclink::Model *u = create(c);
+    std::unique_ptr<sclink::Model> u = create(c);
     std::remove(in.c_str());
 
     // The stdin instance leaves its interrupt unconnected (irq -1).
@@ -186,11 +186,11 @@ static void run_test(void (Top::*test)())
     close(fds[0]);
     ModelConfig ci = make_cfg("uart1", "uart", 0x10);
     ci.params = {{"input", "stdin"}, {"output", out + ".1"}, {"poll_us", "10"}};
-    sclink::Model *ui = create(ci);
+    std::unique_ptr<sclink::Model> ui = create(ci);
     if (!CHECK(u && u->irq_out() && ui && !ui->irq_out()))
         return;
 
-    Top top("top", u, ui, out, fds[1], test);
+    Top top("top", u.get(), ui.get(), out, fds[1], test);
     // Ends by starvation once stdin is at end of file; the limit only
     // keeps a broken poll loop from hanging `make check`.
     sc_start(sc_time(1, SC_SEC), SC_EXIT_ON_STARVATION);

@@ -91,7 +91,7 @@ private:
 #endif
 
 template <class Wrapped>
-bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
+bool make(const sclink::ModelConfig &cfg, std::unique_ptr<sclink::Model> &out, std::string &err)
 {
     Delays d;
 
@@ -110,7 +110,7 @@ bool make(const sclink::ModelConfig &cfg, sclink::Model *&out, std::string &err)
         err = cfg.name + ": the Accellera example targets have no interrupt output";
         return false;
     }
-    out = new Wrapped(cfg.name.c_str(), d);
+    out.reset(new Wrapped(cfg.name.c_str(), d));
     return true;
 }
 

@@ -1,0 +1,1 @@
+../../sc-gateway/loader.h
