@@ -40,6 +40,7 @@ static int remaining(int64_t deadline)
 static void conn_init(sclink_conn *c, int fd)
 {
     c->fd = fd;
+    c->io = NULL;
     c->max_frame = SCLINK_DEFAULT_MAX_FRAME;
     sclink_decoder_init(&c->dec, c->max_frame);
     sclink_buf_init(&c->out);
@@ -160,13 +161,26 @@ int sclink_conn_set_max_frame(sclink_conn *c, uint32_t max_frame)
     return err;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+void sclink_conn_set_io(sclink_conn *c, const sclink_conn_io *io)
+{
+    c->io = io;
+}
+
+static int write_all(const sclink_conn *c, const uint8_t *p, size_t len)
 {
     ssize_t n;
 
     while (len > 0) {
+        if (c->io) {
+            n = c->io->send(c->io->ctx, p, len);
+            if (n < 0)
+                return (int)n;
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
         /* MSG_NOSIGNAL: a vanished peer is an error, not a SIGPIPE. */
-        n = send(fd, p, len, MSG_NOSIGNAL);
+        n = send(c->fd, p, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -189,7 +203,7 @@ int sclink_conn_send(sclink_conn *c, const sclink_msg *m)
     err = sclink_encode_append(m, c->max_frame, &c->out);
     if (err < 0)
         return err;
-    return write_all(c->fd, c->out.base, c->out.len);
+    return write_all(c, c->out.base, c->out.len);
 }
 
 int sclink_conn_recv(sclink_conn *c, sclink_msg **out, int timeout_ms)
@@ -207,17 +221,28 @@ int sclink_conn_recv(sclink_conn *c, sclink_msg **out, int timeout_ms)
         err = sclink_decoder_next(&c->dec, out);
         if (err != 0)
             return err < 0 ? err : 0;
-        pfd.fd = c->fd;
-        pfd.events = POLLIN;
-        err = poll(&pfd, 1, remaining(deadline));
-        if (err < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
+        /* Bytes the layer above the socket holds would not wake poll(). */
+        if (!c->io || !c->io->pending(c->io->ctx)) {
+            pfd.fd = c->fd;
+            pfd.events = POLLIN;
+            err = poll(&pfd, 1, remaining(deadline));
+            if (err < 0) {
+                if (errno == EINTR)
+                    continue;
+                return -errno;
+            }
+            if (err == 0)
+                return SCLINK_ETIMEDOUT;
         }
-        if (err == 0)
-            return SCLINK_ETIMEDOUT;
-        n = recv(c->fd, chunk, sizeof(chunk), 0);
+        if (c->io) {
+            n = c->io->recv(c->io->ctx, chunk, sizeof(chunk));
+            if (n == -EAGAIN || n == -EINTR)
+                continue;
+            if (n < 0)
+                return (int)n;
+        } else {
+            n = recv(c->fd, chunk, sizeof(chunk), 0);
+        }
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;

@@ -32,6 +32,8 @@ const char *sclink_strerror(int err)
         return "message not allowed in the current protocol state";
     case SCLINK_EBROKEN:
         return "stream unusable after an earlier decoding error";
+    case SCLINK_EAUTH:
+        return "the peer's credentials were refused";
     }
     if (err < 0 && err > -4000)
         return strerror(-err);
@@ -57,6 +59,10 @@ Sclink__V1__ErrorCode sclink_error_code(int err)
         return SCLINK__V1__ERROR_CODE__ERR_STATE;
     case SCLINK_ETIMEDOUT:
         return SCLINK__V1__ERROR_CODE__ERR_TIMEOUT;
+    case SCLINK_EAUTH:
+        /* No code of its own: it goes before any capability is agreed,
+         * when a new enum value may not (doc/protocol.md 1.3). */
+        return SCLINK__V1__ERROR_CODE__ERR_UNSPECIFIED;
     default:
         return SCLINK__V1__ERROR_CODE__ERR_INTERNAL;
     }

@@ -83,6 +83,7 @@ enum {
     SCLINK_EADDR = -4009,      /* malformed "unix:PATH" / "tcp:HOST:PORT" */
     SCLINK_ESTATE = -4010,     /* message not allowed in this state */
     SCLINK_EBROKEN = -4011,    /* stream unusable after an earlier error */
+    SCLINK_EAUTH = -4012,      /* the peer's TLS credentials were refused */
 };
 
 /* A human-readable text for any code this library returns. */
@@ -248,6 +249,21 @@ int sclink_addr_parse(const char *text, sclink_addr *addr);
 int sclink_default_listen(char *buf, size_t len);
 
 /*
+ * A layer between a connection and its socket (sclink-client's TLS): send
+ * takes what it can of len bytes (a count, or a negative code), recv gives
+ * what it has (a count, 0 at the end of the stream, -EAGAIN when nothing
+ * is there yet, or a negative code), and pending says whether bytes are
+ * already read from the socket and buffered above it, which poll() would
+ * not see.
+ */
+typedef struct sclink_conn_io {
+    void *ctx;
+    ssize_t (*send)(void *ctx, const uint8_t *p, size_t len);
+    ssize_t (*recv)(void *ctx, uint8_t *p, size_t len);
+    int (*pending)(void *ctx);
+} sclink_conn_io;
+
+/*
  * A blocking connection: one socket, a decoder and the agreed limit.
  * For tools and tests; the gateway drives its sockets with libuv.
  */
@@ -256,6 +272,7 @@ typedef struct sclink_conn {
     uint32_t max_frame;
     sclink_decoder dec;
     sclink_buf out;
+    const sclink_conn_io *io; /* NULL: the socket itself */
 } sclink_conn;
 
 /* Connects, retrying until timeout_ms passes (the server may be starting). */
@@ -267,6 +284,8 @@ int sclink_conn_send(sclink_conn *c, const sclink_msg *m);
 int sclink_conn_recv(sclink_conn *c, sclink_msg **out, int timeout_ms);
 /* Sets the agreed frame limit for both directions. */
 int sclink_conn_set_max_frame(sclink_conn *c, uint32_t max_frame);
+/* Puts io between the connection and its socket (NULL: none). */
+void sclink_conn_set_io(sclink_conn *c, const sclink_conn_io *io);
 void sclink_conn_close(sclink_conn *c);
 
 /* A listening socket for simple blocking servers (tests, tools). */

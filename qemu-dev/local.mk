@@ -34,6 +34,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/tcp.sh \
 	tests/e2e/chardev.sh \
 	tests/e2e/netns-delay.sh \
+	tests/e2e/tls.sh \
 	tests/e2e/determinism.sh \
 	tests/e2e/two-devices.sh \
 	tests/e2e/smp.sh \
@@ -65,11 +66,13 @@ tests_e2e_fuzz_gateway_SOURCES = tests/e2e/fuzz-gateway.c tests/e2e/fuzz-gateway
 tests_e2e_fuzz_gateway_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 tests_e2e_fuzz_gateway_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
 tests_e2e_qmp_probe_SOURCES = tests/e2e/qmp-probe.c
-EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds
+EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds \
+	tests/common/make-tls-creds
 
 # Every test needs the gateway; the netns and fault tests need the helpers.
 # With these, `make -j check` builds them before any test starts.
 tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/chardev.sh.log tests/e2e/netns-delay.sh.log \
+tests/e2e/tls.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log tests/e2e/smp.sh.log \
 tests/e2e/unplug.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \

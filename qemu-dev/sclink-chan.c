@@ -346,6 +346,38 @@ void sclink__chan_disconnect(SclinkPCIState *s)
 }
 
 /*
+ * Before Hello: a chardev whose connection is not up yet (a TLS chardev
+ * still in its handshake) is waited for, at most `timeout`.  The socket
+ * chardev runs that handshake in the GMainContext it had when it
+ * connected, the main loop's, which does not run yet while -device
+ * realizes, so the wait iterates that context itself (with the BQL, as
+ * the main loop would).  A chardev already open, and socket=, wait for
+ * nothing.
+ */
+bool sclink__chan_wait_open(SclinkPCIState *s, Error **errp)
+{
+    int64_t deadline = s->timeout_ms ?
+        g_get_monotonic_time() + (int64_t)s->timeout_ms * 1000 : 0;
+
+    if (s->sioc) {
+        return true;
+    }
+    while (!qemu_chr_fe_backend_open(&s->chr)) {
+        if (deadline && g_get_monotonic_time() >= deadline) {
+            error_setg(errp, "sclink-pci: %s did not connect within %u ms "
+                       "(with tls-creds=: the TLS handshake did not end; "
+                       "does the gateway speak TLS?)", s->link_label,
+                       s->timeout_ms);
+            return false;
+        }
+        if (!g_main_context_iteration(NULL, false)) {
+            g_usleep(500);
+        }
+    }
+    return true;
+}
+
+/*
  * A wait's own read of a socket= link: reads once, blocking until
  * something arrives, the stream ends or @deadline (g_get_monotonic_time()
  * us, 0 = none) passes.  Called with the turn, without s->lock.  When the

@@ -369,7 +369,8 @@ static void sclink_pci_realize(PCIDevice *pdev, Error **errp)
     /* Section 3.2: Hello and Welcome travel under the default 1 MiB. */
     s->frame_limit = SCLINK_DEFAULT_MAX_FRAME;
     s->window_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, sclink_window_timer, s);
-    if (!sclink__chan_open(s, errp) || !sclink__io_start(s, errp)) {
+    if (!sclink__chan_open(s, errp) || !sclink__io_start(s, errp) ||
+        !sclink__chan_wait_open(s, errp)) {
         goto fail;
     }
     /* Realize is the link's first exchange; nothing else can ask yet. */

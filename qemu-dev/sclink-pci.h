@@ -192,6 +192,7 @@ void sclink__chan_resume_locked(SclinkPCIState *s);
 void sclink__chan_watch_hangup(SclinkPCIState *s);
 void sclink__chan_disconnect(SclinkPCIState *s);
 void sclink__chan_read_wait(SclinkPCIState *s, int64_t deadline);
+bool sclink__chan_wait_open(SclinkPCIState *s, Error **errp);
 
 /* sclink-wait.c: the I/O thread, the inbox, the turn and the waits */
 size_t sclink__rx_room_locked(SclinkPCIState *s);

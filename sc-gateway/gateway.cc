@@ -222,9 +222,11 @@ void Gateway::Impl::pump()
         sc_core::sc_stop();
         return;
     }
+    const std::string secured = transport.security();
     stats.log("listening on " + cfg.listen +
               (transport.port() ? " (port " + std::to_string(transport.port()) + ")"
-                                : std::string()));
+                                : std::string()) +
+              (secured.empty() ? std::string() : " with " + secured));
     for (;;) {
         transport.accept_next();
         while (!session.link_open() && !session.stop_requested()) {

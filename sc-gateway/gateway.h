@@ -46,10 +46,21 @@ struct BarConfig {
 
 enum class IrqKind { none, intx, msi, msix };
 
+/* TLS on every link (doc/remote.md). */
+struct TlsConfig {
+    /* "x509:DIR" (ca-cert.pem, server-cert.pem, server-key.pem) or
+     * "psk:DIR" (keys.psk), QEMU's file names; "": no TLS. */
+    std::string creds;
+    bool verify_peer = true;       /* X.509: clients need a certificate of the CA */
+    std::vector<std::string> allow; /* X.509: client DNs allowed; empty: any */
+};
+
 struct GatewayConfig {
     std::string name = "sclink-gateway";
     std::string listen;            /* "" for sclink_default_listen() */
     std::string socket_group;      /* Unix socket 0660 for this group, not 0600 */
+    TlsConfig tls;
+    bool insecure_tcp = false;     /* plain TCP on an address that is not loopback */
     sc_core::sc_time quantum = sc_core::sc_time(100, sc_core::SC_US);
     bool quantum_fixed = false;  /* refuse QEMU's proposal */
     bool lookahead = true;       /* grant up to the next SystemC event */

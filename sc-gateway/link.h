@@ -51,6 +51,8 @@ public:
     virtual int write_last(const uint8_t *frame, size_t len) = 0;
     /* Why others may reach the listener, nullptr if they cannot. */
     virtual const char *exposure() const = 0;
+    /* How the link is secured, for the log: "" for plain. */
+    virtual std::string security() const { return std::string(); }
 };
 
 } // namespace gw

@@ -53,6 +53,20 @@ GatewayConfig gateway_config(const sclink_platform &pf, const PlatformOptions &o
     c.listen = !o.listen.empty() ? o.listen : pf.listen ? pf.listen : "";
     c.socket_group = !o.socket_group.empty() ? o.socket_group
                      : pf.socket_group      ? pf.socket_group : "";
+    if (pf.tls) {
+        c.tls.creds = pf.tls->creds;
+        c.tls.verify_peer = !pf.tls->verify_peer || *pf.tls->verify_peer;
+        for (unsigned i = 0; i < pf.tls->allow_count; i++)
+            c.tls.allow.push_back(pf.tls->allow[i]);
+    }
+    /* The command line's credentials replace the file's, allow list too. */
+    if (!o.tls_creds.empty()) {
+        c.tls = TlsConfig();
+        c.tls.creds = o.tls_creds;
+    }
+    if (!o.tls_allow.empty())
+        c.tls.allow = o.tls_allow;
+    c.insecure_tcp = pf.insecure_tcp || o.insecure_tcp;
     c.quantum = sc_core::sc_time((double)pf.quantum_ns, sc_core::SC_NS);
     c.quantum_fixed = pf.quantum_fixed;
     c.lookahead = !pf.lookahead || *pf.lookahead;
@@ -239,7 +253,7 @@ bool Platform::Impl::make_model(unsigned i, std::string &err)
     if (!m || !dynamic_cast<sc_core::sc_module *>(m.get())) {
         err = where(i) + "type: model type '" + d.type + "' made " +
               (m ? "an object that is not an sc_core::sc_module" : "nothing, yet said it did") +
-              " (doc/gateway.md, \"Writing a model\")";
+              " (doc/gateway.md, \"Plugins\")";
         return false;
     }
     Model *mp = m.get();

@@ -39,6 +39,9 @@ namespace sclink {
 struct PlatformOptions {
     std::string listen;       /* "": the file's listen, else the default */
     std::string socket_group; /* "": the file's */
+    std::string tls_creds;    /* "x509:DIR" or "psk:DIR": replaces the file's tls: */
+    std::vector<std::string> tls_allow; /* X.509 client DNs: replaces the file's */
+    bool insecure_tcp = false; /* plain TCP off loopback (the file may say so too) */
     std::string trace;        /* a transaction trace file; "": none */
     std::vector<std::string> plugins; /* model plugins, loaded before the models */
     bool serve = false;       /* GatewayConfig::serve */

@@ -27,12 +27,16 @@ sc_gateway_libsclink_gateway_la_SOURCES = \
 	sc-gateway/platform.h \
 	sc-gateway/platform.c \
 	sc-gateway/server.h \
-	sc-gateway/server.c
+	sc-gateway/server.c \
+	sc-gateway/tls.h \
+	sc-gateway/tls.c
 sc_gateway_libsclink_gateway_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/router \
-	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS)
+	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS) \
+	$(GNUTLS_CFLAGS)
 sc_gateway_libsclink_gateway_la_LIBADD = sc-gateway/models/libsclink-models.la \
 	router/libsclink-router.la proto/libsclink.la \
-	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(CYAML_LIBS) $(YAML_LIBS) -ldl
+	$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(CYAML_LIBS) $(YAML_LIBS) \
+	$(GNUTLS_LIBS) -ldl
 sc_gateway_libsclink_gateway_la_LDFLAGS = -version-info 0:0:0
 sclinkinclude_HEADERS += sc-gateway/gateway.h sc-gateway/model.h sc-gateway/at-adapter.h \
 	sc-gateway/regblock.h sc-gateway/bus.h sc-gateway/loader.h
@@ -71,10 +75,12 @@ tests_gateway_test_faults_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS) $(CHECK_
 check_PROGRAMS += tests/gateway/test-server
 TESTS += tests/gateway/test-server
 tests_gateway_test_server_SOURCES = tests/gateway/test-server.c \
-	sc-gateway/server.c sc-gateway/server.h
+	sc-gateway/server.c sc-gateway/server.h sc-gateway/tls.c sc-gateway/tls.h
 tests_gateway_test_server_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/sc-gateway
-tests_gateway_test_server_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CHECK_CFLAGS)
-tests_gateway_test_server_LDADD = proto/libsclink.la $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(CHECK_LIBS)
+tests_gateway_test_server_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(GNUTLS_CFLAGS) \
+	$(CHECK_CFLAGS)
+tests_gateway_test_server_LDADD = proto/libsclink.la $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(GNUTLS_LIBS) \
+	$(CHECK_LIBS)
 
 # The session without a socket: a scripted peer in the transport's place
 # feeds messages and observes what comes out, with the real clock, model
@@ -170,6 +176,7 @@ GATEWAY_TESTS = \
 	tests/gateway/accellera-at-targets.sh \
 	tests/gateway/failing-models.sh \
 	tests/gateway/multi-model.sh \
+	tests/gateway/tls.sh \
 	tests/gateway/test-faults \
 	tests/gateway/test-conformance
 TESTS += $(GATEWAY_TESTS)

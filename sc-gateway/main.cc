@@ -32,6 +32,11 @@ const char kUsage[] =
     "                    (unix:PATH or tcp:HOST:PORT; default\n"
     "                    unix:$XDG_RUNTIME_DIR/sclink/sclink.sock)\n"
     "  --socket-group G  make the Unix socket 0660 for group G (default 0600)\n"
+    "  --tls-creds x509:DIR|psk:DIR\n"
+    "                    TLS on every link, with QEMU's credential files in DIR\n"
+    "                    (ca-cert.pem, server-cert.pem, server-key.pem; or keys.psk)\n"
+    "  --tls-allow DN    X.509: accept only clients with this DN (repeatable)\n"
+    "  --insecure-tcp    allow plain TCP on an address that is not loopback\n"
     "  --plugin LIB.so   load model types from a plugin (repeatable)\n"
     "  --trace FILE      write every transaction to FILE, one line each\n"
     "  --check           build the platform, print its map and exit\n"
@@ -45,20 +50,29 @@ struct Options {
     std::string platform;
     std::string listen;
     std::string socket_group;
+    std::string tls_creds;
+    std::vector<std::string> tls_allow;
     std::string trace;
     std::vector<std::string> plugins;
     bool serve = false;
     bool check = false;
     bool quiet = false;
+    bool insecure_tcp = false;
 };
 
 int parse_args(int argc, char **argv, Options &o)
 {
-    enum { OPT_SERVE = 1, OPT_LISTEN, OPT_SOCKET_GROUP, OPT_PLUGIN, OPT_TRACE, OPT_CHECK, OPT_QUIET, OPT_HELP };
+    enum {
+        OPT_SERVE = 1, OPT_LISTEN, OPT_SOCKET_GROUP, OPT_TLS_CREDS, OPT_TLS_ALLOW,
+        OPT_INSECURE_TCP, OPT_PLUGIN, OPT_TRACE, OPT_CHECK, OPT_QUIET, OPT_HELP
+    };
     static const struct option longopts[] = {
         {"serve", no_argument, nullptr, OPT_SERVE},
         {"listen", required_argument, nullptr, OPT_LISTEN},
         {"socket-group", required_argument, nullptr, OPT_SOCKET_GROUP},
+        {"tls-creds", required_argument, nullptr, OPT_TLS_CREDS},
+        {"tls-allow", required_argument, nullptr, OPT_TLS_ALLOW},
+        {"insecure-tcp", no_argument, nullptr, OPT_INSECURE_TCP},
         {"plugin", required_argument, nullptr, OPT_PLUGIN},
         {"trace", required_argument, nullptr, OPT_TRACE},
         {"check", no_argument, nullptr, OPT_CHECK},
@@ -73,6 +87,9 @@ int parse_args(int argc, char **argv, Options &o)
         case OPT_SERVE: o.serve = true; break;
         case OPT_LISTEN: o.listen = optarg; break;
         case OPT_SOCKET_GROUP: o.socket_group = optarg; break;
+        case OPT_TLS_CREDS: o.tls_creds = optarg; break;
+        case OPT_TLS_ALLOW: o.tls_allow.push_back(optarg); break;
+        case OPT_INSECURE_TCP: o.insecure_tcp = true; break;
         case OPT_PLUGIN: o.plugins.push_back(optarg); break;
         case OPT_TRACE: o.trace = optarg; break;
         case OPT_CHECK: o.check = true; break;
@@ -155,6 +172,9 @@ int run(const Options &o)
 
     po.listen = o.listen;
     po.socket_group = o.socket_group;
+    po.tls_creds = o.tls_creds;
+    po.tls_allow = o.tls_allow;
+    po.insecure_tcp = o.insecure_tcp;
     po.trace = o.trace;
     po.plugins = o.plugins;
     po.serve = o.serve;

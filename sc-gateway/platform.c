@@ -97,11 +97,27 @@ static const cyaml_schema_value_t device_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct sclink_platform_device, device_fields),
 };
 
+static const cyaml_schema_value_t dn_entry = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, 1024),
+};
+
+static const cyaml_schema_field_t tls_fields[] = {
+    CYAML_FIELD_STRING_PTR("creds", CYAML_FLAG_POINTER, struct sclink_platform_tls, creds, 5, 4096),
+    CYAML_FIELD_BOOL_PTR("verify_peer", CYAML_FLAG_POINTER | OPT, struct sclink_platform_tls,
+                         verify_peer),
+    CYAML_FIELD_SEQUENCE("allow", CYAML_FLAG_POINTER | OPT, struct sclink_platform_tls, allow,
+                         &dn_entry, 1, 1024),
+    CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER | OPT, struct sclink_platform, name, 1, 64),
     CYAML_FIELD_STRING_PTR("listen", CYAML_FLAG_POINTER | OPT, struct sclink_platform, listen, 6, 300),
     CYAML_FIELD_STRING_PTR("socket_group", CYAML_FLAG_POINTER | OPT, struct sclink_platform,
                            socket_group, 1, 64),
+    CYAML_FIELD_MAPPING_PTR("tls", CYAML_FLAG_POINTER | OPT, struct sclink_platform, tls,
+                            tls_fields),
+    CYAML_FIELD_BOOL("insecure_tcp", OPT, struct sclink_platform, insecure_tcp),
     CYAML_FIELD_UINT("quantum_ns", OPT, struct sclink_platform, quantum_ns),
     CYAML_FIELD_BOOL("quantum_fixed", OPT, struct sclink_platform, quantum_fixed),
     CYAML_FIELD_BOOL_PTR("lookahead", CYAML_FLAG_POINTER | OPT, struct sclink_platform, lookahead),

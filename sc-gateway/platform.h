@@ -74,11 +74,20 @@ struct sclink_platform_device {
     unsigned params_count;
 };
 
+struct sclink_platform_tls {
+    char *creds;                  /* "x509:DIR" or "psk:DIR" */
+    bool *verify_peer;            /* NULL: absent, which means true */
+    char **allow;                 /* client DNs; none: any the CA signed */
+    unsigned allow_count;
+};
+
 struct sclink_platform {
     char *path;                   /* the file it came from, for messages */
     char *name;
     char *listen;                 /* NULL: sclink_default_listen() */
     char *socket_group;           /* NULL: the socket is 0600 */
+    struct sclink_platform_tls *tls; /* NULL: no TLS */
+    bool insecure_tcp;            /* plain TCP off loopback allowed */
     uint64_t quantum_ns;
     bool quantum_fixed;
     bool *lookahead;              /* NULL: absent, which means true */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "tls.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -86,7 +87,19 @@ struct sclink_server {
     int lock_fd;               /* PATH.lock, held while we own the path */
     char lock_path[sizeof(((sclink_addr *)0)->path) + 5];
     char exposure[640];        /* sclink_server_exposure, "" if none */
+    /*
+     * TLS (tls.h): the link's session, fed what is read; s->out holds
+     * plaintext frames, which flush_out() makes into records in `wire`,
+     * what is written then.  NULL creds: plain, and `wire` unused.
+     */
+    sclink_tls_creds *tls_creds;
+    sclink_tls *tls;
+    sclink_buf wire;
+    int tls_bye;               /* close_notify queued */
+    int first_read;            /* nothing read on this link yet */
+    char tls_text[720];        /* sclink_server_tls */
     uint8_t rbuf[READ_CHUNK];
+    uint8_t pbuf[16384];       /* one TLS record's plaintext */
 };
 
 enum { LINK_NONE, LINK_OPEN, LINK_CLOSING };
@@ -113,6 +126,12 @@ static void clocks_update(sclink_server *s);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void on_connection(uv_stream_t *listener, int status);
+
+/* What goes on the socket: TLS records, or the frames themselves. */
+static sclink_buf *wire_buf(sclink_server *s)
+{
+    return s->tls ? &s->wire : &s->out;
+}
 
 /* The output bound: SCLINK_SERVER_OUTPUT_FRAMES frames of the agreed size. */
 static size_t output_limit(const sclink_server *s)
@@ -298,12 +317,31 @@ static void ws_finish(sclink_server *s)
 int sclink_server_write_last(sclink_server *s, const uint8_t *frame, size_t len)
 {
     int idle = WS_IDLE, fd;
+    sclink_buf rec;
+    char why[160];
     size_t off = 0;
     ssize_t n;
 
     if (!atomic_compare_exchange_strong(&s->wstate, &idle, WS_TAKEN))
         return -EBUSY;
     fd = atomic_load(&s->link_fd);
+    /*
+     * TLS: WS_TAKEN keeps the loop's thread from writing, and so from
+     * encrypting (flush_out does it after ws_begin); GnuTLS lets one
+     * thread send while another receives.  The record goes to a buffer
+     * of its own.
+     */
+    sclink_buf_init(&rec);
+    if (s->tls && sclink_tls_established(s->tls)) {
+        sclink_tls_set_output(s->tls, &rec);
+        if (sclink_tls_send(s->tls, frame, len, why, sizeof(why)) < 0)
+            rec.len = 0;
+        sclink_tls_set_output(s->tls, &s->wire);
+        frame = rec.base;
+        len = rec.len;
+    } else if (s->tls) {
+        len = 0;  /* before the handshake: nothing can reach the peer */
+    }
     while (fd >= 0 && off < len) {
         n = send(fd, frame + off, len - off, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
@@ -316,7 +354,8 @@ int sclink_server_write_last(sclink_server *s, const uint8_t *frame, size_t len)
     if (fd >= 0)
         shutdown(fd, SHUT_RDWR);
     atomic_store(&s->wstate, WS_DONE);
-    return off == len ? 0 : -EPIPE;
+    sclink_buf_free(&rec);
+    return off == len && len > 0 ? 0 : -EPIPE;
 }
 
 /* -------------------------------------------------------------- closing */
@@ -334,6 +373,9 @@ static void on_link_closed(uv_handle_t *h)
      * waits for the next one. */
     sclink_buf_free(&s->out);
     sclink_buf_free(&s->inflight);
+    sclink_buf_free(&s->wire);
+    sclink_tls_free(s->tls);
+    s->tls = NULL;
     sclink_decoder_free(&s->dec);
     sclink_decoder_init(&s->dec, SCLINK_DEFAULT_MAX_FRAME);
     s->max_frame = SCLINK_DEFAULT_MAX_FRAME;
@@ -488,6 +530,36 @@ static int send_nosignal(sclink_server *s, const uint8_t *p, size_t len)
 }
 
 /*
+ * TLS: the frames queued become records in `wire`, and, when the link is
+ * to close after them, the close_notify alert.  Before the handshake is
+ * over nothing is queued but its own records (the session writes them).
+ * In the loop's thread, or in sclink_server_send()'s caller's: a model's
+ * Interrupt or DMA Request is encrypted there, in memory, without
+ * blocking, as it was written there in plain text (doc/remote.md).
+ */
+static int tls_encrypt(sclink_server *s, char *why, size_t whylen)
+{
+    int r;
+
+    if (!sclink_tls_established(s->tls)) {
+        /* An Error before the handshake ended (a timeout): no way to it. */
+        s->out.len = 0;
+        return 0;
+    }
+    if (s->out.len > 0) {
+        r = sclink_tls_send(s->tls, s->out.base, s->out.len, why, whylen);
+        if (r < 0)
+            return r;
+        s->out.len = 0;
+    }
+    if (s->closing_after_flush && !s->tls_bye) {
+        sclink_tls_bye(s->tls);
+        s->tls_bye = 1;
+    }
+    return 0;
+}
+
+/*
  * Hands queued frames to the socket: first send_nosignal (no copy, no
  * callback, the common case), then one uv_write for whatever is left.
  */
@@ -498,27 +570,34 @@ static void flush_out(sclink_server *s)
     sclink_buf tmp;
     int n;
 
+    sclink_buf *w = wire_buf(s);
+    char why[200];
+
     if (s->link_state != LINK_OPEN || s->writing)
         return;
     if (ws_begin(s) < 0) {
         close_link(s, SCLINK_ECLOSED, "the link was ended from another thread");
         return;
     }
-    if (s->out.len > 0) {
-        n = send_nosignal(s, s->out.base, s->out.len);
+    if (s->tls && tls_encrypt(s, why, sizeof(why)) < 0) {
+        close_link(s, SCLINK_ECLOSED, why);
+        return;
+    }
+    if (w->len > 0) {
+        n = send_nosignal(s, w->base, w->len);
         if (n > 0)
-            sclink_buf_consume(&s->out, (size_t)n);
+            sclink_buf_consume(w, (size_t)n);
         else if (n < 0) {
             close_link(s, SCLINK_ECLOSED, uv_strerror(n));
             return;
         }
     }
-    if (s->out.len > 0) {
+    if (w->len > 0) {
         /* Swap buffers: `inflight` stays untouched until on_write. */
         tmp = s->inflight;
-        s->inflight = s->out;
-        s->out = tmp;
-        s->out.len = 0;
+        s->inflight = *w;
+        *w = tmp;
+        w->len = 0;
         b = uv_buf_init((char *)s->inflight.base, (unsigned)s->inflight.len);
         s->wreq.data = s;
         /* uv_write tries a writev(2) at once: guarded as in run_loop. */
@@ -559,7 +638,7 @@ int sclink_server_send(sclink_server *s, const sclink_msg *m)
 
 size_t sclink_server_pending_output(const sclink_server *s)
 {
-    return s->out.len + s->inflight.len;
+    return s->out.len + s->wire.len + s->inflight.len;
 }
 
 int sclink_server_output_full(const sclink_server *s)
@@ -604,7 +683,10 @@ static void on_stall(uv_timer_t *t)
  */
 static void stall_check(sclink_server *s)
 {
-    if (sclink_decoder_pending(&s->dec) == 0 || s->stall_ms == 0) {
+    size_t pending = sclink_decoder_pending(&s->dec) +
+                     (s->tls ? sclink_tls_pending_input(s->tls) : 0);
+
+    if (pending == 0 || s->stall_ms == 0) {
         clock_disarm(&s->stall);
     } else if (!s->stall.armed || s->stall_frame != s->frames_in) {
         clock_arm(&s->stall, s->stall_ms);
@@ -613,23 +695,17 @@ static void stall_check(sclink_server *s)
     clocks_update(s);
 }
 
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+/*
+ * Feeds plaintext to the decoder and hands over the messages it
+ * completes; stops early if a callback closed the link.  Returns false
+ * when the link is gone or failing.
+ */
+static int take_bytes(sclink_server *s, const uint8_t *p, size_t len)
 {
-    sclink_server *s = stream->data;
     sclink_msg *m;
     int r;
 
-    (void)buf;
-    if (nread == UV_EOF || nread == UV_ECONNRESET) {
-        close_link(s, SCLINK_ECLOSED, "peer closed the connection");
-        return;
-    }
-    if (nread < 0) {
-        close_link(s, SCLINK_ECLOSED, uv_strerror((int)nread));
-        return;
-    }
-    r = sclink_decoder_feed(&s->dec, s->rbuf, (size_t)nread);
-    /* Hand over complete messages; stop early if a callback closed us. */
+    r = sclink_decoder_feed(&s->dec, p, len);
     while (r == 0 && s->link_state == LINK_OPEN && !s->closing_after_flush) {
         r = sclink_decoder_next(&s->dec, &m);
         if (r == 1) {
@@ -642,9 +718,128 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     if (r < 0) {
         sclink_server_fail_link(s, sclink_error_code(r), r, sclink_decoder_reason(&s->dec));
+        return 0;
+    }
+    return s->link_state == LINK_OPEN;
+}
+
+/*
+ * A peer that does not speak what this end does is told so, in its own
+ * terms, rather than fed a decoding error: a TLS ClientHello (a record of
+ * type 22, version 3.x) at a plain gateway, or plain sclink frames (a
+ * length prefix, whose first byte is 0 for any frame under 16 MiB) at a
+ * TLS one.  Returns true when the link was closed for it.
+ */
+static int wrong_kind_of_peer(sclink_server *s, const uint8_t *p, size_t len)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+    uint8_t frame[256];
+    int n;
+
+    if (!s->tls) {
+        if (len >= 2 && p[0] == 0x16 && p[1] == 0x03) {
+            close_link(s, SCLINK_EAUTH, "the peer speaks TLS, and this gateway has no TLS "
+                                        "credentials (tls: in the platform file, or "
+                                        "--tls-creds; doc/remote.md)");
+            return 1;
+        }
+        return 0;
+    }
+    if (p[0] == 0x16)
+        return 0;
+    e.has_code = 1;
+    e.code = sclink_error_code(SCLINK_EAUTH);
+    e.message = "this gateway speaks TLS only: give QEMU tls-creds= on its socket "
+                "chardev (doc/remote.md)";
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    env.error = &e;
+    /* Plain, on purpose: the peer reads nothing else. */
+    n = sclink_encode(&env, 0, frame, sizeof(frame));
+    if (n > 0)
+        send_nosignal(s, frame, (size_t)n);
+    close_link(s, SCLINK_EAUTH, "the peer speaks plain sclink, and this gateway TLS only");
+    return 1;
+}
+
+/* TLS: ciphertext in; the handshake, then records, become plaintext. */
+static void tls_read(sclink_server *s, const uint8_t *p, size_t len)
+{
+    char why[sizeof(s->close_why)];
+    ssize_t n;
+    int r;
+
+    if (sclink_tls_feed(s->tls, p, len) < 0) {
+        close_link(s, SCLINK_ENOMEM, "out of memory");
         return;
     }
-    if (s->link_state != LINK_OPEN)
+    r = sclink_tls_handshake(s->tls, why, sizeof(why));
+    if (r < 0 && sclink_tls_established(s->tls)) {
+        /* Refused after the handshake: the peer can read why. */
+        sclink_server_fail_link(s, sclink_error_code(r), r, why);
+        return;
+    }
+    if (r < 0) {
+        /* The handshake's own alert, if any, then the end. */
+        s->close_err = r;
+        snprintf(s->close_why, sizeof(s->close_why), "%s", why);
+        s->closing_after_flush = 1;
+        flush(s);
+        return;
+    }
+    while (r == 1) {
+        n = sclink_tls_recv(s->tls, s->pbuf, sizeof(s->pbuf), why, sizeof(why));
+        if (n == 0)
+            break;
+        if (n == SCLINK_ECLOSED) {
+            close_link(s, SCLINK_ECLOSED, "peer closed the connection");
+            return;
+        }
+        if (n < 0) {
+            close_link(s, SCLINK_ECLOSED, why);
+            return;
+        }
+        if (!take_bytes(s, s->pbuf, (size_t)n))
+            return;
+    }
+    /* The handshake's records, written now: nothing else would. */
+    flush(s);
+    if (s->link_state == LINK_OPEN)
+        stall_check(s);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    sclink_server *s = stream->data;
+
+    (void)buf;
+    if ((nread == UV_EOF || nread == UV_ECONNRESET) && s->tls &&
+        !sclink_tls_established(s->tls)) {
+        close_link(s, SCLINK_ECLOSED, "the peer left during the TLS handshake: it did not "
+                                      "accept this gateway's credentials, or had none that "
+                                      "match them (its own log says which)");
+        return;
+    }
+    if (nread == UV_EOF || nread == UV_ECONNRESET) {
+        close_link(s, SCLINK_ECLOSED, "peer closed the connection");
+        return;
+    }
+    if (nread < 0) {
+        close_link(s, SCLINK_ECLOSED, uv_strerror((int)nread));
+        return;
+    }
+    if (nread == 0)
+        return;
+    if (s->first_read) {
+        s->first_read = 0;
+        if (wrong_kind_of_peer(s, s->rbuf, (size_t)nread))
+            return;
+    }
+    if (s->tls) {
+        tls_read(s, s->rbuf, (size_t)nread);
+        return;
+    }
+    if (!take_bytes(s, s->rbuf, (size_t)nread))
         return;
     stall_check(s);
 }
@@ -694,8 +889,11 @@ static void refuse_busy(sclink_server *s)
     if (n < 0)
         goto out_close;
     /* A fresh socket takes a frame this small at once: send_busy writes
-     * it without SIGPIPE (see send_nosignal), and the handle closes. */
-    send_busy(&b->h, b->frame, (size_t)n);
+     * it without SIGPIPE (see send_nosignal), and the handle closes.  A
+     * TLS peer could not read it before a handshake, which is not made
+     * for a connection about to be refused: it sees the end. */
+    if (!s->tls_creds)
+        send_busy(&b->h, b->frame, (size_t)n);
 out_close:
     uv_close(&b->h.handle, on_busy_closed);
 }
@@ -726,6 +924,16 @@ static void on_connection(uv_stream_t *listener, int status)
     }
     if (is_tcp(s))
         uv_tcp_nodelay(&s->link.tcp, 1);
+    if (s->tls_creds) {
+        char why[200];
+
+        if (sclink_tls_new(s->tls_creds, &s->wire, &s->tls, why, sizeof(why)) < 0) {
+            uv_close(&s->link.handle, NULL);
+            return;
+        }
+    }
+    s->tls_bye = 0;
+    s->first_read = 1;
     {
         uv_os_fd_t fd = -1;
         uv_fileno(&s->link.handle, &fd);
@@ -885,7 +1093,13 @@ static int is_loopback(const struct sockaddr *sa)
     return 0;
 }
 
-static int bind_tcp(sclink_server *s, char *why, size_t whylen)
+/*
+ * Plain TCP only on loopback: elsewhere anyone who reaches the address
+ * drives the models, and through a DMA-capable one the guest's memory.
+ * TLS, or --insecure-tcp (warned about on every link), opens the rest.
+ */
+static int bind_tcp(sclink_server *s, const struct sclink_server_opts *opts, char *why,
+                    size_t whylen)
 {
     struct addrinfo hints, *res = NULL;
     char port[8];
@@ -899,11 +1113,20 @@ static int bind_tcp(sclink_server *s, char *why, size_t whylen)
         snprintf(why, whylen, "cannot resolve '%s'", s->addr.host);
         return SCLINK_EADDR;
     }
+    if (!is_loopback(res->ai_addr) && !s->tls_creds && !opts->insecure_tcp) {
+        freeaddrinfo(res);
+        snprintf(why, whylen, "cannot listen on %s: it is not a loopback address, and plain "
+                 "TCP is only for loopback; give the gateway TLS credentials (tls: in the "
+                 "platform file, or --tls-creds x509:DIR or psk:DIR; doc/remote.md), or "
+                 "--insecure-tcp to listen in plain text anyway", s->addr.host);
+        return SCLINK_EADDR;
+    }
     r = uv_tcp_bind(&s->listener.tcp, res->ai_addr, 0);
-    if (r == 0 && !is_loopback(res->ai_addr))
+    if (r == 0 && !is_loopback(res->ai_addr) && !s->tls_creds)
         snprintf(s->exposure, sizeof(s->exposure), "%s is not a loopback address: any host "
                  "that reaches it drives the models, in plain text, and nothing checks who "
-                 "connects; listen on 127.0.0.1 or a Unix socket unless that is meant",
+                 "connects (--insecure-tcp); use TLS (doc/remote.md), 127.0.0.1 or a Unix "
+                 "socket unless that is meant",
                  s->addr.host);
     freeaddrinfo(res);
     if (r < 0)
@@ -923,7 +1146,7 @@ static int bind_listener(sclink_server *s, const struct sclink_server_opts *opts
     }
     s->listener.handle.data = s;
     s->handles_open++;
-    r = is_tcp(s) ? bind_tcp(s, why, whylen) : bind_unix(s, opts, why, whylen);
+    r = is_tcp(s) ? bind_tcp(s, opts, why, whylen) : bind_unix(s, opts, why, whylen);
     if (r < 0)
         return r;
     /* A burst of connections (a second QEMU, a port scan) must not fill
@@ -969,6 +1192,13 @@ int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
                  opts->listen ? opts->listen : "(none)", sclink_strerror(r));
         free(s);
         return r;
+    }
+    if (opts->tls) {
+        r = sclink_tls_creds_load(opts->tls, &s->tls_creds, why, whylen);
+        if (r < 0) {
+            free(s);
+            return r;
+        }
     }
     clock_init(s, &s->stall);
     clock_init(s, &s->drain);
@@ -1025,6 +1255,8 @@ void sclink_server_free(sclink_server *s)
     sclink_decoder_free(&s->dec);
     sclink_buf_free(&s->out);
     sclink_buf_free(&s->inflight);
+    sclink_buf_free(&s->wire);
+    sclink_tls_creds_free(s->tls_creds);
     free(s);
 }
 
@@ -1091,6 +1323,16 @@ int sclink_server_port(const sclink_server *s)
 const char *sclink_server_exposure(const sclink_server *s)
 {
     return s->exposure[0] ? s->exposure : NULL;
+}
+
+const char *sclink_server_tls(sclink_server *s)
+{
+    if (!s->tls_creds)
+        return NULL;
+    snprintf(s->tls_text, sizeof(s->tls_text), "TLS %s%s%s",
+             sclink_tls_creds_describe(s->tls_creds), s->tls ? ", peer " : "",
+             s->tls ? sclink_tls_peer(s->tls) : "");
+    return s->tls_text;
 }
 
 int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)

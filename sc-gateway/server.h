@@ -20,6 +20,7 @@ extern "C" {
 #endif
 
 typedef struct sclink_server sclink_server;
+struct sclink_tls_opts;
 
 struct sclink_server_ops {
     /* A link was accepted; nothing has been received yet. */
@@ -48,6 +49,8 @@ struct sclink_server_opts {
     int group_access;       /* Unix socket mode 0660 with group `group`,
                                not 0600 */
     gid_t group;
+    const struct sclink_tls_opts *tls; /* TLS on every link; NULL: plain */
+    int insecure_tcp;       /* plain TCP on an address that is not loopback */
 };
 
 int sclink_server_new(uv_loop_t *loop, const struct sclink_server_opts *opts,
@@ -78,6 +81,8 @@ int sclink_server_port(const sclink_server *s);
  * connects.
  */
 const char *sclink_server_exposure(const sclink_server *s);
+/* "TLS X.509 (DIR), peer DN" for a TLS link, NULL for a plain one. */
+const char *sclink_server_tls(sclink_server *s);
 
 /* Queues one frame on the active link; written as soon as the socket takes it. */
 int sclink_server_send(sclink_server *s, const sclink_msg *m);

@@ -625,7 +625,9 @@ void Session::handle_hello(const sclink_hello *h)
                       ? "synchronized windows up to the next event"
                       : "synchronized windows of one quantum",
                   max_frame_);
-    stats_.log(line);
+    const std::string secured = link_.security();
+    stats_.log(secured.empty() ? std::string(line) : line + std::string(", over ") +
+                                                     peer_text(secured.c_str()));
     if (irq_->cap() && !(caps_ & irq_->cap()))
         stats_.log(std::string("QEMU did not offer CAP_") +
                    (cfg_.irq_kind == IrqKind::intx  ? "INTX"

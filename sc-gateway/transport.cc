@@ -4,10 +4,12 @@
 #include "transport.h"
 
 #include <grp.h>
+#include <vector>
 #include <uv.h>
 
 #include "server.h"
 #include "session.h"
+#include "tls.h"
 
 namespace sclink {
 namespace gw {
@@ -110,6 +112,30 @@ bool Transport::listen(GatewayConfig &cfg, Session &session, std::function<void(
     opts.listen = cfg.listen.c_str();
     opts.max_frame = cfg.max_frame;
     opts.stall_ms = cfg.timeout_ms;
+    opts.insecure_tcp = cfg.insecure_tcp;
+    struct sclink_tls_opts tls = {};
+    std::vector<const char *> allow;
+    std::string dir;
+    if (!cfg.tls.creds.empty()) {
+        const std::string &c = cfg.tls.creds;
+        if (c.compare(0, 5, "x509:") == 0) {
+            tls.kind = SCLINK_TLS_X509;
+            dir = c.substr(5);
+        } else if (c.compare(0, 4, "psk:") == 0) {
+            tls.kind = SCLINK_TLS_PSK;
+            dir = c.substr(4);
+        } else {
+            err = "TLS credentials '" + c + "': want x509:DIR or psk:DIR";
+            return false;
+        }
+        for (const std::string &a : cfg.tls.allow)
+            allow.push_back(a.c_str());
+        tls.dir = dir.c_str();
+        tls.verify_peer = cfg.tls.verify_peer;
+        tls.allow = allow.data();
+        tls.allow_count = allow.size();
+        opts.tls = &tls;
+    }
     if (sclink_server_new(loop_, &opts, &kServerOps, &session, &server_, why, sizeof(why)) < 0) {
         err = why;
         return false;
@@ -194,6 +220,13 @@ int Transport::write_last(const uint8_t *frame, size_t len)
 const char *Transport::exposure() const
 {
     return server_ ? sclink_server_exposure(server_) : nullptr;
+}
+
+std::string Transport::security() const
+{
+    const char *how = server_ ? sclink_server_tls(server_) : nullptr;
+
+    return how ? how : "";
 }
 
 } // namespace gw

@@ -57,6 +57,7 @@ public:
     void watch_idle(unsigned tick_ms) override;
     int write_last(const uint8_t *frame, size_t len) override;
     const char *exposure() const override;
+    std::string security() const override;
 
 private:
     struct uv_loop_s *loop_ = nullptr;

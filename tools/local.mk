@@ -10,8 +10,10 @@ tools_client_libclient_la_SOURCES = \
 	tools/client/mem.c \
 	tools/client/out.c \
 	tools/client/link.c \
+	tools/client/tls.c \
 	tools/client/run.c
-tools_client_libclient_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
+tools_client_libclient_la_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(GNUTLS_CFLAGS)
+tools_client_libclient_la_LIBADD = $(GNUTLS_LIBS)
 
 bin_PROGRAMS += tools/sclink-client
 tools_sclink_client_SOURCES = tools/client/main.c

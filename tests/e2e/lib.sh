@@ -136,6 +136,45 @@ link_label() {
     if [ "$SCLINK_E2E_LINK" = socket ]; then echo "socket '$1'"; else echo "chardev '$2'"; fi
 }
 
+# remote_gateway NAME [gateway args]: a "remote" gateway: in a network
+# namespace of its own (created here, removed on exit), reached over a
+# veth pair through tests/e2e/delay-relay, which holds every chunk back
+# DELAY_MS (1) in each direction (this kernel has no sch_netem).  Sets
+# relay_port (QEMU connects to 127.0.0.1 there) and remote_ns; SKIP only
+# where namespaces cannot be created.
+remote_gateway() {
+    remote_ns=sclink-e2e-$$
+    # Host side 10.213.x.1, gateway side 10.213.x.2, x from the PID.
+    rnet=10.213.$(($$ % 250))
+    command -v ip >/dev/null || skip "no ip (iproute2)"
+    ip netns add "$remote_ns" 2>"$tmp/ns.err" ||
+        skip "cannot create a network namespace: $(cat "$tmp/ns.err")"
+    trap remote_cleanup EXIT
+    ip link add "ve$$" type veth peer name "vp$$" netns "$remote_ns" ||
+        fail "cannot create a veth pair"
+    ip addr add "$rnet.1/30" dev "ve$$" && ip link set "ve$$" up &&
+        ip -n "$remote_ns" addr add "$rnet.2/30" dev "vp$$" &&
+        ip -n "$remote_ns" link set "vp$$" up && ip -n "$remote_ns" link set lo up ||
+        fail "cannot configure the veth pair"
+    rname=$1
+    shift
+    GW_WRAP="ip netns exec $remote_ns" start_gateway "tcp:$rnet.2:0" "$rname" "$@"
+    "$E2E_TOOLS/delay-relay" 127.0.0.1 "${gw_addr#tcp:}" "${DELAY_MS:-1}" \
+        >"$tmp/relay.log" 2>&1 &
+    pids="$pids $!"
+    wait_listening "$tmp/relay.log" || fail "relay did not start"
+    relay_port=$(sed -n 's/^port //p' "$tmp/relay.log")
+}
+# remote_end: the namespace and the veth pair go (for another remote_gateway).
+remote_end() {
+    ip link del "ve$$" 2>/dev/null
+    ip netns del "$remote_ns" 2>/dev/null
+}
+remote_cleanup() {
+    remote_end
+    cleanup
+}
+
 # The guest's allowance for its own interrupt path on top of one quantum
 # (guest/sclink-guest-test.c, timer check).  Free-running, QEMU's virtual
 # clock follows the host's, so the guest's own handling (Linux, uio, the

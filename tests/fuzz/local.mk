@@ -69,13 +69,16 @@ ASAN_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 ASAN_CPPFLAGS = -I$(top_srcdir)/proto -I$(top_builddir)/proto -I$(top_srcdir)/router \
 	-I$(top_srcdir)/sc-gateway -I$(top_srcdir)/sc-gateway/models \
 	$(SYSTEMC_CFLAGS) $(LIBUV_CFLAGS) $(PROTOBUF_C_CFLAGS) $(CYAML_CFLAGS) $(YAML_CFLAGS) \
-	-DSCLINK_MODELS_VERSION='"$(PACKAGE_VERSION)"'
+	$(GNUTLS_CFLAGS) -DSCLINK_MODELS_VERSION='"$(PACKAGE_VERSION)"'
 ASAN_C_SRCS = proto/error.c proto/buf.c proto/decoder.c proto/encoder.c \
 	proto/validate.c proto/logtext.c proto/addr.c proto/conn.c proto/handshake.c \
-	proto/sclink.pb-c.c router/map.c sc-gateway/server.c sc-gateway/platform.c
-ASAN_CXX_SRCS = router/router.cc sc-gateway/gateway.cc sc-gateway/main.cc \
-	sc-gateway/models/util.cc sc-gateway/models/regblock.cc \
-	sc-gateway/models/registry.cc sc-gateway/models/memory.cc \
+	proto/rules.c proto/sclink.pb-c.c router/map.c sc-gateway/server.c \
+	sc-gateway/tls.c sc-gateway/platform.c
+ASAN_CXX_SRCS = router/router.cc sc-gateway/gateway.cc sc-gateway/session.cc \
+	sc-gateway/clock.cc sc-gateway/mmio.cc sc-gateway/dma-bridge.cc \
+	sc-gateway/irq-map.cc sc-gateway/stats.cc sc-gateway/transport.cc \
+	sc-gateway/loader.cc sc-gateway/main.cc sc-gateway/bus.cc sc-gateway/regblock.cc \
+	sc-gateway/models/util.cc sc-gateway/models/registry.cc sc-gateway/models/memory.cc \
 	sc-gateway/models/uart.cc sc-gateway/models/timer.cc sc-gateway/models/dma.cc \
 	sc-gateway/models/id.cc
 ASAN_OBJS = $(addprefix $(ASAN_DIR)/,$(ASAN_C_SRCS:.c=.o) $(ASAN_CXX_SRCS:.cc=.o))
@@ -91,7 +94,7 @@ $(ASAN_DIR)/%.o: %.cc $(ASAN_HDRS)
 		-c -o $@ $<
 $(ASAN_DIR)/sclink-gateway: $(ASAN_OBJS)
 	$(AM_V_CXXLD)$(CXX) $(ASAN_FLAGS) -o $@ $(ASAN_OBJS) $(CYAML_LIBS) $(YAML_LIBS) \
-		$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) -ldl
+		$(SYSTEMC_LIBS) $(LIBUV_LIBS) $(PROTOBUF_C_LIBS) $(GNUTLS_LIBS) -ldl
 
 FUZZ_LINK_MINUTES = 30
 FUZZ_LINK_SEED =

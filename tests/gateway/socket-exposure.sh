@@ -134,10 +134,20 @@ answers "unix:$tmp/pub/gw.sock" || fail "the gateway in a shared directory does 
 stop_gw "$pid"
 [ "$(grep -c "WARNING: the socket's directory $tmp/pub is writable by other users" \
     "$tmp/pub.err")" = 2 ] || fail "want the warning at start and on the link: $(cat "$tmp/pub.err")"
-run_gw any --listen tcp:0.0.0.0:0
-expect_line "$tmp/any.err" "WARNING: 0.0.0.0 is not a loopback address"
+# Plain TCP off loopback is refused (doc/remote.md), unless --insecure-tcp,
+# which warns at start and on every link.
+"$GATEWAY" --listen tcp:0.0.0.0:0 "$tmp/platform.yaml" > /dev/null 2> "$tmp/refused.err"
+st=$?
+[ $st -eq 2 ] || fail "plain tcp:0.0.0.0 exited $st, not 2: $(cat "$tmp/refused.err")"
+expect_line "$tmp/refused.err" "cannot listen on 0.0.0.0: it is not a loopback address, and plain TCP is only for loopback; give the gateway TLS credentials"
+run_gw any --listen tcp:0.0.0.0:0 --insecure-tcp
+port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/any.err")
+answers "tcp:127.0.0.1:$port" || fail "the --insecure-tcp gateway does not answer"
+answers "tcp:127.0.0.1:$port" || fail "the --insecure-tcp gateway does not answer twice"
 stop_gw "$pid"
+[ "$(grep -c "WARNING: 0.0.0.0 is not a loopback address: .*(--insecure-tcp)" "$tmp/any.err")" = 3 ] ||
+    fail "want the warning at start and on both links: $(cat "$tmp/any.err")"
 run_gw lo --listen tcp:127.0.0.1:0
 stop_gw "$pid"
 grep -q WARNING "$tmp/lo.err" && fail "a warning for a loopback address: $(cat "$tmp/lo.err")"
-ok "warned for a shared directory and 0.0.0.0, not for 127.0.0.1"
+ok "warned for a shared directory and 0.0.0.0 with --insecure-tcp (refused without), not for 127.0.0.1"

@@ -192,7 +192,14 @@ struct client_opts {
     uint32_t max_frame;
     uint64_t mem_base;
     uint64_t mem_size;
+    const char *tls_creds;  /* "x509:DIR" or "psk:DIR"; NULL: plain */
+    const char *tls_user;   /* PSK user (tls-creds-psk's username) */
 };
+
+/* tls.c: the link's TLS session, between the connection and its socket. */
+struct client_tls;
+struct client_tls *client_tls_start(const struct client_opts *o, sclink_conn *c);
+void client_tls_free(struct client_tls *t);
 
 struct client_irq {
     Sclink__V1__IrqType type;
@@ -209,6 +216,7 @@ struct client_stats {
 struct client_link {
     const struct client_opts *opts;
     sclink_conn conn;
+    struct client_tls *tls; /* --tls-creds */
     int open;               /* no Bye, Error or close seen on either side */
     sclink_msg *welcome;    /* owned */
     uint64_t caps;          /* agreed */

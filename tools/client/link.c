@@ -413,6 +413,11 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
                 opts->addr, sclink_strerror(err));
         return CLIENT_EUSAGE;
     }
+    if (opts->tls_creds) {
+        l->tls = client_tls_start(opts, &l->conn);
+        if (l->tls == NULL)
+            return CLIENT_EUSAGE; /* it said why */
+    }
     l->open = 1;
     build_hello(opts, &hello);
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_HELLO;
@@ -453,6 +458,8 @@ int client_link_open(struct client_link *l, const struct client_opts *opts)
 
 void client_link_close(struct client_link *l)
 {
+    client_tls_free(l->tls);
+    l->tls = NULL;
     if (l->conn.fd >= 0)
         sclink_conn_close(&l->conn);
     sclink_msg_free(l->welcome);

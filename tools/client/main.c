@@ -40,6 +40,10 @@ static const char usage_text[] =
     "      --mem SIZE           simulated guest memory serving DMA (default 1M)\n"
     "      --mem-base ADDR      its bus address (default 0)\n"
     "      --max-frame BYTES    frame limit to propose (default 1M)\n"
+    "      --tls-creds x509:DIR|psk:DIR\n"
+    "                           TLS, with QEMU's client files in DIR: ca-cert.pem\n"
+    "                           (and client-cert.pem, client-key.pem), or keys.psk\n"
+    "      --tls-user NAME      the PSK user (default qemu)\n"
     "  -k, --keep-going         run every command even after a failure\n"
     "  -q, --quiet              print only results (reads, mem-read, stats)\n"
     "                           and failures\n"
@@ -251,6 +255,8 @@ enum {
     OPT_MEM_BASE,
     OPT_MAX_FRAME,
     OPT_TRACE,
+    OPT_TLS_CREDS,
+    OPT_TLS_USER,
 };
 
 static const struct option long_opts[] = {
@@ -270,6 +276,8 @@ static const struct option long_opts[] = {
     { "keep-going", no_argument, NULL, 'k' },
     { "quiet", no_argument, NULL, 'q' },
     { "trace", no_argument, NULL, OPT_TRACE },
+    { "tls-creds", required_argument, NULL, OPT_TLS_CREDS },
+    { "tls-user", required_argument, NULL, OPT_TLS_USER },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -352,6 +360,12 @@ static int parse_options(int argc, char **argv, struct client_opts *o,
         case OPT_TRACE:
             client_out_trace = 1;
             break;
+        case OPT_TLS_CREDS:
+            o->tls_creds = optarg;
+            break;
+        case OPT_TLS_USER:
+            o->tls_user = optarg;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             exit(CLIENT_EXIT_OK);
@@ -374,6 +388,7 @@ int main(int argc, char **argv)
         .max_frame = SCLINK_DEFAULT_MAX_FRAME,
         .mem_size = 1 << 20,
         .caps = CLIENT_CAPS_DEVICE,
+        .tls_user = "qemu",
     };
     struct script s = { 0 };
     struct client_link l;

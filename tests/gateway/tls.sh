@@ -1,0 +1,103 @@
+#!/bin/sh
+# TLS at the gateway (doc/remote.md), driven by sclink-client over real
+# sockets, with credentials made here (tests/common/make-tls-creds):
+# X.509 with mutual authentication and an allow list, and PSK.  Each
+# wrong credential gets a clear error on both sides and no hang, and the
+# gateway (--serve) serves the next link; a plain peer at a TLS gateway
+# and a TLS peer at a plain one are told so; a key file others can read
+# is refused.
+. "${top_srcdir:-.}/tests/gateway/lib.sh"
+
+command -v certtool >/dev/null || fail "no certtool (gnutls-bin, scripts/install-deps)"
+creds=$tmp/creds
+"$top_srcdir/tests/common/make-tls-creds" "$creds" > "$tmp/creds.log" 2>&1 ||
+    fail "cannot make the credentials: $(cat "$tmp/creds.log")"
+DN=O=sclink-test,CN=qemu1
+make_platform "tcp:127.0.0.1:0"
+
+# new_log_has LINES TEXT: the gateway logged TEXT after its first LINES lines.
+new_log_has() {
+    tail -n +"$(($1 + 1))" "$tmp/gw.err" | grep -qF -- "$2"
+}
+# good NAME CLIENT_OPTS...: a link that reads the ROM and says Bye.
+good() {
+    name=$1
+    shift
+    "$CLIENT" --timeout 5000 "$@" "$ADDR" 'expect-read 0 0x10000 4 0x494c4353' bye \
+        > "$tmp/$name.out" 2>&1 || fail "$name: $(cat "$tmp/$name.out")"
+}
+# refused NAME CLIENT_TEXT GATEWAY_TEXT CLIENT_OPTS...: the client fails
+# (exit 1 or 2) saying CLIENT_TEXT, the gateway logs GATEWAY_TEXT, and
+# the next good link works.
+refused() {
+    name=$1 ctext=$2 gtext=$3
+    shift 3
+    seen=$(wc -l < "$tmp/gw.err")
+    timeout 20 "$CLIENT" --timeout 5000 "$@" "$ADDR" 'read 0 0x10000 4' bye \
+        > "$tmp/$name.out" 2>&1
+    st=$?
+    [ $st -eq 1 ] || [ $st -eq 2 ] || fail "$name: client exit status $st: $(cat "$tmp/$name.out")"
+    grep -qF -- "$ctext" "$tmp/$name.out" || fail "$name: the client lacks '$ctext': $(cat "$tmp/$name.out")"
+    wait_until 10 new_log_has "$seen" "$gtext" ||
+        fail "$name: the gateway lacks '$gtext': $(tail -n +"$((seen + 1))" "$tmp/gw.err")"
+    ok "$name: client: $(grep -F -- "$ctext" "$tmp/$name.out" | head -n 1)"
+}
+
+# --- X.509, mutual, with an allow list
+start_gateway --serve --tls-creds "x509:$creds/server" --tls-allow "$DN"
+expect_line "$tmp/gw.err" "with TLS X.509 ($creds/server)"
+good x509 --tls-creds "x509:$creds/client"
+expect_line "$tmp/gw.err" "over TLS X.509 ($creds/server), peer $DN"
+ok "X.509 both ways: the client checked the gateway, the gateway the client ($DN)"
+refused not-allowed "TLS: the client\\'s certificate \\'O=sclink-test,CN=qemu2\\' is not on this gateway\\'s allow list" \
+    "TLS: the client's certificate 'O=sclink-test,CN=qemu2' is not on this gateway's allow list" \
+    --tls-creds "x509:$creds/client-other"
+refused expired "The certificate chain uses expired certificate" \
+    "TLS: the client's certificate is refused: The certificate is NOT trusted. The certificate chain uses expired certificate" \
+    --tls-creds "x509:$creds/client-expired"
+# A client signed by another CA offers no certificate the gateway asks for.
+refused rogue "the client sent no certificate, and this gateway requires one" \
+    "TLS: the client sent no certificate, and this gateway requires one signed by its CA" \
+    --tls-creds "x509:$creds/client-rogue"
+refused no-cert "the client sent no certificate, and this gateway requires one" \
+    "TLS: the client sent no certificate" --tls-creds "x509:$creds/client-nocert"
+refused wrong-ca "TLS: the gateway's certificate is refused: The certificate is NOT trusted. The certificate issuer is unknown" \
+    "the peer left during the TLS handshake" --tls-creds "x509:$creds/client-wrongca"
+refused plain "this gateway speaks TLS only" \
+    "the peer speaks plain sclink, and this gateway TLS only"
+refused psk-at-x509 "TLS handshake with $ADDR failed" "the peer left during the TLS handshake" \
+    --tls-creds "psk:$creds/psk-client"
+good after-refusals --tls-creds "x509:$creds/client"
+ok "the gateway served a good link after every refusal"
+kill "$gw_pid"
+wait "$gw_pid"
+
+# --- PSK
+start_gateway --serve --tls-creds "psk:$creds/psk-server"
+good psk --tls-creds "psk:$creds/psk-client"
+expect_line "$tmp/gw.err" "over TLS PSK ($creds/psk-server), peer psk user qemu"
+refused psk-wrong "TLS handshake with $ADDR failed" "TLS handshake failed" \
+    --tls-creds "psk:$creds/psk-wrong"
+refused psk-user "has no key for user 'nobody'" "the peer left during the TLS handshake" \
+    --tls-creds "psk:$creds/psk-client" --tls-user nobody
+good psk-after --tls-creds "psk:$creds/psk-client"
+ok "PSK with QEMU's keys.psk; a wrong key refused, then a good link"
+kill "$gw_pid"
+wait "$gw_pid"
+
+# --- a TLS peer at a plain gateway
+start_gateway --serve
+refused tls-at-plain "TLS handshake with $ADDR failed" \
+    "the peer speaks TLS, and this gateway has no TLS credentials" \
+    --tls-creds "x509:$creds/client"
+good plain-after
+kill "$gw_pid"
+wait "$gw_pid"
+
+# --- a key file others can read
+chmod 0644 "$creds/server/server-key.pem"
+"$GATEWAY" --tls-creds "x509:$creds/server" "$tmp/platform.yaml" > /dev/null 2> "$tmp/mode.err"
+st=$?
+[ $st -eq 2 ] || fail "a world-readable key: exit status $st, not 2: $(cat "$tmp/mode.err")"
+expect_line "$tmp/mode.err" "TLS key file $creds/server/server-key.pem is readable by other users (mode 0644): chmod 600"
+ok "a key file others can read is refused: $(cat "$tmp/mode.err")"
