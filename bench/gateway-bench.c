@@ -2,7 +2,8 @@
  * gateway-bench: what a full MMIO read through sclink-gateway costs next to
  * the bare socket round trip it rides on (issue 4).
  *
- *   gateway-bench [--n N] [--posted N] [--rounds R] [--json FILE] ADDR...
+ *   gateway-bench [--n N] [--posted N] [--rounds R] [--json FILE]
+ *                 [--tls-creds x509:DIR|psk:DIR] [ADDR | --tls ADDR]...
  *
  * For every ADDR (a running gateway, "unix:PATH" or "tcp:HOST:PORT", whose
  * BAR 0 maps a memory of at least 64 KiB at offset 0 and takes posted
@@ -20,6 +21,11 @@
  *   posted    posted 4-byte writes, encoded back to back into one buffer
  *             and written in large chunks, fenced by one read (the gateway
  *             executes in order) that must see the last value; writes/s.
+ *
+ * An ADDR given with --tls is reached over TLS with the --tls-creds of
+ * sclink-client (tools/client/tls.c; doc/remote.md), so that a TLS link and
+ * a plain one to the same kind of gateway are measured in one run; the
+ * ping-pong beside a TLS link is the plain TCP one it rides on.
  *
  * Every figure is the best of R rounds.  It also times the client's own
  * libsclink work alone (encode a Request, decode a Response), to tell how
@@ -44,6 +50,7 @@
 #include <unistd.h>
 
 #include "sclink.h"
+#include "tools/client/client.h"
 
 #define MAX_ADDRS 4
 #define RAM_SIZE 0x10000u /* bytes of memory at BAR 0 offset 0 used */
@@ -55,6 +62,8 @@ static const unsigned kLens[] = {4, 8, 64};
 struct link {
     const char *addr;
     int tcp;
+    const char *tls_creds;  /* TLS with these, or NULL */
+    struct client_tls *tls;
     sclink_conn c;
     uint64_t next_id;
     uint8_t rbuf[65536];
@@ -109,6 +118,25 @@ static void write_all(int fd, const void *p, size_t len)
     }
 }
 
+/* To the gateway, through the link's TLS session if it has one. */
+static void link_write(struct link *l, const void *p, size_t len)
+{
+    const uint8_t *b = p;
+    ssize_t n;
+
+    if (!l->c.io) {
+        write_all(l->c.fd, p, len);
+        return;
+    }
+    while (len > 0) {
+        n = l->c.io->send(l->c.io->ctx, b, len);
+        if (n < 0)
+            die("%s: TLS send: %s", l->addr, sclink_strerror((int)n));
+        b += n;
+        len -= (size_t)n;
+    }
+}
+
 static void read_all(int fd, void *p, size_t len)
 {
     uint8_t *b = p;
@@ -139,7 +167,12 @@ static sclink_msg *recv_msg(struct link *l)
             return m;
         if (r < 0)
             die("%s: %s", l->addr, sclink_decoder_reason(&l->c.dec));
-        ssize_t n = read(l->c.fd, l->rbuf, sizeof(l->rbuf));
+        ssize_t n = l->c.io ? l->c.io->recv(l->c.io->ctx, l->rbuf, sizeof(l->rbuf))
+                            : read(l->c.fd, l->rbuf, sizeof(l->rbuf));
+        if (n == -EAGAIN)
+            continue;
+        if (l->c.io && n < 0)
+            die("%s: TLS: %s", l->addr, sclink_strerror((int)n));
         if (n <= 0) {
             if (n < 0 && errno == EINTR)
                 continue;
@@ -226,6 +259,13 @@ static void link_open(struct link *l)
     err = sclink_conn_connect(&l->c, l->addr, 5000);
     if (err)
         die("%s: connect: %s", l->addr, sclink_strerror(err));
+    if (l->tls_creds) {
+        struct client_opts o = {.addr = l->addr, .timeout_ms = 5000,
+                                .tls_creds = l->tls_creds, .tls_user = "qemu"};
+        l->tls = client_tls_start(&o, &l->c);
+        if (!l->tls)
+            die("%s: no TLS link (above)", l->addr);
+    }
     h.has_version_major = h.has_version_minor = h.has_role = 1;
     h.version_major = SCLINK_VERSION_MAJOR;
     h.version_minor = SCLINK_VERSION_MINOR;
@@ -252,6 +292,8 @@ static void link_close(struct link *l)
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_BYE;
     env.bye = &b;
     sclink_conn_send(&l->c, &env);
+    client_tls_free(l->tls);
+    l->tls = NULL;
     sclink_conn_close(&l->c);
 }
 
@@ -266,7 +308,7 @@ static void fill_ram(struct link *l)
         uint64_t id = l->next_id;
         int n = encode_request(l, SCLINK__V1__COMMAND__CMD_WRITE, a, sizeof(data), data, 0,
                                frame, sizeof(frame));
-        write_all(l->c.fd, frame, (size_t)n);
+        link_write(l, frame, (size_t)n);
         expect_response(l, id, NULL, 0);
     }
 }
@@ -281,7 +323,7 @@ static unsigned read_once(struct link *l, uint64_t addr, unsigned len, int *req_
 
     for (unsigned i = 0; i < len; i++)
         want[i] = pattern(addr + i);
-    write_all(l->c.fd, frame, (size_t)n);
+    link_write(l, frame, (size_t)n);
     if (req_bytes)
         *req_bytes = n;
     return expect_response(l, id, want, len);
@@ -341,7 +383,7 @@ static double bench_posted(struct link *l, unsigned n)
             last = addr;
             addr = (addr + 4) % RAM_SIZE;
         }
-        write_all(l->c.fd, out.base, out.len);
+        link_write(l, out.base, out.len);
     }
     /* The fence: answered only after every write before it was executed. */
     {
@@ -350,7 +392,7 @@ static double bench_posted(struct link *l, unsigned n)
         int k = encode_request(l, SCLINK__V1__COMMAND__CMD_READ, last, 4, NULL, 0, frame,
                                sizeof(frame));
         memcpy(want, &v, 4);
-        write_all(l->c.fd, frame, (size_t)k);
+        link_write(l, frame, (size_t)k);
         expect_response(l, id, want, 4);
     }
     t = now_ns() - t0;
@@ -484,9 +526,15 @@ static double bench_codec(struct link *l, unsigned len, unsigned n)
 /* --------------------------------------------------------------- main */
 
 static const char kUsage[] =
-    "usage: gateway-bench [--n N] [--posted N] [--rounds R] [--json FILE] ADDR...\n"
+    "usage: gateway-bench [--n N] [--posted N] [--rounds R] [--json FILE]\n"
+    "                     [--tls-creds x509:DIR|psk:DIR] [ADDR | --tls ADDR]...\n"
     "  ADDR: a running sclink-gateway (unix:PATH or tcp:HOST:PORT) whose BAR 0\n"
     "  has 64 KiB of memory at offset 0 and takes posted writes\n";
+
+static const char *transport(const struct link *l)
+{
+    return l->tls_creds ? "tls" : l->tcp ? "tcp" : "unix";
+}
 
 static double minf(double a, double b)
 {
@@ -501,14 +549,16 @@ int main(int argc, char **argv)
         unsigned req, resp;
     } sizes[MAX_ADDRS][NLENS];
     double codec_ns[NLENS];
-    unsigned n = 50000, posted = 1000000, rounds = 3, naddr;
-    const char *json = NULL;
+    unsigned n = 50000, posted = 1000000, rounds = 3, naddr = 0;
+    const char *json = NULL, *tls_creds = NULL;
     int c;
     static const struct option opts[] = {
         {"n", required_argument, NULL, 'n'},
         {"posted", required_argument, NULL, 'p'},
         {"rounds", required_argument, NULL, 'r'},
         {"json", required_argument, NULL, 'j'},
+        {"tls-creds", required_argument, NULL, 'c'},
+        {"tls", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -519,12 +569,22 @@ int main(int argc, char **argv)
         case 'p': posted = (unsigned)strtoul(optarg, NULL, 0); break;
         case 'r': rounds = (unsigned)strtoul(optarg, NULL, 0); break;
         case 'j': json = optarg; break;
+        case 'c': tls_creds = optarg; break;
+        case 't':
+            if (naddr == MAX_ADDRS || !tls_creds) {
+                fputs(kUsage, stderr);
+                return 2;
+            }
+            links[naddr].addr = optarg;
+            links[naddr++].tls_creds = tls_creds;
+            break;
         case 'h': fputs(kUsage, stdout); return 0;
         default: fputs(kUsage, stderr); return 2;
         }
     }
-    naddr = (unsigned)(argc - optind);
-    if (naddr < 1 || naddr > MAX_ADDRS || n == 0 || posted == 0 || rounds == 0) {
+    while (optind < argc && naddr < MAX_ADDRS)
+        links[naddr++].addr = argv[optind++];
+    if (optind < argc || naddr < 1 || n == 0 || posted == 0 || rounds == 0) {
         fputs(kUsage, stderr);
         return 2;
     }
@@ -532,7 +592,6 @@ int main(int argc, char **argv)
 
     for (unsigned t = 0; t < naddr; t++) {
         struct link *l = &links[t];
-        l->addr = argv[optind + t];
         link_open(l);
         fill_ram(l);
         /* Warm up, and learn the exact frame sizes of each read. */
@@ -581,7 +640,7 @@ int main(int argc, char **argv)
                 snprintf(rate, sizeof(rate), "%.2f M", res[t].posted_per_s / 1e6);
             printf("| %-9s | %2u B | %7u B/%3u B | %10.0f ns | %8.0f ns | %4.2fx "
                    "| %9.0f ns | %15s |\n",
-                   links[t].tcp ? "tcp" : "unix", kLens[k], sizes[t][k].req,
+                   transport(&links[t]), kLens[k], sizes[t][k].req,
                    sizes[t][k].resp, res[t].pingpong_ns[k], res[t].read_ns[k],
                    res[t].read_ns[k] / res[t].pingpong_ns[k], codec_ns[k], rate);
         }
@@ -596,7 +655,7 @@ int main(int argc, char **argv)
                 rounds, n, posted);
         for (unsigned t = 0; t < naddr; t++) {
             fprintf(f, "    {\"transport\": \"%s\", \"posted_writes_per_s\": %.0f, \"reads\": [\n",
-                    links[t].tcp ? "tcp" : "unix", res[t].posted_per_s);
+                    transport(&links[t]), res[t].posted_per_s);
             for (unsigned k = 0; k < NLENS; k++)
                 fprintf(f, "      {\"length\": %u, \"request_frame_bytes\": %u, "
                            "\"response_frame_bytes\": %u, \"pingpong_ns\": %.1f, "

@@ -8,8 +8,11 @@
 EXTRA_PROGRAMS += bench/gateway-bench
 CLEANFILES += bench/gateway-bench$(EXEEXT)
 bench_gateway_bench_SOURCES = bench/gateway-bench.c
+bench_gateway_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 bench_gateway_bench_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) -O2
-bench_gateway_bench_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
+# sclink-client's TLS (tools/client/tls.c) for --tls.
+bench_gateway_bench_LDADD = tools/client/libclient.la proto/libsclink.la $(PROTOBUF_C_LIBS) \
+	$(GNUTLS_LIBS)
 EXTRA_DIST += bench/gateway-bench.sh bench/advance-bench.sh
 
 BENCH_TARGETS += bench-gateway

@@ -67,6 +67,37 @@ refused plain "this gateway speaks TLS only" \
     "the peer speaks plain sclink, and this gateway TLS only"
 refused psk-at-x509 "TLS handshake with $ADDR failed" "the peer left during the TLS handshake" \
     --tls-creds "psk:$creds/psk-client"
+# Bytes inside the handshake (python3 sends them; scripts/install-deps has
+# it): a TLS record header followed by garbage is a failed handshake, and
+# a header announcing a record that never comes is cut off by the
+# gateway's timeout_ms (2 s here), the Hello timeout; neither holds the
+# gateway up.
+# raw NAME HEX: sends the bytes, then waits up to 20 s for the gateway to
+# close; $tmp/NAME.raw says how it ended.
+raw() {
+    python3 - "${ADDR#tcp:}" "$2" > "$tmp/$1.raw" 2>&1 <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=20)
+s.sendall(bytes.fromhex(sys.argv[2]))
+t0 = time.monotonic()
+try:
+    while s.recv(4096):
+        pass
+    print("closed after %.1f s" % (time.monotonic() - t0))
+except socket.timeout:
+    print("still open after 20 s")
+PY
+    grep -q "^closed after" "$tmp/$1.raw" || fail "$1: $(cat "$tmp/$1.raw")"
+}
+command -v python3 >/dev/null || fail "no python3 (scripts/install-deps)"
+seen=$(wc -l < "$tmp/gw.err")
+raw garbage-record 1603010004ff000000
+wait_until 10 new_log_has "$seen" "TLS handshake failed" || fail "garbage-record: $(tail -n 3 "$tmp/gw.err")"
+seen=$(wc -l < "$tmp/gw.err")
+raw stalled-record 1603010200010001fc0303
+wait_until 10 new_log_has "$seen" "no Hello within 2000 ms" || fail "stalled-record: $(tail -n 3 "$tmp/gw.err")"
+ok "a TLS record of garbage: $(cat "$tmp/garbage-record.raw"); a record that never ends: $(cat "$tmp/stalled-record.raw")"
 good after-refusals --tls-creds "x509:$creds/client"
 ok "the gateway served a good link after every refusal"
 kill "$gw_pid"
