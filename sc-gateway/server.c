@@ -567,11 +567,10 @@ static void flush_out(sclink_server *s)
 {
     struct sigpipe_guard g;
     uv_buf_t b;
-    sclink_buf tmp;
-    int n;
-
     sclink_buf *w = wire_buf(s);
+    sclink_buf tmp;
     char why[200];
+    int n;
 
     if (s->link_state != LINK_OPEN || s->writing)
         return;
