@@ -35,7 +35,9 @@
 # QEMU_BENCH_POSTED (posted writes per round, 5 x READS),
 # QEMU_BENCH_LINK (socket, the device's own socket=, the default; or
 # chardev, a socket chardev and chardev=, the link QEMUs before socket=
-# had).  bench/qemu-ab.sh interleaves this script's rounds across QEMU
+# had; or tcp and tls, socket= over TCP loopback, plain or with TLS,
+# X.509 with a client certificate, credentials by
+# tests/common/make-tls-creds).  bench/qemu-ab.sh interleaves this script's rounds across QEMU
 # builds and links.
 # `make bench-qemu` runs it; it is never part of `make check`.
 set -u
@@ -55,7 +57,7 @@ TIMEOUT=${QEMU_BENCH_TIMEOUT:-120}   # s per boot; a slower one counts as DNF
 QUANTA="10000 100000 1000000"   # ns
 ONLY=${QEMU_BENCH_ONLY:-}         # mmio or sync: that part alone, no JSON
 LINK=${QEMU_BENCH_LINK:-socket}
-case $LINK in socket | chardev) ;; *) echo "qemu-bench: QEMU_BENCH_LINK=$LINK: socket or chardev" >&2; exit 1 ;; esac
+case $LINK in socket | chardev | tcp | tls) ;; *) echo "qemu-bench: QEMU_BENCH_LINK=$LINK: socket, chardev, tcp or tls" >&2; exit 1 ;; esac
 
 die() { echo "qemu-bench: $*" >&2; exit 1; }
 [ -x "$GATEWAY" ] || die "no gateway at $GATEWAY"
@@ -106,17 +108,31 @@ EOF
 { cat "$top_srcdir/guest/demo-platform.yaml"; echo "lookahead: false"; } > "$tmp/nola.yaml"
 mkdir -p "$tmp/gw"
 echo "qemu-bench" > "$tmp/gw/uart-in.txt"
+if [ "$LINK" = tls ]; then
+    "$top_srcdir/tests/common/make-tls-creds" "$tmp/creds" > "$tmp/creds.log" 2>&1 ||
+        die "cannot make TLS credentials: $(cat "$tmp/creds.log")"
+fi
 
-# start_gateway PLATFORM SOCK [args]: in $tmp/gw, waits until it listens.
+# start_gateway PLATFORM SOCK [args]: in $tmp/gw, waits until it listens;
+# on TCP loopback instead for QEMU_BENCH_LINK tcp and tls (the guest's
+# gateway; gateway-bench's stays on SOCK).
 start_gateway() {
     plat=$1 sock=$2
     shift 2
     rm -f "$sock"
-    (cd "$tmp/gw" && exec "$GATEWAY" --listen "unix:$sock" "$@" "$plat") \
+    listen=unix:$sock
+    [ "$sock" = "$tmp/gw.sock" ] && case $LINK in
+    tcp) listen=tcp:127.0.0.1:0 ;;
+    tls) listen=tcp:127.0.0.1:0; set -- "$@" --tls-creds "x509:$tmp/creds/server" ;;
+    esac
+    (cd "$tmp/gw" && exec "$GATEWAY" --listen "$listen" "$@" "$plat") \
         > "$tmp/gw.log" 2>&1 &
     gw_pid=$!
     for _ in $(seq 100); do
-        grep -q "listening on" "$tmp/gw.log" 2>/dev/null && return 0
+        if grep -q "listening on" "$tmp/gw.log" 2>/dev/null; then
+            gw_port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/gw.log")
+            return 0
+        fi
         sleep 0.1
     done
     die "gateway does not listen: $(tail -n 5 "$tmp/gw.log")"
@@ -132,6 +148,10 @@ stop_gateway() {
 link() {
     if [ "$LINK" = socket ]; then
         echo "-device sclink-pci,socket=unix:$1"
+    elif [ "$LINK" = tcp ]; then
+        echo "-device sclink-pci,socket=tcp:127.0.0.1:$gw_port"
+    elif [ "$LINK" = tls ]; then
+        echo "-object tls-creds-x509,id=tls0,dir=$tmp/creds/client,endpoint=client,verify-peer=on -device sclink-pci,socket=tcp:127.0.0.1:$gw_port,tls-creds=tls0"
     else
         echo "-chardev socket,id=sc0,path=$1 -device sclink-pci,chardev=sc0"
     fi

@@ -17,6 +17,10 @@
  *    to the waiting thread, which a chardev cannot: its reader is the
  *    chardev's own, and another thread reading the same stream would race
  *    it.  read_lock keeps the two readers of a socket in stream order.
+ *    With tls-creds=ID the socket carries TLS: a QIOChannelTLS over it
+ *    (s->chan), its handshake made in realize, then read and written as
+ *    the plain socket is; a read takes every record GnuTLS holds, which
+ *    poll() on the socket would not see.
  *
  * Locking: read_lock before s->lock (sclink-wait.c: the BQL before both).
  *
@@ -29,6 +33,8 @@
 #include "qapi/error.h"
 #include "chardev/char.h"
 #include "io/channel-socket.h"
+#include "io/channel-tls.h"
+#include "crypto/tlscreds.h"
 #include <poll.h>               /* POLLRDHUP */
 #include "sclink-pci.h"
 
@@ -37,6 +43,78 @@
 
 /* Hang-up, error or half-close: a peer's shutdown raises no POLLHUP. */
 #define SCLINK_HANGUP (G_IO_HUP | G_IO_ERR | POLLRDHUP)
+
+/* The handshake's end, from its QIOTask in sclink_chan_start_tls's context. */
+typedef struct SclinkTlsHandshake {
+    bool done;
+    Error *err;
+} SclinkTlsHandshake;
+
+static void sclink_tls_handshake_done(QIOTask *task, gpointer opaque)
+{
+    SclinkTlsHandshake *hs = opaque;
+
+    qio_task_propagate_error(task, &hs->err);
+    hs->done = true;
+}
+
+/*
+ * TLS over the connected socket, with the credentials object tls-creds=
+ * names (an endpoint=client tls-creds-x509 or tls-creds-psk), its
+ * handshake driven to its end here, in a context of its own, within
+ * `timeout`: the device has no link before it.
+ */
+static bool sclink_chan_start_tls(SclinkPCIState *s, SocketAddress *addr, Error **errp)
+{
+    Object *obj = object_resolve_path_component(object_get_objects_root(),
+                                                s->tls_creds_id);
+    QCryptoTLSCreds *creds = obj ? (QCryptoTLSCreds *)
+        object_dynamic_cast(obj, TYPE_QCRYPTO_TLS_CREDS) : NULL;
+    int64_t deadline = g_get_monotonic_time() +
+        (int64_t)(s->timeout_ms ? s->timeout_ms : 10000) * 1000;
+    SclinkTlsHandshake hs = { false, NULL };
+    QIOChannelTLS *tioc;
+    GMainContext *ctx;
+
+    if (!creds) {
+        error_setg(errp, "tls-creds=%s: no TLS credentials object of that id",
+                   s->tls_creds_id);
+        return false;
+    }
+    if (!qcrypto_tls_creds_check_endpoint(creds,
+                                          QCRYPTO_TLS_CREDS_ENDPOINT_CLIENT,
+                                          errp)) {
+        return false;
+    }
+    tioc = qio_channel_tls_new_client(QIO_CHANNEL(s->sioc), creds,
+                                      addr->type == SOCKET_ADDRESS_TYPE_INET ?
+                                      addr->u.inet.host : NULL, errp);
+    if (!tioc) {
+        return false;
+    }
+    ctx = g_main_context_new();
+    qio_channel_tls_handshake(tioc, sclink_tls_handshake_done, &hs, NULL, ctx);
+    while (!hs.done && g_get_monotonic_time() < deadline) {
+        if (!g_main_context_iteration(ctx, false)) {
+            g_usleep(200);
+        }
+    }
+    g_main_context_unref(ctx);
+    if (!hs.done || hs.err) {
+        if (hs.err) {
+            error_propagate(errp, hs.err);
+        } else {
+            error_setg(errp, "no TLS handshake within %u ms",
+                       s->timeout_ms ? s->timeout_ms : 10000);
+        }
+        error_prepend(errp, "sclink-pci: TLS with the gateway on socket '%s': ",
+                      s->socket_addr);
+        object_unref(OBJECT(tioc));
+        return false;
+    }
+    s->chan = QIO_CHANNEL(tioc);
+    return true;
+}
 
 static bool sclink_chan_open_socket(SclinkPCIState *s, Error **errp)
 {
@@ -70,6 +148,14 @@ static bool sclink_chan_open_socket(SclinkPCIState *s, Error **errp)
     if (qio_channel_set_blocking(QIO_CHANNEL(s->sioc), false, errp) < 0) {
         goto out;
     }
+    if (s->tls_creds_id) {
+        if (!sclink_chan_start_tls(s, addr, errp)) {
+            goto out;
+        }
+    } else {
+        s->chan = QIO_CHANNEL(s->sioc);
+        object_ref(OBJECT(s->chan));
+    }
     s->rbuf = g_malloc(SCLINK_PCI_READ_CHUNK);
     s->link_label = g_strdup_printf("socket '%s'", s->socket_addr);
     ok = true;
@@ -101,6 +187,12 @@ bool sclink__chan_check(SclinkPCIState *s, Error **errp)
                    "sclink-pci,chardev=ID");
         return false;
     }
+    if (s->tls_creds_id && !s->socket_addr) {
+        error_setg(errp, "sclink-pci: tls-creds= goes with socket=; a "
+                   "chardev= takes tls-creds= itself (-chardev socket,...,"
+                   "tls-creds=ID)");
+        return false;
+    }
     if (chr && !qemu_chr_has_feature(chr, QEMU_CHAR_FEATURE_GCONTEXT)) {
         error_setg(errp, "chardev '%s' cannot be used by sclink-pci: it must "
                    "be a socket chardev (unix or tcp)", chr->label);
@@ -122,6 +214,10 @@ bool sclink__chan_open(SclinkPCIState *s, Error **errp)
 
 void sclink__chan_free(SclinkPCIState *s)
 {
+    if (s->chan) {
+        object_unref(OBJECT(s->chan));
+        s->chan = NULL;
+    }
     if (s->sioc) {
         object_unref(OBJECT(s->sioc));
         s->sioc = NULL;
@@ -141,8 +237,7 @@ ssize_t sclink__chan_write(SclinkPCIState *s, const uint8_t *buf, size_t len)
     ssize_t r;
 
     if (s->sioc) {
-        r = qio_channel_write(QIO_CHANNEL(s->sioc), (const char *)buf, len,
-                              NULL);
+        r = qio_channel_write(s->chan, (const char *)buf, len, NULL);
         if (r == QIO_CHANNEL_ERR_BLOCK) {
             return -EAGAIN;
         }
@@ -196,17 +291,24 @@ static gboolean sclink_chr_hangup(void *do_not_use, GIOCondition cond,
  */
 static bool sclink_sock_read(SclinkPCIState *s)
 {
-    ssize_t n = qio_channel_read(QIO_CHANNEL(s->sioc), (char *)s->rbuf,
-                                 SCLINK_PCI_READ_CHUNK, NULL);
+    bool tls = s->chan != QIO_CHANNEL(s->sioc);
+    bool got = false;
+    ssize_t n;
 
-    if (n == QIO_CHANNEL_ERR_BLOCK) {
-        return false;
-    }
-    if (n > 0) {
+    /* TLS: one read gives one record; the rest is GnuTLS's, not poll's. */
+    do {
+        n = qio_channel_read(s->chan, (char *)s->rbuf, SCLINK_PCI_READ_CHUNK,
+                             NULL);
+        if (n == QIO_CHANNEL_ERR_BLOCK) {
+            return got;
+        }
+        got = true;
+        if (n <= 0) {
+            sclink__rx_closed(s);
+            return true;
+        }
         sclink__rx_bytes(s, s->rbuf, n);
-    } else {
-        sclink__rx_closed(s);
-    }
+    } while (tls && !sclink__rx_ended(s));
     return true;
 }
 
@@ -268,7 +370,7 @@ void sclink__chan_resume_locked(SclinkPCIState *s)
         return;
     }
     if (!s->sock_src && !s->rx_detached && sclink__rx_room_locked(s)) {
-        s->sock_src = qio_channel_add_watch_source(QIO_CHANNEL(s->sioc),
+        s->sock_src = qio_channel_add_watch_source(s->chan,
                                                    G_IO_IN | SCLINK_HANGUP,
                                                    sclink_sock_readable, s,
                                                    NULL, s->io_ctx);
@@ -324,7 +426,7 @@ void sclink__chan_watch_hangup(SclinkPCIState *s)
         return;
     }
     /* The context holds the source until it fires or the thread ends. */
-    g_source_unref(qio_channel_add_watch_source(QIO_CHANNEL(s->sioc),
+    g_source_unref(qio_channel_add_watch_source(s->chan,
                                                 SCLINK_HANGUP,
                                                 sclink_sock_hangup, s, NULL,
                                                 s->io_ctx));
@@ -338,7 +440,7 @@ void sclink__chan_watch_hangup(SclinkPCIState *s)
 void sclink__chan_disconnect(SclinkPCIState *s)
 {
     if (s->sioc) {
-        qio_channel_shutdown(QIO_CHANNEL(s->sioc), QIO_CHANNEL_SHUTDOWN_BOTH,
+        qio_channel_shutdown(s->chan, QIO_CHANNEL_SHUTDOWN_BOTH,
                              NULL);
     } else if (qemu_chr_fe_backend_open(&s->chr)) {
         qemu_chr_fe_disconnect(&s->chr);

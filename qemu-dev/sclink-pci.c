@@ -621,6 +621,7 @@ static const PropertyInfo sclink_prop_on_failure = {
 static SCLINK_PROPS_CONST Property sclink_pci_properties[] = {
     DEFINE_PROP_CHR("chardev", SclinkPCIState, chr),
     DEFINE_PROP_STRING("socket", SclinkPCIState, socket_addr),
+    DEFINE_PROP_STRING("tls-creds", SclinkPCIState, tls_creds_id),
     DEFINE_PROP_UINT32("timeout", SclinkPCIState, timeout_ms, 10000),
     DEFINE_PROP_SIGNED("on-failure", SclinkPCIState, on_failure,
                        SCLINK_ON_FAILURE_STOP, sclink_prop_on_failure,
@@ -663,6 +664,9 @@ static void sclink_pci_class_init(ObjectClass *klass, SclinkClassData *data)
     object_class_property_set_description(klass, "socket",
         "the gateway's address, unix:PATH or tcp:HOST:PORT, for a socket "
         "of the device's own (instead of chardev=)");
+    object_class_property_set_description(klass, "tls-creds",
+        "the id of a tls-creds-x509 or tls-creds-psk object (endpoint=client): "
+        "TLS on socket=");
     object_class_property_set_description(klass, "timeout",
         "longest wait for the gateway, in ms, per wait and per frame "
         "written; 0: for ever");

@@ -77,6 +77,7 @@ struct SclinkPCIState {
     /* Properties */
     CharFrontend chr;           /* chardev=, or */
     char *socket_addr;          /* socket=: the device's own socket */
+    char *tls_creds_id;         /* tls-creds=: TLS on it */
     uint32_t timeout_ms;        /* answers from the gateway; 0 = forever */
     SclinkOnFailure on_failure; /* the on-failure property */
     uint64_t quantum_ns;        /* proposal sent in Hello; 0 = no wish */
@@ -109,6 +110,7 @@ struct SclinkPCIState {
     QEMUBH *serve_bh;           /* in the main loop: serve the inbox */
     char *link_label;           /* "chardev 'ID'" or "socket 'ADDR'" */
     QIOChannelSocket *sioc;     /* socket=: connected in realize */
+    QIOChannel *chan;           /*   what is read and written: sioc, or TLS over it */
     QemuMutex read_lock;        /* socket=: one reader at a time */
     uint8_t *rbuf;              /*   its buffer, under read_lock */
     GSource *sock_src;          /*   the I/O thread's watch, under @lock */
@@ -197,6 +199,7 @@ bool sclink__chan_wait_open(SclinkPCIState *s, Error **errp);
 /* sclink-wait.c: the I/O thread, the inbox, the turn and the waits */
 size_t sclink__rx_room_locked(SclinkPCIState *s);
 bool sclink__rx_idle(SclinkPCIState *s);
+bool sclink__rx_ended(SclinkPCIState *s);
 void sclink__rx_bytes(SclinkPCIState *s, const uint8_t *buf, size_t size);
 void sclink__rx_closed(SclinkPCIState *s);
 void sclink__rx_peer_left(SclinkPCIState *s);

@@ -170,6 +170,17 @@ size_t sclink__rx_room_locked(SclinkPCIState *s)
            0 : SCLINK_PCI_INBOX_MAX - s->inbox_heap;
 }
 
+/* Whether the reader is to stop: the stream ended, or the inbox is full. */
+bool sclink__rx_ended(SclinkPCIState *s)
+{
+    bool ended;
+
+    qemu_mutex_lock(&s->lock);
+    ended = !sclink__rx_room_locked(s);
+    qemu_mutex_unlock(&s->lock);
+    return ended;
+}
+
 /* Whether a wait is to read: the stream is open and the inbox empty. */
 bool sclink__rx_idle(SclinkPCIState *s)
 {

@@ -49,6 +49,8 @@ expect_refused_link both-links "-chardev $none" \
     "sclink-pci takes chardev= or socket=, not both"
 expect_refused_link no-link "" on-failure=exit \
     "sclink-pci needs a link to its gateway: -device sclink-pci,socket=unix:PATH"
+expect_refused_link tls-on-chardev "-chardev $none" "chardev=sc0,tls-creds=tls0" \
+    "sclink-pci: tls-creds= goes with socket=; a chardev= takes tls-creds= itself"
 expect_refused_link fd-link "" socket=fd:3 \
     "socket=fd:3: must be unix:PATH or tcp:HOST:PORT"
 expect_refused_link nobody-listens "" "socket=unix:$tmp/nobody.sock" \
@@ -64,4 +66,4 @@ start_gateway "unix:$tmp/gw2.sock" gw2
 expect_refused_link added-bar-4g "$(link_chardev "$gw_addr" sc0)" \
     "$(link_opt "$gw_addr" sc0),bar3-size=4G" \
     "bar3-size=0x100000000: BAR3 is a 32-bit BAR, at most 2 GiB"
-pass "4 bad bar sizes, a bad on-failure, -only-migratable and 4 bad links refused with exit status 1"
+pass "4 bad bar sizes, a bad on-failure, -only-migratable and 5 bad links refused with exit status 1"

@@ -3,7 +3,8 @@
 # 1 ms each way; lib.sh's remote_gateway): QEMU's socket chardev with
 # tls-creds= and the device on it, first X.509 with mutual authentication
 # (the gateway requires a client certificate of its CA and allows one
-# DN), then PSK (QEMU's keys.psk).  Credentials are made here with
+# DN), then PSK (QEMU's keys.psk), then X.509 on the device's own socket
+# (socket=...,tls-creds=).  Credentials are made here with
 # certtool and psktool (tests/common/make-tls-creds).  Then a QEMU whose
 # certificate the gateway does not allow: realize fails with the
 # gateway's reason, and the gateway says it too.
@@ -22,6 +23,11 @@ boot() {
     run_qemu "$1" -object "$2" \
         -chardev "socket,id=sc0,host=127.0.0.1,port=$relay_port,nodelay=on,tls-creds=tls0" \
         -device "sclink-pci,id=sclink0,chardev=sc0,on-failure=exit,timeout=30000"
+}
+# boot_socket LOG OBJECT: the same over the device's own socket.
+boot_socket() {
+    run_qemu "$1" -object "$2" \
+        -device "sclink-pci,id=sclink0,socket=tcp:127.0.0.1:$relay_port,tls-creds=tls0,on-failure=exit,timeout=30000"
 }
 # passed NAME LOG: the guest passed, QEMU and the gateway exited 0.
 passed() {
@@ -46,6 +52,15 @@ grep -q "over TLS PSK ($creds/psk-server), peer psk user qemu" "$tmp/psk.log" ||
     fail "psk: the link-up line does not name the peer: $(grep 'link up' "$tmp/psk.log")"
 remote_end
 
+remote_gateway socket --tls-creds "x509:$creds/server" --tls-allow "$DN"
+boot_socket "$tmp/qemu-socket.log" "tls-creds-x509,id=tls0,dir=$creds/client,endpoint=client,verify-peer=on"
+passed socket "$tmp/qemu-socket.log"
+grep -q "linked to gateway on socket 'tcp:127.0.0.1:$relay_port'" "$tmp/qemu-socket.log" ||
+    fail "socket: not linked over socket="
+grep -q "over TLS X.509 ($creds/server), peer $DN" "$tmp/socket.log" ||
+    fail "socket: the link-up line does not name the peer: $(grep 'link up' "$tmp/socket.log")"
+remote_end
+
 # Refused: another client of the CA, whose DN is not on the list.
 remote_gateway refused --tls-creds "x509:$creds/server" --tls-allow "$DN"
 boot "$tmp/qemu-refused.log" "tls-creds-x509,id=tls0,dir=$creds/client-other,endpoint=client,verify-peer=on"
@@ -56,4 +71,4 @@ grep -q "the gateway refused the link: .*TLS: the client.*O=sclink-test,CN=qemu2
     "$tmp/qemu-refused.log" || { show_failure "$tmp/qemu-refused.log"; fail "refused: QEMU does not say why"; }
 grep -q "TLS: the client's certificate 'O=sclink-test,CN=qemu2' is not on this gateway's allow list" \
     "$tmp/refused.log" || fail "refused: the gateway does not say why: $(cat "$tmp/refused.log")"
-pass "X.509 both ways and PSK, to a gateway in netns $remote_ns, ${DELAY_MS:-1} ms each way; a DN off the list refused on both sides"
+pass "X.509 both ways (chardev= and socket=) and PSK, to a gateway in netns $remote_ns, ${DELAY_MS:-1} ms each way; a DN off the list refused on both sides"
