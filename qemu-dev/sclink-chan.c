@@ -58,11 +58,35 @@ static void sclink_tls_handshake_done(QIOTask *task, gpointer opaque)
     hs->done = true;
 }
 
+static bool sclink_tls_handshake_over(void *opaque)
+{
+    return ((SclinkTlsHandshake *)opaque)->done;
+}
+
+/*
+ * Iterates @ctx (NULL: the main loop's) until done(@opaque) or @deadline
+ * (g_get_monotonic_time() us, 0 = none) passes; whether it was done.  For
+ * realize's waits before the link is up, which nothing else drives.
+ */
+static bool sclink_chan_iterate(GMainContext *ctx, bool (*done)(void *),
+                                void *opaque, int64_t deadline)
+{
+    while (!done(opaque)) {
+        if (deadline && g_get_monotonic_time() >= deadline) {
+            return false;
+        }
+        if (!g_main_context_iteration(ctx, false)) {
+            g_usleep(500);
+        }
+    }
+    return true;
+}
+
 /*
  * TLS over the connected socket, with the credentials object tls-creds=
  * names (an endpoint=client tls-creds-x509 or tls-creds-psk), its
  * handshake driven to its end here, in a context of its own, within
- * `timeout`: the device has no link before it.
+ * `timeout` (for ever with timeout=0): the device has no link before it.
  */
 static bool sclink_chan_start_tls(SclinkPCIState *s, SocketAddress *addr, Error **errp)
 {
@@ -70,8 +94,6 @@ static bool sclink_chan_start_tls(SclinkPCIState *s, SocketAddress *addr, Error 
                                                 s->tls_creds_id);
     QCryptoTLSCreds *creds = obj ? (QCryptoTLSCreds *)
         object_dynamic_cast(obj, TYPE_QCRYPTO_TLS_CREDS) : NULL;
-    int64_t deadline = g_get_monotonic_time() +
-        (int64_t)(s->timeout_ms ? s->timeout_ms : 10000) * 1000;
     SclinkTlsHandshake hs = { false, NULL };
     QIOChannelTLS *tioc;
     GMainContext *ctx;
@@ -94,18 +116,13 @@ static bool sclink_chan_start_tls(SclinkPCIState *s, SocketAddress *addr, Error 
     }
     ctx = g_main_context_new();
     qio_channel_tls_handshake(tioc, sclink_tls_handshake_done, &hs, NULL, ctx);
-    while (!hs.done && g_get_monotonic_time() < deadline) {
-        if (!g_main_context_iteration(ctx, false)) {
-            g_usleep(200);
-        }
-    }
+    sclink_chan_iterate(ctx, sclink_tls_handshake_over, &hs, sclink__deadline(s));
     g_main_context_unref(ctx);
     if (!hs.done || hs.err) {
         if (hs.err) {
             error_propagate(errp, hs.err);
         } else {
-            error_setg(errp, "no TLS handshake within %u ms",
-                       s->timeout_ms ? s->timeout_ms : 10000);
+            error_setg(errp, "no TLS handshake within %u ms", s->timeout_ms);
         }
         error_prepend(errp, "sclink-pci: TLS with the gateway on socket '%s': ",
                       s->socket_addr);
@@ -291,7 +308,7 @@ static gboolean sclink_chr_hangup(void *do_not_use, GIOCondition cond,
  */
 static bool sclink_sock_read(SclinkPCIState *s)
 {
-    bool tls = s->chan != QIO_CHANNEL(s->sioc);
+    bool tls = s->tls_creds_id;
     bool got = false;
     ssize_t n;
 
@@ -456,27 +473,21 @@ void sclink__chan_disconnect(SclinkPCIState *s)
  * the main loop would).  A chardev already open, and socket=, wait for
  * nothing.
  */
+static bool sclink_chr_open(void *opaque)
+{
+    return qemu_chr_fe_backend_open(&((SclinkPCIState *)opaque)->chr);
+}
+
 bool sclink__chan_wait_open(SclinkPCIState *s, Error **errp)
 {
-    int64_t deadline = s->timeout_ms ?
-        g_get_monotonic_time() + (int64_t)s->timeout_ms * 1000 : 0;
-
-    if (s->sioc) {
+    if (s->sioc ||
+        sclink_chan_iterate(NULL, sclink_chr_open, s, sclink__deadline(s))) {
         return true;
     }
-    while (!qemu_chr_fe_backend_open(&s->chr)) {
-        if (deadline && g_get_monotonic_time() >= deadline) {
-            error_setg(errp, "sclink-pci: %s did not connect within %u ms "
-                       "(with tls-creds=: the TLS handshake did not end; "
-                       "does the gateway speak TLS?)", s->link_label,
-                       s->timeout_ms);
-            return false;
-        }
-        if (!g_main_context_iteration(NULL, false)) {
-            g_usleep(500);
-        }
-    }
-    return true;
+    error_setg(errp, "sclink-pci: %s did not connect within %u ms "
+               "(with tls-creds=: the TLS handshake did not end; "
+               "does the gateway speak TLS?)", s->link_label, s->timeout_ms);
+    return false;
 }
 
 /*

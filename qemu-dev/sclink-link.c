@@ -32,7 +32,7 @@
 static int64_t sclink_write_deadline(SclinkPCIState *s, bool last_word)
 {
     int64_t now = g_get_monotonic_time();
-    int64_t deadline = s->timeout_ms ? now + s->timeout_ms * 1000LL : 0;
+    int64_t deadline = sclink__deadline(s);
 
     if (s->serve_deadline && (!deadline || s->serve_deadline < deadline)) {
         deadline = s->serve_deadline;

@@ -183,6 +183,15 @@ void G_GNUC_PRINTF(3, 4) sclink__violation(SclinkPCIState *s,
 bool sclink__consume(SclinkPCIState *s, sclink_msg *m);
 bool sclink__handshake(SclinkPCIState *s, sclink_msg **welcome, Error **errp);
 
+/*
+ * The end of a wait for the gateway that starts now: `timeout` from now
+ * (g_get_monotonic_time() us), or 0, none, for timeout=0.
+ */
+static inline int64_t sclink__deadline(const SclinkPCIState *s)
+{
+    return s->timeout_ms ? g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
+}
+
 /* sclink-chan.c: the byte stream to the gateway */
 bool sclink__chan_check(SclinkPCIState *s, Error **errp);
 bool sclink__chan_open(SclinkPCIState *s, Error **errp);

@@ -376,8 +376,7 @@ static void sclink_serve(void *opaque)
     if (!sclink__turn_try(s)) {
         return;     /* the holder serves it, or kicks again when done */
     }
-    s->serve_deadline = s->timeout_ms ?
-        g_get_monotonic_time() + s->timeout_ms * 1000LL : 0;
+    s->serve_deadline = sclink__deadline(s);
     for (;;) {
         /* The end is read with the last pop: nothing can come after it. */
         qemu_mutex_lock(&s->lock);
@@ -624,15 +623,13 @@ sclink_msg *sclink__wait(SclinkPCIState *s,
                          uint64_t id, const char *what)
 {
     sclink_msg *m, *found = NULL;
-    int64_t deadline = 0;
+    int64_t deadline;
     SclinkRxEnd end;
     char why[128];
 
     assert(!s->in_wait);
     s->in_wait = true;
-    if (s->timeout_ms) {
-        deadline = g_get_monotonic_time() + s->timeout_ms * 1000LL;
-    }
+    deadline = sclink__deadline(s);
     s->serve_deadline = deadline;
 
     while (!found && sclink_link_up(s)) {
