@@ -117,7 +117,6 @@ enum { WS_IDLE, WS_BUSY, WS_TAKEN, WS_DONE };
 /* A connection refused because a link is active. */
 struct busy_client {
     union sclink__stream h;
-    uint8_t frame[256];
 };
 
 static void flush(sclink_server *s);
@@ -530,6 +529,36 @@ static int send_nosignal(sclink_server *s, const uint8_t *p, size_t len)
 }
 
 /*
+ * An Error in plain text, at once and best effort, to a peer refused
+ * before it has a link (busy, or of the other kind): a fresh socket takes
+ * a frame this small at once, send(MSG_NOSIGNAL) writes it without
+ * SIGPIPE (see send_nosignal), and a peer that has gone, or reads
+ * nothing, gets nothing.
+ */
+static void send_error_now(union sclink__stream *h, Sclink__V1__ErrorCode code,
+                           const char *why)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+    uint8_t frame[256];
+    uv_os_fd_t fd;
+    ssize_t n;
+    int len;
+
+    e.has_code = 1;
+    e.code = code;
+    e.message = (char *)why;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    env.error = &e;
+    len = sclink_encode(&env, 0, frame, sizeof(frame));
+    if (len < 0 || uv_fileno(&h->handle, &fd) < 0)
+        return;
+    do
+        n = send(fd, frame, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+}
+
+/*
  * TLS: the frames queued become records in `wire`, and, when the link is
  * to close after them, the close_notify alert.  Before the handshake is
  * over nothing is queued but its own records (the session writes them).
@@ -731,11 +760,6 @@ static int take_bytes(sclink_server *s, const uint8_t *p, size_t len)
  */
 static int wrong_kind_of_peer(sclink_server *s, const uint8_t *p, size_t len)
 {
-    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
-    sclink_error e = SCLINK__V1__ERROR__INIT;
-    uint8_t frame[256];
-    int n;
-
     if (!s->tls) {
         if (len >= 2 && p[0] == 0x16 && p[1] == 0x03) {
             close_link(s, SCLINK_EAUTH, "the peer speaks TLS, and this gateway has no TLS "
@@ -747,16 +771,10 @@ static int wrong_kind_of_peer(sclink_server *s, const uint8_t *p, size_t len)
     }
     if (p[0] == 0x16)
         return 0;
-    e.has_code = 1;
-    e.code = sclink_error_code(SCLINK_EAUTH);
-    e.message = "this gateway speaks TLS only: give QEMU tls-creds= on its socket "
-                "chardev (doc/remote.md)";
-    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
-    env.error = &e;
     /* Plain, on purpose: the peer reads nothing else. */
-    n = sclink_encode(&env, 0, frame, sizeof(frame));
-    if (n > 0)
-        send_nosignal(s, frame, (size_t)n);
+    send_error_now(&s->link, sclink_error_code(SCLINK_EAUTH),
+                   "this gateway speaks TLS only: give QEMU tls-creds= on its socket "
+                   "chardev or sclink-pci (doc/remote.md)");
     close_link(s, SCLINK_EAUTH, "the peer speaks plain sclink, and this gateway TLS only");
     return 1;
 }
@@ -850,26 +868,10 @@ static void on_busy_closed(uv_handle_t *h)
     free(h->data);
 }
 
-/* Best effort: a refused peer that has gone, or reads nothing, gets nothing. */
-static void send_busy(union sclink__stream *h, const uint8_t *frame, size_t len)
-{
-    uv_os_fd_t fd;
-    ssize_t n;
-
-    if (uv_fileno(&h->handle, &fd) < 0)
-        return;
-    do
-        n = send(fd, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
-}
-
 /* Answers a second connection with Error ERR_BUSY, then closes it. */
 static void refuse_busy(sclink_server *s)
 {
-    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
-    sclink_error e = SCLINK__V1__ERROR__INIT;
     struct busy_client *b;
-    int n;
 
     b = calloc(1, sizeof(*b));
     if (b == NULL || stream_init(s, &b->h) < 0) {
@@ -879,20 +881,11 @@ static void refuse_busy(sclink_server *s)
     b->h.handle.data = b;
     if (uv_accept(&s->listener.stream, &b->h.stream) < 0)
         goto out_close;
-    e.has_code = 1;
-    e.code = SCLINK__V1__ERROR_CODE__ERR_BUSY;
-    e.message = "gateway already serves a link on this address";
-    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
-    env.error = &e;
-    n = sclink_encode(&env, 0, b->frame, sizeof(b->frame));
-    if (n < 0)
-        goto out_close;
-    /* A fresh socket takes a frame this small at once: send_busy writes
-     * it without SIGPIPE (see send_nosignal), and the handle closes.  A
-     * TLS peer could not read it before a handshake, which is not made
-     * for a connection about to be refused: it sees the end. */
+    /* A TLS peer could not read it before a handshake, which is not
+     * made for a connection about to be refused: it sees the end. */
     if (!s->tls_creds)
-        send_busy(&b->h, b->frame, (size_t)n);
+        send_error_now(&b->h, SCLINK__V1__ERROR_CODE__ERR_BUSY,
+                       "gateway already serves a link on this address");
 out_close:
     uv_close(&b->h.handle, on_busy_closed);
 }
