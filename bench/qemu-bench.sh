@@ -113,18 +113,12 @@ if [ "$LINK" = tls ]; then
         die "cannot make TLS credentials: $(cat "$tmp/creds.log")"
 fi
 
-# start_gateway PLATFORM SOCK [args]: in $tmp/gw, waits until it listens;
-# on TCP loopback instead for QEMU_BENCH_LINK tcp and tls (the guest's
-# gateway; gateway-bench's stays on SOCK).
+# start_gateway PLATFORM LISTEN [args]: in $tmp/gw, waits until it
+# listens; gw_port is the port of a TCP one.
 start_gateway() {
-    plat=$1 sock=$2
+    plat=$1 listen=$2
     shift 2
-    rm -f "$sock"
-    listen=unix:$sock
-    [ "$sock" = "$tmp/gw.sock" ] && case $LINK in
-    tcp) listen=tcp:127.0.0.1:0 ;;
-    tls) listen=tcp:127.0.0.1:0; set -- "$@" --tls-creds "x509:$tmp/creds/server" ;;
-    esac
+    case $listen in unix:*) rm -f "${listen#unix:}" ;; esac
     (cd "$tmp/gw" && exec "$GATEWAY" --listen "$listen" "$@" "$plat") \
         > "$tmp/gw.log" 2>&1 &
     gw_pid=$!
@@ -137,26 +131,32 @@ start_gateway() {
     done
     die "gateway does not listen: $(tail -n 5 "$tmp/gw.log")"
 }
+# start_guest_gateway PLATFORM: the guest's gateway, on the link
+# QEMU_BENCH_LINK names (link() below is QEMU's side of it).
+start_guest_gateway() {
+    case $LINK in
+    tcp) start_gateway "$1" tcp:127.0.0.1:0 ;;
+    tls) start_gateway "$1" tcp:127.0.0.1:0 --tls-creds "x509:$tmp/creds/server" ;;
+    *) start_gateway "$1" "unix:$tmp/gw.sock" ;;
+    esac
+}
 stop_gateway() {
     [ -n "$gw_pid" ] && { kill "$gw_pid" 2>/dev/null; wait "$gw_pid" 2>/dev/null; }
     gw_pid=
 }
 
-# boot LOG GUEST_ARGS [QEMU args]: boots the bench guest, stamps its output.
-# link SOCK: the QEMU arguments linking sclink-pci to the gateway on SOCK
-# (no blanks in $tmp) and, last, the device's first properties.
+# link: the QEMU arguments linking sclink-pci to the guest's gateway (no
+# blanks in $tmp) and, last, the device's first properties.
 link() {
-    if [ "$LINK" = socket ]; then
-        echo "-device sclink-pci,socket=unix:$1"
-    elif [ "$LINK" = tcp ]; then
-        echo "-device sclink-pci,socket=tcp:127.0.0.1:$gw_port"
-    elif [ "$LINK" = tls ]; then
-        echo "-object tls-creds-x509,id=tls0,dir=$tmp/creds/client,endpoint=client,verify-peer=on -device sclink-pci,socket=tcp:127.0.0.1:$gw_port,tls-creds=tls0"
-    else
-        echo "-chardev socket,id=sc0,path=$1 -device sclink-pci,chardev=sc0"
-    fi
+    case $LINK in
+    socket) echo "-device sclink-pci,socket=unix:$tmp/gw.sock" ;;
+    tcp) echo "-device sclink-pci,socket=tcp:127.0.0.1:$gw_port" ;;
+    tls) echo "-object tls-creds-x509,id=tls0,dir=$tmp/creds/client,endpoint=client,verify-peer=on -device sclink-pci,socket=tcp:127.0.0.1:$gw_port,tls-creds=tls0" ;;
+    chardev) echo "-chardev socket,id=sc0,path=$tmp/gw.sock -device sclink-pci,chardev=sc0" ;;
+    esac
 }
 
+# boot LOG GUEST_ARGS [QEMU args]: boots the bench guest, stamps its output.
 boot() {
     log=$1 args=$2
     shift 2
@@ -199,7 +199,7 @@ echo "qemu-bench: $ROUNDS rounds; $N_SC sclink / $N_EDU edu reads; guest loop $I
 # One round of part 1 (MMIO) and of part 2 (Sync overhead).
 bench_mmio() {
     # 1. raw Unix ping-pong and the plain-process gateway read
-    start_gateway "$tmp/gwbench.yaml" "$tmp/pp.sock" --serve
+    start_gateway "$tmp/gwbench.yaml" "unix:$tmp/pp.sock" --serve
     "$GWBENCH" --n 20000 --rounds 1 --posted "$N_POSTED" --json "$tmp/pp.json" \
         "unix:$tmp/pp.sock" > /dev/null || die "gateway-bench failed"
     stop_gateway
@@ -212,10 +212,10 @@ bench_mmio() {
         sed 's/.*"posted_writes_per_s":\([0-9.]*\).*/\1/' | awk '{ printf "%.1f", 1e9 / $1 }')"
 
     # 1. MMIO reads in the guest, sclink-pci and edu in one QEMU
-    start_gateway "$top_srcdir/guest/demo-platform.yaml" "$tmp/gw.sock"
+    start_guest_gateway "$top_srcdir/guest/demo-platform.yaml"
     # shellcheck disable=SC2046 # link's words
     boot "$tmp/mmio.log" "mmio,2,$N_SC,$N_EDU,$N_POSTED" \
-        $(link "$tmp/gw.sock"),quantum=1000000000 -device edu ||
+        $(link),quantum=1000000000 -device edu ||
         die "MMIO guest did not finish: $(tail -n 5 "$tmp/mmio.log")"
     stop_gateway
     check_q "$tmp/mmio.log" 1000000000
@@ -239,11 +239,11 @@ bench_sync() {
                 boot "$tmp/cpu.log" "cpu,2,$ITERS" $icount ||
                     die "guest did not finish: $(tail -n 5 "$tmp/cpu.log")"
             else
-                start_gateway "$plat" "$tmp/gw.sock"
+                start_guest_gateway "$plat"
                 # shellcheck disable=SC2086
                 # shellcheck disable=SC2046 # link's words
                 boot "$tmp/cpu.log" "cpu,2,$ITERS" $icount \
-                    $(link "$tmp/gw.sock"),quantum=$qn
+                    $(link),quantum=$qn
                 ok=$?
                 stop_gateway
                 check_q "$tmp/cpu.log" "$qn"
