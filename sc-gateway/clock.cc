@@ -11,6 +11,8 @@ namespace gw {
 
 using sc_core::sc_time;
 
+thread_local int ModelsRun::depth_ = 0;
+
 namespace {
 
 /*
@@ -107,8 +109,12 @@ bool Clock::advance_to(uint64_t t_ps, Link &link, const std::atomic<bool> &stop)
         double poll_at = now_s() + kPollS;
         while (sc_core::sc_time_stamp() < target) {
             const double start = now_s();
-            sc_core::wait(std::min(target - sc_core::sc_time_stamp(),
-                                   std::max(sc_core::sc_time_to_pending_activity(sim), slice_)));
+            {
+                ModelsRun models;
+                sc_core::wait(std::min(target - sc_core::sc_time_stamp(),
+                                       std::max(sc_core::sc_time_to_pending_activity(sim),
+                                                slice_)));
+            }
             const double end = now_s();
             if (end - start < kSliceFastS)
                 slice_ = std::min(slice_ * 2, max_slice);
@@ -165,6 +171,8 @@ uint64_t Clock::next_activity_ps() const
  */
 void Clock::settle()
 {
+    ModelsRun models;
+
     for (int i = 0; i < 10000 && sc_core::sc_pending_activity_at_current_time(); i++)
         sc_core::wait(sc_core::SC_ZERO_TIME);
 }

@@ -187,6 +187,7 @@ void Gateway::Impl::on_wake()
     if (const char *why = stop_why.exchange(nullptr))
         stats.log(why);
     if (stats_requested.exchange(false)) {
+        stats.counters.tls_offloaded = transport.tls_offloaded();
         stats.report();
         stats.flush_trace();
     }
@@ -241,6 +242,7 @@ void Gateway::Impl::pump()
             break;
         }
         session.serve();
+        stats.counters.tls_offloaded = transport.tls_offloaded();
         stats.report();
         if (!cfg.serve || session.stop_requested() || session.model_failed() ||
             session.sim_stopped())

@@ -104,6 +104,7 @@ struct LinkStats {
     uint64_t queue_holds = 0;       /* times the message queue bound stopped reading */
     uint64_t consumed_ps = 0;       /* SystemC time targets took inside accesses (rule F) */
     double wait_s = 0, sim_s = 0;   /* real time waiting for QEMU / simulating */
+    uint64_t tls_offloaded = 0;     /* TLS calls on the TLS thread while models ran */
     std::map<std::string, uint64_t> per_target;
 };
 

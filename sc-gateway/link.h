@@ -20,6 +20,27 @@ namespace sclink {
 namespace gw {
 
 /*
+ * Marks, on the pump's thread, where SystemC runs the models: a
+ * b_transport the pump calls (Mmio::call), and the pump's waits, during
+ * which SystemC runs every other process (Clock).  A model may send from
+ * there (an Interrupt, a DMA Request) and wait in the event loop (for the
+ * DMA's answer); the link then does its TLS work on a thread of its own,
+ * so that none runs on a model's process stack (tls.h).  Nests.
+ */
+class ModelsRun {
+public:
+    ModelsRun() { depth_++; }
+    ~ModelsRun() { depth_--; }
+    ModelsRun(const ModelsRun &) = delete;
+    ModelsRun &operator=(const ModelsRun &) = delete;
+    /* Whether this thread is inside one. */
+    static bool active() { return depth_ > 0; }
+
+private:
+    static thread_local int depth_;
+};
+
+/*
  * One link to one peer.  Everything but write_last() is called from the
  * pump's thread; the calls that run the event loop (run_*, poll) are where
  * the peer's messages arrive, through Session::receive().
@@ -53,6 +74,8 @@ public:
     virtual const char *exposure() const = 0;
     /* How the link is secured, for the log: "" for plain. */
     virtual std::string security() const { return std::string(); }
+    /* TLS calls made on the TLS thread since the link opened (ModelsRun). */
+    virtual uint64_t tls_offloaded() const { return 0; }
 };
 
 } // namespace gw

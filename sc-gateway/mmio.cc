@@ -165,6 +165,7 @@ CallEnd Mmio::call(tlm::tlm_generic_payload &gp, sc_core::sc_time *delay, unsign
     const char *call = delay ? "b_transport" : "transport_dbg";
     bool fatal = true;
     std::string what;
+    ModelsRun models;
 
     n = 0;
     watch_begin(addr, call);

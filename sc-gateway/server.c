@@ -26,6 +26,10 @@
 #include "tls.h"
 
 #define READ_CHUNK (64 * 1024)
+/* Refused connections in a TLS handshake at a time (struct busy_client),
+ * and how long each may take when stall_ms sets no limit. */
+#define BUSY_TLS_MAX 4
+#define BUSY_TLS_MS 5000
 
 union sclink__stream {
     uv_handle_t handle;
@@ -95,7 +99,9 @@ struct sclink_server {
     sclink_tls_creds *tls_creds;
     sclink_tls *tls;
     sclink_buf wire;
+    struct busy_client *busy_tls[BUSY_TLS_MAX]; /* refusals in a handshake */
     int tls_bye;               /* close_notify queued */
+    uint64_t tls_offloaded_base; /* sclink_tls_creds_offloaded at link open */
     int first_read;            /* nothing read on this link yet */
     char tls_text[720];        /* sclink_server_tls */
     uint8_t rbuf[READ_CHUNK];
@@ -114,9 +120,22 @@ enum { LINK_NONE, LINK_OPEN, LINK_CLOSING };
  */
 enum { WS_IDLE, WS_BUSY, WS_TAKEN, WS_DONE };
 
-/* A connection refused because a link is active. */
+/*
+ * A connection refused because a link is active.  At a TLS gateway it
+ * first gets a handshake of its own, in the loop as the link's, so that
+ * it can read its ERR_BUSY (or why its credentials are refused):
+ * BUSY_TLS_MAX such handshakes at a time, each given stall_ms.
+ */
 struct busy_client {
+    sclink_server *s;
     union sclink__stream h;
+    uv_timer_t timer;      /* TLS: the handshake's time is up */
+    int handles;           /* handles open; freed at 0 */
+    int slot;              /* in s->busy_tls; -1 when plain */
+    int answered;          /* TLS: the Error is out, the write side shut */
+    sclink_tls *tls;
+    sclink_buf wire;       /* the session's records, not yet sent */
+    uint8_t rbuf[16384];
 };
 
 static void flush(sclink_server *s);
@@ -696,7 +715,8 @@ static void on_stall(uv_timer_t *t)
     char why[128];
 
     clock_expired(&s->stall);
-    snprintf(why, sizeof(why), "peer left a frame incomplete for %u ms",
+    snprintf(why, sizeof(why), "peer left a %s incomplete for %u ms",
+             sclink_decoder_pending(&s->dec) > 0 || !s->tls ? "frame" : "TLS record",
              s->stall_ms);
     sclink_server_fail_link(s, SCLINK__V1__ERROR_CODE__ERR_TIMEOUT, SCLINK_ETIMEDOUT, why);
 }
@@ -711,10 +731,10 @@ static void on_stall(uv_timer_t *t)
  */
 static void stall_check(sclink_server *s)
 {
-    size_t pending = sclink_decoder_pending(&s->dec) +
-                     (s->tls ? sclink_tls_pending_input(s->tls) : 0);
+    int pending = sclink_decoder_pending(&s->dec) > 0 ||
+                  (s->tls && sclink_tls_mid_record(s->tls));
 
-    if (pending == 0 || s->stall_ms == 0) {
+    if (!pending || s->stall_ms == 0) {
         clock_disarm(&s->stall);
     } else if (!s->stall.armed || s->stall_frame != s->frames_in) {
         clock_arm(&s->stall, s->stall_ms);
@@ -865,7 +885,134 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 
 static void on_busy_closed(uv_handle_t *h)
 {
-    free(h->data);
+    struct busy_client *b = h->data;
+
+    if (--b->handles > 0)
+        return;
+    if (b->slot >= 0)
+        b->s->busy_tls[b->slot] = NULL;
+    sclink_tls_free(b->tls);
+    sclink_buf_free(&b->wire);
+    free(b);
+}
+
+static void busy_close(struct busy_client *b)
+{
+    if (uv_is_closing(&b->h.handle))
+        return;
+    uv_close(&b->h.handle, on_busy_closed);
+    if (b->slot >= 0)
+        uv_close((uv_handle_t *)&b->timer, on_busy_closed);
+}
+
+/* What the session wrote, at once and best effort, as send_error_now. */
+static void busy_send(struct busy_client *b)
+{
+    uv_os_fd_t fd;
+    ssize_t n;
+
+    if (b->wire.len == 0 || uv_fileno(&b->h.handle, &fd) < 0)
+        return;
+    do
+        n = send(fd, b->wire.base, b->wire.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+        sclink_buf_consume(&b->wire, (size_t)n);
+}
+
+/* After the handshake: an Error in a record, and close_notify. */
+static void busy_answer(struct busy_client *b, Sclink__V1__ErrorCode code, const char *why)
+{
+    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
+    sclink_error e = SCLINK__V1__ERROR__INIT;
+    uint8_t frame[512];
+    char err[64];
+    int len;
+
+    e.has_code = 1;
+    e.code = code;
+    e.message = (char *)why;
+    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
+    env.error = &e;
+    len = sclink_encode(&env, 0, frame, sizeof(frame));
+    if (len > 0 && sclink_tls_send(b->tls, frame, (size_t)len, err, sizeof(err)) == 0)
+        sclink_tls_bye(b->tls);
+}
+
+static void on_busy_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct busy_client *b = h->data;
+
+    (void)suggested;
+    *buf = uv_buf_init((char *)b->rbuf, sizeof(b->rbuf));
+}
+
+static void on_busy_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    struct busy_client *b = stream->data;
+    char why[200];
+    uv_os_fd_t fd;
+    int r;
+
+    (void)buf;
+    if (nread == 0)
+        return;
+    if (nread < 0) {
+        busy_close(b);
+        return;
+    }
+    if (b->answered)
+        return;   /* its Hello, say: read and dropped until it closes */
+    if (sclink_tls_feed(b->tls, b->rbuf, (size_t)nread) < 0) {
+        busy_close(b);
+        return;
+    }
+    r = sclink_tls_handshake(b->tls, why, sizeof(why));
+    if (r == 1)
+        busy_answer(b, SCLINK__V1__ERROR_CODE__ERR_BUSY,
+                    "gateway already serves a link on this address");
+    else if (r < 0 && sclink_tls_established(b->tls))
+        busy_answer(b, sclink_error_code(r), why);
+    busy_send(b);
+    if (r == 0)
+        return;
+    /*
+     * Closed only once the peer has closed (or the timer runs out): a
+     * socket closed with the peer's next record unread sends a reset,
+     * which may destroy the Error before the peer reads it.
+     */
+    if (uv_fileno(&b->h.handle, &fd) == 0 && shutdown(fd, SHUT_WR) == 0) {
+        b->answered = 1;
+        sclink_buf_free(&b->wire);
+        return;
+    }
+    busy_close(b);
+}
+
+static void on_busy_timeout(uv_timer_t *t)
+{
+    busy_close(t->data);
+}
+
+/* TLS: starts the handshake that leads to ERR_BUSY; 0 if under way. */
+static int refuse_busy_tls(sclink_server *s, struct busy_client *b)
+{
+    char why[200];
+    int i;
+
+    for (i = 0; i < BUSY_TLS_MAX && s->busy_tls[i]; i++)
+        ;
+    if (i == BUSY_TLS_MAX)
+        return -1;   /* enough handshakes for refusals: this one just ends */
+    if (sclink_tls_new(s->tls_creds, &b->wire, &b->tls, why, sizeof(why)) < 0)
+        return -1;
+    uv_timer_init(s->loop, &b->timer);
+    b->timer.data = b;
+    b->handles++;
+    b->slot = i;
+    s->busy_tls[i] = b;
+    uv_timer_start(&b->timer, on_busy_timeout, s->stall_ms ? s->stall_ms : BUSY_TLS_MS, 0);
+    return uv_read_start(&b->h.stream, on_busy_alloc, on_busy_read);
 }
 
 /* Answers a second connection with Error ERR_BUSY, then closes it. */
@@ -878,16 +1025,22 @@ static void refuse_busy(sclink_server *s)
         free(b);
         return;
     }
+    b->s = s;
+    b->slot = -1;
+    b->handles = 1;
+    sclink_buf_init(&b->wire);
     b->h.handle.data = b;
     if (uv_accept(&s->listener.stream, &b->h.stream) < 0)
         goto out_close;
-    /* A TLS peer could not read it before a handshake, which is not
-     * made for a connection about to be refused: it sees the end. */
-    if (!s->tls_creds)
-        send_error_now(&b->h, SCLINK__V1__ERROR_CODE__ERR_BUSY,
-                       "gateway already serves a link on this address");
+    if (s->tls_creds) {
+        if (refuse_busy_tls(s, b) == 0)
+            return;
+        goto out_close;
+    }
+    send_error_now(&b->h, SCLINK__V1__ERROR_CODE__ERR_BUSY,
+                   "gateway already serves a link on this address");
 out_close:
-    uv_close(&b->h.handle, on_busy_closed);
+    busy_close(b);
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -926,6 +1079,7 @@ static void on_connection(uv_stream_t *listener, int status)
     }
     s->tls_bye = 0;
     s->first_read = 1;
+    s->tls_offloaded_base = s->tls_creds ? sclink_tls_creds_offloaded(s->tls_creds) : 0;
     {
         uv_os_fd_t fd = -1;
         uv_fileno(&s->link.handle, &fd);
@@ -1228,12 +1382,27 @@ static void remove_socket(sclink_server *s)
     s->lock_fd = -1;
 }
 
+static int busy_tls_open(const sclink_server *s)
+{
+    int i;
+
+    for (i = 0; i < BUSY_TLS_MAX; i++)
+        if (s->busy_tls[i])
+            return 1;
+    return 0;
+}
+
 void sclink_server_free(sclink_server *s)
 {
+    int i;
+
     if (s == NULL)
         return;
     if (s->link_state == LINK_OPEN)
         close_link(s, 0, "gateway shutting down");
+    for (i = 0; i < BUSY_TLS_MAX; i++)
+        if (s->busy_tls[i])
+            busy_close(s->busy_tls[i]);
     /* Handles close asynchronously: spin the loop until they have. */
     uv_close((uv_handle_t *)&s->stall.timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->drain.timer, on_handle_closed);
@@ -1241,7 +1410,7 @@ void sclink_server_free(sclink_server *s)
     if (s->listener.handle.type != UV_UNKNOWN_HANDLE &&
         !uv_is_closing(&s->listener.handle))
         uv_close(&s->listener.handle, on_handle_closed);
-    while (s->handles_open > 0 || s->link_state != LINK_NONE)
+    while (s->handles_open > 0 || s->link_state != LINK_NONE || busy_tls_open(s))
         uv_run(s->loop, UV_RUN_ONCE);
     remove_socket(s);
     sclink_decoder_free(&s->dec);
@@ -1325,6 +1494,17 @@ const char *sclink_server_tls(sclink_server *s)
              sclink_tls_creds_describe(s->tls_creds), s->tls ? ", peer " : "",
              s->tls ? sclink_tls_peer(s->tls) : "");
     return s->tls_text;
+}
+
+void sclink_server_models_running(sclink_server *s, int models)
+{
+    if (s->tls_creds)
+        sclink_tls_creds_offload(s->tls_creds, models);
+}
+
+uint64_t sclink_server_tls_offloaded(const sclink_server *s)
+{
+    return s->tls_creds ? sclink_tls_creds_offloaded(s->tls_creds) - s->tls_offloaded_base : 0;
 }
 
 int sclink_server_set_max_frame(sclink_server *s, uint32_t max_frame)

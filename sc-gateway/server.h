@@ -83,6 +83,14 @@ int sclink_server_port(const sclink_server *s);
 const char *sclink_server_exposure(const sclink_server *s);
 /* "TLS X.509 (DIR), peer DN" for a TLS link, NULL for a plain one. */
 const char *sclink_server_tls(sclink_server *s);
+/*
+ * models != 0: SystemC is running the models (a model may send, or wait
+ * for DMA in the loop): TLS work is done on the TLS thread meanwhile
+ * (tls.h, sclink_tls_creds_offload).  A plain server ignores it.
+ */
+void sclink_server_models_running(sclink_server *s, int models);
+/* TLS calls run on the TLS thread since the link opened. */
+uint64_t sclink_server_tls_offloaded(const sclink_server *s);
 
 /* Queues one frame on the active link; written as soon as the socket takes it. */
 int sclink_server_send(sclink_server *s, const sclink_msg *m);

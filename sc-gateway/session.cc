@@ -331,6 +331,7 @@ void Session::finish(const std::exception *failure, bool pump_done)
     state_ = State::closed;
     exit_status_ = model_failed_ ? kModelFailed : 0;
     stats_.log(model_failed_ ? "link lost: " + why : "link closed by the gateway's Bye");
+    stats_.counters.tls_offloaded = link_.tls_offloaded();
     stats_.report();
 }
 

@@ -231,6 +231,8 @@ void Stats::print(std::ostream &os) const
                   s.dma_bytes, s.errors, s.output_waits, s.queue_holds, s.wait_s, s.sim_s,
                   sc_core::sc_time_stamp().to_string().c_str(), s.consumed_ps);
     os << buf;
+    if (!cfg_.tls.creds.empty())
+        os << "  TLS: " << s.tls_offloaded << " calls on the TLS thread while models ran\n";
     for (const auto &kv : s.per_target)
         os << "  target " << kv.first << ": " << kv.second << " requests\n";
     os.flush();

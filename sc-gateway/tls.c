@@ -5,7 +5,10 @@
  * socket or blocks.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,27 @@
 #define PRIORITY_X509 "NORMAL"
 #define PRIORITY_PSK "NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK"
 
+/*
+ * The TLS thread (sclink_tls_creds_offload): one job at a time, its
+ * caller waiting.  Started at the first job.
+ */
+struct tls_thread {
+    pthread_mutex_t callers;   /* one caller at a time: the pump's thread, or
+                                  write_last's */
+    pthread_mutex_t lock;      /* the fields below */
+    pthread_cond_t go;         /* a job came, or quit */
+    pthread_cond_t done;       /* the job is done */
+    pthread_t id;
+    int started;
+    int quit;
+    void (*job)(void *);       /* NULL: none */
+    void *arg;
+    atomic_int on;             /* offloading */
+    atomic_uint_fast64_t jobs; /* run there, ever */
+};
+
 struct sclink_tls_creds {
+    struct tls_thread *thread;
     enum sclink_tls_kind kind;
     gnutls_certificate_credentials_t x509;
     gnutls_psk_server_credentials_t psk;
@@ -34,6 +57,12 @@ struct sclink_tls {
     const sclink_tls_creds *creds;
     gnutls_session_t session;
     sclink_buf in;          /* ciphertext fed, not yet pulled */
+    /* Where the fed bytes stand in TLS's record framing (5-byte headers,
+     * then the length they give): GnuTLS pulls a partial record in and
+     * keeps it, so `in` alone cannot say a record was left unfinished. */
+    uint8_t rec_hdr[5];
+    size_t rec_hdr_len;     /* header bytes of the next record seen */
+    size_t rec_left;        /* body bytes of this record still to come */
     sclink_buf *out;        /* where the session's records go */
     int established;        /* the handshake is over: records can go */
     int done;               /* and the peer was accepted */
@@ -119,6 +148,121 @@ static int load_psk(sclink_tls_creds *c, const char *dir, char *why, size_t whyl
     return 0;
 }
 
+/* ------------------------------------------------------------ TLS thread */
+
+static void *tls_thread_main(void *p)
+{
+    struct tls_thread *th = p;
+    void (*job)(void *);
+
+    pthread_mutex_lock(&th->lock);
+    for (;;) {
+        while (th->job == NULL && !th->quit)
+            pthread_cond_wait(&th->go, &th->lock);
+        if (th->job == NULL)
+            break;
+        job = th->job;
+        pthread_mutex_unlock(&th->lock);
+        job(th->arg);
+        pthread_mutex_lock(&th->lock);
+        th->job = NULL;
+        pthread_cond_signal(&th->done);
+    }
+    pthread_mutex_unlock(&th->lock);
+    return NULL;
+}
+
+/* With every signal blocked: the host's handlers run on its own threads. */
+static int tls_thread_start(struct tls_thread *th)
+{
+    sigset_t all, old;
+    int r;
+
+    if (th->started)
+        return 0;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r = pthread_create(&th->id, NULL, tls_thread_main, th);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r != 0)
+        return -r;
+    th->started = 1;
+    return 0;
+}
+
+/*
+ * Runs job(arg): on the TLS thread while offloading, waiting for it,
+ * else here.  A thread that cannot be created leaves the job here: late
+ * is worse than on the wrong stack.
+ */
+static void tls_run(const sclink_tls_creds *c, void (*job)(void *), void *arg)
+{
+    struct tls_thread *th = c->thread;
+
+    if (!atomic_load(&th->on)) {
+        job(arg);
+        return;
+    }
+    pthread_mutex_lock(&th->callers);
+    if (tls_thread_start(th) < 0) {
+        pthread_mutex_unlock(&th->callers);
+        job(arg);
+        return;
+    }
+    pthread_mutex_lock(&th->lock);
+    th->job = job;
+    th->arg = arg;
+    pthread_cond_signal(&th->go);
+    while (th->job != NULL)
+        pthread_cond_wait(&th->done, &th->lock);
+    pthread_mutex_unlock(&th->lock);
+    pthread_mutex_unlock(&th->callers);
+    atomic_fetch_add(&th->jobs, 1);
+}
+
+static struct tls_thread *tls_thread_new(void)
+{
+    struct tls_thread *th = calloc(1, sizeof(*th));
+
+    if (th == NULL)
+        return NULL;
+    pthread_mutex_init(&th->callers, NULL);
+    pthread_mutex_init(&th->lock, NULL);
+    pthread_cond_init(&th->go, NULL);
+    pthread_cond_init(&th->done, NULL);
+    atomic_init(&th->on, 0);
+    atomic_init(&th->jobs, 0);
+    return th;
+}
+
+static void tls_thread_free(struct tls_thread *th)
+{
+    if (th == NULL)
+        return;
+    if (th->started) {
+        pthread_mutex_lock(&th->lock);
+        th->quit = 1;
+        pthread_cond_signal(&th->go);
+        pthread_mutex_unlock(&th->lock);
+        pthread_join(th->id, NULL);
+    }
+    pthread_cond_destroy(&th->done);
+    pthread_cond_destroy(&th->go);
+    pthread_mutex_destroy(&th->lock);
+    pthread_mutex_destroy(&th->callers);
+    free(th);
+}
+
+void sclink_tls_creds_offload(sclink_tls_creds *c, int on)
+{
+    atomic_store(&c->thread->on, on != 0);
+}
+
+uint64_t sclink_tls_creds_offloaded(const sclink_tls_creds *c)
+{
+    return atomic_load(&c->thread->jobs);
+}
+
 int sclink_tls_creds_load(const struct sclink_tls_opts *opts, sclink_tls_creds **out,
                           char *why, size_t whylen)
 {
@@ -132,6 +276,11 @@ int sclink_tls_creds_load(const struct sclink_tls_opts *opts, sclink_tls_creds *
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return failf(why, whylen, SCLINK_ENOMEM, "out of memory");
+    c->thread = tls_thread_new();
+    if (c->thread == NULL) {
+        r = failf(why, whylen, SCLINK_ENOMEM, "out of memory");
+        goto out_free;
+    }
     c->kind = opts->kind;
     c->verify_peer = opts->verify_peer;
     if (opts->allow_count) {
@@ -170,6 +319,7 @@ void sclink_tls_creds_free(sclink_tls_creds *c)
 
     if (c == NULL)
         return;
+    tls_thread_free(c->thread);
     if (c->x509)
         gnutls_certificate_free_credentials(c->x509);
     if (c->psk)
@@ -224,7 +374,9 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
     return t->in.len > 0 ? 1 : 0;
 }
 
-int sclink_tls_new(const sclink_tls_creds *c, sclink_buf *out, sclink_tls **tp, char *why,
+static void tls_free(sclink_tls *t);
+
+static int tls_new(const sclink_tls_creds *c, sclink_buf *out, sclink_tls **tp, char *why,
                    size_t whylen)
 {
     sclink_tls *t;
@@ -256,7 +408,7 @@ int sclink_tls_new(const sclink_tls_creds *c, sclink_buf *out, sclink_tls **tp, 
             r = gnutls_credentials_set(t->session, GNUTLS_CRD_PSK, c->psk);
     }
     if (r < 0) {
-        sclink_tls_free(t);
+        tls_free(t);
         return failf(why, whylen, SCLINK_EINVAL, "TLS: %s", gnutls_strerror(r));
     }
     gnutls_transport_set_ptr(t->session, t);
@@ -267,7 +419,7 @@ int sclink_tls_new(const sclink_tls_creds *c, sclink_buf *out, sclink_tls **tp, 
     return 0;
 }
 
-void sclink_tls_free(sclink_tls *t)
+static void tls_free(sclink_tls *t)
 {
     if (t == NULL)
         return;
@@ -281,18 +433,44 @@ void sclink_tls_set_output(sclink_tls *t, sclink_buf *out)
     t->out = out;
 }
 
+/* Follows the record framing over len bytes fed. */
+static void track_records(sclink_tls *t, const uint8_t *p, size_t len)
+{
+    size_t n;
+
+    while (len > 0) {
+        if (t->rec_left > 0) {
+            n = len < t->rec_left ? len : t->rec_left;
+            t->rec_left -= n;
+        } else {
+            n = sizeof(t->rec_hdr) - t->rec_hdr_len;
+            if (n > len)
+                n = len;
+            memcpy(t->rec_hdr + t->rec_hdr_len, p, n);
+            t->rec_hdr_len += n;
+            if (t->rec_hdr_len == sizeof(t->rec_hdr)) {
+                t->rec_left = (size_t)t->rec_hdr[3] << 8 | t->rec_hdr[4];
+                t->rec_hdr_len = 0;
+            }
+        }
+        p += n;
+        len -= n;
+    }
+}
+
 int sclink_tls_feed(sclink_tls *t, const uint8_t *p, size_t len)
 {
     if (sclink_buf_reserve(&t->in, len) < 0)
         return SCLINK_ENOMEM;
     memcpy(t->in.base + t->in.len, p, len);
     t->in.len += len;
+    track_records(t, p, len);
     return 0;
 }
 
-size_t sclink_tls_pending_input(const sclink_tls *t)
+int sclink_tls_mid_record(const sclink_tls *t)
 {
-    return t->in.len;
+    return t->rec_hdr_len > 0 || t->rec_left > 0;
 }
 
 /* ------------------------------------------------------------ handshake */
@@ -349,7 +527,7 @@ static int check_x509_peer(sclink_tls *t, char *why, size_t whylen)
                  t->peer);
 }
 
-int sclink_tls_handshake(sclink_tls *t, char *why, size_t whylen)
+static int tls_handshake(sclink_tls *t, char *why, size_t whylen)
 {
     const char *user;
     int r;
@@ -379,7 +557,7 @@ int sclink_tls_handshake(sclink_tls *t, char *why, size_t whylen)
 
 /* --------------------------------------------------------------- records */
 
-ssize_t sclink_tls_recv(sclink_tls *t, uint8_t *buf, size_t cap, char *why, size_t whylen)
+static ssize_t tls_recv(sclink_tls *t, uint8_t *buf, size_t cap, char *why, size_t whylen)
 {
     ssize_t n = gnutls_record_recv(t->session, buf, cap);
 
@@ -392,7 +570,7 @@ ssize_t sclink_tls_recv(sclink_tls *t, uint8_t *buf, size_t cap, char *why, size
     return failf(why, whylen, SCLINK_EDECODE, "TLS: %s", gnutls_strerror((int)n));
 }
 
-int sclink_tls_send(sclink_tls *t, const uint8_t *p, size_t len, char *why, size_t whylen)
+static int tls_send(sclink_tls *t, const uint8_t *p, size_t len, char *why, size_t whylen)
 {
     ssize_t n;
 
@@ -409,10 +587,114 @@ int sclink_tls_send(sclink_tls *t, const uint8_t *p, size_t len, char *why, size
     return 0;
 }
 
-void sclink_tls_bye(sclink_tls *t)
+static void tls_bye(sclink_tls *t)
 {
     if (t->established)
         gnutls_bye(t->session, GNUTLS_SHUT_WR);
+}
+
+/* ------------------------------------------------- calls, maybe offloaded */
+
+/* One call's arguments and result, for tls_run. */
+struct call {
+    const sclink_tls_creds *c;
+    sclink_tls *t;
+    sclink_tls **tp;
+    sclink_buf *out;
+    const uint8_t *in;
+    uint8_t *buf;
+    size_t len;
+    char *why;
+    size_t whylen;
+    ssize_t ret;
+};
+
+static void job_new(void *p)
+{
+    struct call *a = p;
+
+    a->ret = tls_new(a->c, a->out, a->tp, a->why, a->whylen);
+}
+
+static void job_free(void *p)
+{
+    tls_free(((struct call *)p)->t);
+}
+
+static void job_handshake(void *p)
+{
+    struct call *a = p;
+
+    a->ret = tls_handshake(a->t, a->why, a->whylen);
+}
+
+static void job_recv(void *p)
+{
+    struct call *a = p;
+
+    a->ret = tls_recv(a->t, a->buf, a->len, a->why, a->whylen);
+}
+
+static void job_send(void *p)
+{
+    struct call *a = p;
+
+    a->ret = tls_send(a->t, a->in, a->len, a->why, a->whylen);
+}
+
+static void job_bye(void *p)
+{
+    tls_bye(((struct call *)p)->t);
+}
+
+int sclink_tls_new(const sclink_tls_creds *c, sclink_buf *out, sclink_tls **tp, char *why,
+                   size_t whylen)
+{
+    struct call a = {.c = c, .tp = tp, .out = out, .why = why, .whylen = whylen};
+
+    tls_run(c, job_new, &a);
+    return (int)a.ret;
+}
+
+void sclink_tls_free(sclink_tls *t)
+{
+    struct call a = {.t = t};
+
+    if (t != NULL)
+        tls_run(t->creds, job_free, &a);
+}
+
+int sclink_tls_handshake(sclink_tls *t, char *why, size_t whylen)
+{
+    struct call a = {.t = t, .why = why, .whylen = whylen};
+
+    if (t->done)
+        return 1;
+    tls_run(t->creds, job_handshake, &a);
+    return (int)a.ret;
+}
+
+ssize_t sclink_tls_recv(sclink_tls *t, uint8_t *buf, size_t cap, char *why, size_t whylen)
+{
+    struct call a = {.t = t, .buf = buf, .len = cap, .why = why, .whylen = whylen};
+
+    tls_run(t->creds, job_recv, &a);
+    return a.ret;
+}
+
+int sclink_tls_send(sclink_tls *t, const uint8_t *p, size_t len, char *why, size_t whylen)
+{
+    struct call a = {.t = t, .in = p, .len = len, .why = why, .whylen = whylen};
+
+    tls_run(t->creds, job_send, &a);
+    return (int)a.ret;
+}
+
+void sclink_tls_bye(sclink_tls *t)
+{
+    struct call a = {.t = t};
+
+    tls_run(t->creds, job_bye, &a);
 }
 
 int sclink_tls_established(const sclink_tls *t)

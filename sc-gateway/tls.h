@@ -3,8 +3,9 @@
  * own TLS chardevs use: credentials from a directory with QEMU's file
  * names, and one session per link that never touches a socket.  The
  * server (server.c) feeds it what it reads and writes what it produces,
- * so every TLS call runs in the event loop, never inside a model, and
- * nothing blocks (doc/remote.md).
+ * so nothing blocks; and while SystemC runs the models, the session's
+ * work is done on a thread of its own (sclink_tls_creds_offload), so
+ * that no TLS call runs on the SystemC thread then (doc/remote.md).
  *
  * Errors: negative codes (sclink.h) and a message in why/whylen.
  */
@@ -49,6 +50,19 @@ void sclink_tls_creds_free(sclink_tls_creds *c);
 /* "X.509 (DIR)" or "PSK (DIR)", for the log. */
 const char *sclink_tls_creds_describe(const sclink_tls_creds *c);
 
+/*
+ * While `on`, every call below that does TLS work (new, free, handshake,
+ * recv, send, bye) runs on the credentials' TLS thread, its caller
+ * waiting for it: the pump turns it on while SystemC runs the models, so
+ * that an Interrupt a model raises, or the DMA it waits for, is encrypted
+ * and decrypted there and not on the model's process stack.  Off, the
+ * calls run on the caller's thread (the pump's, the common case: no
+ * thread switch per access).  Thread-safe; offloaded() counts the calls
+ * run there.
+ */
+void sclink_tls_creds_offload(sclink_tls_creds *c, int on);
+uint64_t sclink_tls_creds_offloaded(const sclink_tls_creds *c);
+
 /* A server session; what it writes goes to *out (see set_output). */
 int sclink_tls_new(const sclink_tls_creds *c, sclink_buf *out, sclink_tls **t, char *why,
                    size_t whylen);
@@ -57,8 +71,11 @@ void sclink_tls_set_output(sclink_tls *t, sclink_buf *out);
 
 /* Bytes read from the peer. */
 int sclink_tls_feed(sclink_tls *t, const uint8_t *p, size_t len);
-/* Ciphertext fed and not yet made into plaintext (a record's start). */
-size_t sclink_tls_pending_input(const sclink_tls *t);
+/*
+ * Whether what was fed ends inside a TLS record: the peer began one and
+ * has not finished it (the stall clock's business, as an unfinished frame).
+ */
+int sclink_tls_mid_record(const sclink_tls *t);
 
 /*
  * Drives the handshake on what was fed: 1 done and the peer accepted

@@ -159,24 +159,30 @@ void Transport::wake()
         uv_async_send(async_);
 }
 
+sclink_server *Transport::enter() const
+{
+    sclink_server_models_running(server_, ModelsRun::active());
+    return server_;
+}
+
 int Transport::send(const sclink_msg &m)
 {
-    return sclink_server_send(server_, &m);
+    return sclink_server_send(enter(), &m);
 }
 
 void Transport::fail(Sclink__V1__ErrorCode code, const std::string &why)
 {
-    sclink_server_fail_link(server_, code, -EPROTO, why.c_str());
+    sclink_server_fail_link(enter(), code, -EPROTO, why.c_str());
 }
 
 void Transport::close()
 {
-    sclink_server_close_link(server_);
+    sclink_server_close_link(enter());
 }
 
 void Transport::set_max_frame(uint32_t max_frame)
 {
-    sclink_server_set_max_frame(server_, max_frame);
+    sclink_server_set_max_frame(enter(), max_frame);
 }
 
 bool Transport::output_full() const
@@ -186,22 +192,22 @@ bool Transport::output_full() const
 
 void Transport::hold_input(bool hold)
 {
-    sclink_server_hold_input(server_, hold);
+    sclink_server_hold_input(enter(), hold);
 }
 
 void Transport::run_once()
 {
-    sclink_server_run_once(server_);
+    sclink_server_run_once(enter());
 }
 
 void Transport::run_timeout(unsigned ms)
 {
-    sclink_server_run_timeout(server_, ms);
+    sclink_server_run_timeout(enter(), ms);
 }
 
 void Transport::poll()
 {
-    sclink_server_poll(server_);
+    sclink_server_poll(enter());
 }
 
 void Transport::watch_idle(unsigned tick_ms)
@@ -220,6 +226,11 @@ int Transport::write_last(const uint8_t *frame, size_t len)
 const char *Transport::exposure() const
 {
     return server_ ? sclink_server_exposure(server_) : nullptr;
+}
+
+uint64_t Transport::tls_offloaded() const
+{
+    return server_ ? sclink_server_tls_offloaded(server_) : 0;
 }
 
 std::string Transport::security() const

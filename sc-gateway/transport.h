@@ -58,8 +58,13 @@ public:
     int write_last(const uint8_t *frame, size_t len) override;
     const char *exposure() const override;
     std::string security() const override;
+    uint64_t tls_offloaded() const override;
 
 private:
+    /* The server, told whether the models run now (ModelsRun): for every
+     * call from the pump's thread that may do TLS work. */
+    struct sclink_server *enter() const;
+
     struct uv_loop_s *loop_ = nullptr;
     struct uv_timer_s *idle_tick_ = nullptr;  /* wakes the pump to see an idle peer */
     struct uv_async_s *async_ = nullptr;      /* wake() */

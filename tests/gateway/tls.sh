@@ -70,8 +70,8 @@ refused psk-at-x509 "TLS handshake with $ADDR failed" "the peer left during the 
 # Bytes inside the handshake (python3 sends them; scripts/install-deps has
 # it): a TLS record header followed by garbage is a failed handshake, and
 # a header announcing a record that never comes is cut off by the
-# gateway's timeout_ms (2 s here), the Hello timeout; neither holds the
-# gateway up.
+# gateway's timeout_ms (2 s here), the stall clock's or the Hello's,
+# whichever comes first; neither holds the gateway up.
 # raw NAME HEX: sends the bytes, then waits up to 20 s for the gateway to
 # close; $tmp/NAME.raw says how it ended.
 raw() {
@@ -96,10 +96,76 @@ raw garbage-record 1603010004ff000000
 wait_until 10 new_log_has "$seen" "TLS handshake failed" || fail "garbage-record: $(tail -n 3 "$tmp/gw.err")"
 seen=$(wc -l < "$tmp/gw.err")
 raw stalled-record 1603010200010001fc0303
-wait_until 10 new_log_has "$seen" "no Hello within 2000 ms" || fail "stalled-record: $(tail -n 3 "$tmp/gw.err")"
+stalled_ended() {
+    new_log_has "$seen" "peer left a TLS record incomplete for 2000 ms" ||
+        new_log_has "$seen" "no Hello within 2000 ms"
+}
+wait_until 10 stalled_ended || fail "stalled-record: $(tail -n 3 "$tmp/gw.err")"
 ok "a TLS record of garbage: $(cat "$tmp/garbage-record.raw"); a record that never ends: $(cat "$tmp/stalled-record.raw")"
 good after-refusals --tls-creds "x509:$creds/client"
 ok "the gateway served a good link after every refusal"
+
+# A record left unfinished after the handshake and a Hello (the Hello of
+# tests/fuzz/corpus/msg-hello, past the chunk byte that corpus puts
+# first): GnuTLS keeps the part it pulled in, and still the stall clock
+# (timeout_ms, 2 s) ends the link, telling the peer why in a record.
+seen=$(wc -l < "$tmp/gw.err")
+python3 - "${ADDR#tcp:}" "$creds/client" "$top_srcdir/tests/fuzz/corpus/msg-hello" \
+    > "$tmp/half-record.out" 2>&1 <<'PY'
+import socket, ssl, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(sys.argv[2] + "/ca-cert.pem")
+ctx.load_cert_chain(sys.argv[2] + "/client-cert.pem", sys.argv[2] + "/client-key.pem")
+hello = open(sys.argv[3], "rb").read()[1:]
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out)
+s = socket.create_connection((host, int(port)), timeout=20)
+def more():
+    d = s.recv(65536)
+    if not d:
+        sys.exit("closed early")
+    inc.write(d)
+while True:
+    try:
+        tls.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        s.sendall(out.read())
+        more()
+tls.write(hello)
+s.sendall(out.read())
+got = b""
+while len(got) < 4 or len(got) < 4 + int.from_bytes(got[:4], "big"):
+    try:
+        got += tls.read(65536)
+    except ssl.SSLWantReadError:
+        more()
+tls.write(hello)
+rec = out.read()
+s.sendall(rec[:len(rec) // 2])
+t0 = time.monotonic()
+text = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        inc.write(d)
+        try:
+            text += tls.read(65536)
+        except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+            pass
+    print("closed after %.1f s: %r" % (time.monotonic() - t0, text))
+except socket.timeout:
+    print("still open after 20 s")
+PY
+grep -q "^closed after.*TLS record incomplete" "$tmp/half-record.out" ||
+    fail "half a record: $(cat "$tmp/half-record.out")"
+wait_until 10 new_log_has "$seen" "peer left a TLS record incomplete for 2000 ms" ||
+    fail "half a record: $(tail -n 3 "$tmp/gw.err")"
+ok "half a record after the Hello: $(cut -c1-80 "$tmp/half-record.out")"
 kill "$gw_pid"
 wait "$gw_pid"
 
@@ -113,6 +179,44 @@ refused psk-user "has no key for user 'nobody'" "the peer left during the TLS ha
     --tls-creds "psk:$creds/psk-client" --tls-user nobody
 good psk-after --tls-creds "psk:$creds/psk-client"
 ok "PSK with QEMU's keys.psk; a wrong key refused, then a good link"
+
+# A second peer while a link is up: a handshake of its own, then ERR_BUSY
+# it can read; the link itself goes on.
+"$CLIENT" --timeout 5000 --tls-creds "psk:$creds/psk-client" "$ADDR" 'sleep 3000' \
+    'expect-read 0 0x10000 4 0x494c4353' bye > "$tmp/holder.out" 2>&1 &
+holder=$!
+wait_until 10 log_has "$tmp/gw.err" "peer psk user qemu" || fail "the holder did not link"
+timeout 20 "$CLIENT" --timeout 5000 --tls-creds "psk:$creds/psk-client" "$ADDR" \
+    'read 0 0x10000 4' bye > "$tmp/busy.out" 2>&1
+expect_line "$tmp/busy.out" "ERR_BUSY"
+wait "$holder" || fail "the link held during the refusal: $(cat "$tmp/holder.out")"
+ok "a second TLS peer hears ERR_BUSY over TLS; the first link went on"
+
+# While SystemC runs the models, TLS is done on the TLS thread: a DMA
+# job (the dma model reads guest memory, then raises MSI-X vector 2)
+# makes calls there, a link of MMIO reads alone none.
+seen=$(wc -l < "$tmp/gw.err")
+cat > "$tmp/dma.cmd" <<'CMDS'
+mem-write 0x4000 de ad be ef
+write 0 0x30000 4 0x4000
+write 0 0x30008 4 0x0
+write 0 0x30010 4 4
+write 0 0x30014 4 0x110
+wait-irq msix 2
+expect-read 0 0x31000 4 0xefbeadde
+bye
+CMDS
+"$CLIENT" --timeout 5000 --tls-creds "psk:$creds/psk-client" -f "$tmp/dma.cmd" "$ADDR" \
+    > "$tmp/dma.out" 2>&1 || fail "DMA over TLS: $(cat "$tmp/dma.out")"
+wait_until 10 new_log_has "$seen" "calls on the TLS thread" || fail "no TLS statistics"
+calls=$(tail -n +"$((seen + 1))" "$tmp/gw.err" | sed -n 's/.*TLS: \([0-9]*\) calls on the TLS thread.*/\1/p')
+[ "${calls:-0}" -gt 0 ] || fail "a DMA job over TLS made no calls on the TLS thread"
+seen=$(wc -l < "$tmp/gw.err")
+good reads-only --tls-creds "psk:$creds/psk-client"
+wait_until 10 new_log_has "$seen" "calls on the TLS thread" || fail "no TLS statistics"
+new_log_has "$seen" "TLS: 0 calls on the TLS thread while models ran" ||
+    fail "MMIO reads alone made calls on the TLS thread: $(tail -n 12 "$tmp/gw.err")"
+ok "a DMA job over TLS: $calls TLS calls made on the TLS thread; MMIO reads alone: none"
 kill "$gw_pid"
 wait "$gw_pid"
 
