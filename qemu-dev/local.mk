@@ -35,6 +35,7 @@ SCLINK_E2E_TESTS = \
 	tests/e2e/chardev.sh \
 	tests/e2e/netns-delay.sh \
 	tests/e2e/tls.sh \
+	tests/e2e/tls-link.sh \
 	tests/e2e/determinism.sh \
 	tests/e2e/two-devices.sh \
 	tests/e2e/smp.sh \
@@ -72,7 +73,7 @@ EXTRA_DIST += $(SCLINK_E2E_TESTS) tests/e2e/lib.sh tests/e2e/fuzz-qemu.seeds \
 # Every test needs the gateway; the netns and fault tests need the helpers.
 # With these, `make -j check` builds them before any test starts.
 tests/e2e/unix.sh.log tests/e2e/tcp.sh.log tests/e2e/chardev.sh.log tests/e2e/netns-delay.sh.log \
-tests/e2e/tls.sh.log \
+tests/e2e/tls.sh.log tests/e2e/tls-link.sh.log \
 tests/e2e/determinism.sh.log tests/e2e/two-devices.sh.log tests/e2e/smp.sh.log \
 tests/e2e/unplug.sh.log \
 tests/e2e/fault-killed.sh.log tests/e2e/fault-idle.sh.log tests/e2e/gateway-stop.sh.log \

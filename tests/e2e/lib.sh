@@ -67,12 +67,17 @@ UART_TX_TEXT="sclink uart: hello from the guest"
 # gw_pid and gw_addr (the address it listens on).  GW_WRAP, if set, is a
 # command prefix (e.g. "ip netns exec NS").
 start_gateway() {
-    addr=$1 name=$2
+    addr=$1 name=$2 listen=$1
     shift 2
     mkdir -p "$tmp/$name"
     echo "$UART_RX_TEXT" >"$tmp/$name/uart-in.txt"
+    if [ "$SCLINK_E2E_LINK" = tls ]; then
+        tls_creds
+        listen=tcp:127.0.0.1:0
+        set -- "$@" --tls-creds "psk:$tmp/tls-creds/psk-server"
+    fi
     (cd "$tmp/$name" && exec ${GW_WRAP:-} "$GATEWAY" --trace "$tmp/$name.trace" \
-        --listen "$addr" "$@" "$PLATFORM") >"$tmp/$name.log" 2>&1 &
+        --listen "$listen" "$@" "$PLATFORM") >"$tmp/$name.log" 2>&1 &
     gw_pid=$!
     pids="$pids $gw_pid"
     wait_listening "$tmp/$name.log" "$gw_pid" ||
@@ -81,6 +86,7 @@ start_gateway() {
     case $gw_addr in
     tcp:*:0) gw_addr=${gw_addr%:0}:$(sed -n 's/^sclink-gateway: listening on .*(port \([0-9]*\)).*/\1/p' "$tmp/$name.log") ;;
     esac
+    [ "$SCLINK_E2E_LINK" != tls ] || echo "$addr $gw_addr" >>"$tmp/tls-addrs"
 }
 
 # wait_listening LOG [PID]: waits (30 s at most: a loaded machine starts
@@ -100,14 +106,30 @@ uart_output() {
 }
 
 # The link the tests give sclink-pci (SCLINK_E2E_LINK): "socket", the
-# device's own socket (socket=ADDR, the recommended link and the default),
-# or "chardev", a socket chardev (-chardev socket,...,id=ID and
-# chardev=ID); tests/e2e/chardev.sh runs the core tests over the latter.
+# device's own socket (socket=ADDR, the recommended link and the default);
+# "chardev", a socket chardev (-chardev socket,...,id=ID and chardev=ID),
+# over which tests/e2e/chardev.sh runs the core tests; or "tls", the
+# device's own socket with TLS (PSK, tls-creds-psk) to a gateway that
+# start_gateway puts on TCP loopback with --tls-creds, whatever address
+# the test names (link_opt maps the one to the other), over which
+# tests/e2e/tls-link.sh runs the feature tests.
 SCLINK_E2E_LINK=${SCLINK_E2E_LINK:-socket}
 case $SCLINK_E2E_LINK in
-socket | chardev) ;;
-*) echo "ERROR: SCLINK_E2E_LINK=$SCLINK_E2E_LINK: socket or chardev"; exit 99 ;;
+socket | chardev | tls) ;;
+*) echo "ERROR: SCLINK_E2E_LINK=$SCLINK_E2E_LINK: socket, chardev or tls"; exit 99 ;;
 esac
+
+# tls_creds: the credentials of the "tls" link, made once per test.
+tls_creds() {
+    [ -d "$tmp/tls-creds" ] && return 0
+    "$top_srcdir/tests/common/make-tls-creds" "$tmp/tls-creds" >"$tmp/tls-creds.log" 2>&1 ||
+        fail "cannot make TLS credentials: $(tail -n 3 "$tmp/tls-creds.log")"
+}
+# tls_addr ADDR: where the gateway started for ADDR listens ("tls" link).
+tls_addr() {
+    a=$(awk -v a="$1" '$1 == a { m = $2 } END { print m }' "$tmp/tls-addrs" 2>/dev/null)
+    echo "${a:-$1}"
+}
 # link_chardev splits on blanks (an unquoted $(...)): none in $tmp.
 case $tmp in
 *[[:space:]]*) echo "ERROR: the temporary directory '$tmp' has blanks (TMPDIR)"; exit 99 ;;
@@ -127,13 +149,24 @@ chardev_for() {
 # socket=.  link_opt ADDR ID: the sclink-pci property naming the link.
 # link_label ADDR ID: how the device's messages name it.
 link_chardev() {
-    [ "$SCLINK_E2E_LINK" = socket ] || echo "-chardev $(chardev_for "$1" "$2")"
+    case $SCLINK_E2E_LINK in
+    chardev) echo "-chardev $(chardev_for "$1" "$2")" ;;
+    tls) echo "-object tls-creds-psk,id=tls-$2,dir=$tmp/tls-creds/psk-client,username=qemu,endpoint=client" ;;
+    esac
 }
 link_opt() {
-    if [ "$SCLINK_E2E_LINK" = socket ]; then echo "socket=$1"; else echo "chardev=$2"; fi
+    case $SCLINK_E2E_LINK in
+    socket) echo "socket=$1" ;;
+    chardev) echo "chardev=$2" ;;
+    tls) echo "socket=$(tls_addr "$1"),tls-creds=tls-$2" ;;
+    esac
 }
 link_label() {
-    if [ "$SCLINK_E2E_LINK" = socket ]; then echo "socket '$1'"; else echo "chardev '$2'"; fi
+    case $SCLINK_E2E_LINK in
+    socket) echo "socket '$1'" ;;
+    chardev) echo "chardev '$2'" ;;
+    tls) echo "socket '$(tls_addr "$1")'" ;;
+    esac
 }
 
 # remote_gateway NAME [gateway args]: a "remote" gateway: in a network
