@@ -26,10 +26,10 @@
 #include "tls.h"
 
 #define READ_CHUNK (64 * 1024)
-/* Refused connections in a TLS handshake at a time (struct busy_client),
- * and how long each may take when stall_ms sets no limit. */
-#define BUSY_TLS_MAX 4
-#define BUSY_TLS_MS 5000
+/* Refused connections kept at a time (struct busy_client), and how long
+ * each may stay when stall_ms sets no limit. */
+#define BUSY_MAX 4
+#define BUSY_MS 5000
 
 union sclink__stream {
     uv_handle_t handle;
@@ -99,7 +99,7 @@ struct sclink_server {
     sclink_tls_creds *tls_creds;
     sclink_tls *tls;
     sclink_buf wire;
-    struct busy_client *busy_tls[BUSY_TLS_MAX]; /* refusals in a handshake */
+    struct busy_client *busy[BUSY_MAX]; /* refusals not yet closed */
     int tls_bye;               /* close_notify queued */
     uint64_t tls_offloaded_base; /* sclink_tls_creds_offloaded at link open */
     int first_read;            /* nothing read on this link yet */
@@ -121,18 +121,21 @@ enum { LINK_NONE, LINK_OPEN, LINK_CLOSING };
 enum { WS_IDLE, WS_BUSY, WS_TAKEN, WS_DONE };
 
 /*
- * A connection refused because a link is active.  At a TLS gateway it
- * first gets a handshake of its own, in the loop as the link's, so that
- * it can read its ERR_BUSY (or why its credentials are refused):
- * BUSY_TLS_MAX such handshakes at a time, each given stall_ms.
+ * A connection refused because a link is active.  It is told ERR_BUSY,
+ * at a TLS gateway after a handshake of its own (in the loop as the
+ * link's) so that it can read it, or why its credentials are refused.
+ * Then it is closed once it has closed: a socket closed with the peer's
+ * next bytes (its Hello) unread sends a reset, which may destroy the
+ * Error before the peer reads it.  BUSY_MAX of them are kept at a time,
+ * each for stall_ms at most; past that, one is told and closed at once.
  */
 struct busy_client {
     sclink_server *s;
     union sclink__stream h;
-    uv_timer_t timer;      /* TLS: the handshake's time is up */
+    uv_timer_t timer;      /* its time is up */
     int handles;           /* handles open; freed at 0 */
-    int slot;              /* in s->busy_tls; -1 when plain */
-    int answered;          /* TLS: the Error is out, the write side shut */
+    int slot;              /* in s->busy; -1 when not kept */
+    int answered;          /* the Error is out, the write side shut */
     sclink_tls *tls;
     sclink_buf wire;       /* the session's records, not yet sent */
     uint8_t rbuf[16384];
@@ -548,33 +551,48 @@ static int send_nosignal(sclink_server *s, const uint8_t *p, size_t len)
 }
 
 /*
- * An Error in plain text, at once and best effort, to a peer refused
- * before it has a link (busy, or of the other kind): a fresh socket takes
- * a frame this small at once, send(MSG_NOSIGNAL) writes it without
- * SIGPIPE (see send_nosignal), and a peer that has gone, or reads
- * nothing, gets nothing.
+ * What the socket takes of p at once, written without SIGPIPE (see
+ * send_nosignal), for a peer refused before it has a link (busy, or of
+ * the other kind): a fresh socket takes the little it is sent at once,
+ * and a peer that has gone, or reads nothing, gets nothing.
  */
-static void send_error_now(union sclink__stream *h, Sclink__V1__ErrorCode code,
-                           const char *why)
+static ssize_t send_now(union sclink__stream *h, const uint8_t *p, size_t len)
+{
+    uv_os_fd_t fd;
+    ssize_t n;
+
+    if (uv_fileno(&h->handle, &fd) < 0)
+        return -1;
+    do
+        n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Error{code, why} as one frame in `frame`: its length, or negative. */
+static int encode_error(Sclink__V1__ErrorCode code, const char *why, uint8_t *frame,
+                        size_t cap)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
     sclink_error e = SCLINK__V1__ERROR__INIT;
-    uint8_t frame[256];
-    uv_os_fd_t fd;
-    ssize_t n;
-    int len;
 
     e.has_code = 1;
     e.code = code;
     e.message = (char *)why;
     env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
     env.error = &e;
-    len = sclink_encode(&env, 0, frame, sizeof(frame));
-    if (len < 0 || uv_fileno(&h->handle, &fd) < 0)
-        return;
-    do
-        n = send(fd, frame, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
+    return sclink_encode(&env, 0, frame, cap);
+}
+
+/* An Error in plain text, at once and best effort (send_now). */
+static void send_error_now(union sclink__stream *h, Sclink__V1__ErrorCode code,
+                           const char *why)
+{
+    uint8_t frame[256];
+    int len = encode_error(code, why, frame, sizeof(frame));
+
+    if (len > 0)
+        send_now(h, frame, (size_t)len);
 }
 
 /*
@@ -890,7 +908,7 @@ static void on_busy_closed(uv_handle_t *h)
     if (--b->handles > 0)
         return;
     if (b->slot >= 0)
-        b->s->busy_tls[b->slot] = NULL;
+        b->s->busy[b->slot] = NULL;
     sclink_tls_free(b->tls);
     sclink_buf_free(&b->wire);
     free(b);
@@ -908,14 +926,8 @@ static void busy_close(struct busy_client *b)
 /* What the session wrote, at once and best effort, as send_error_now. */
 static void busy_send(struct busy_client *b)
 {
-    uv_os_fd_t fd;
-    ssize_t n;
+    ssize_t n = b->wire.len > 0 ? send_now(&b->h, b->wire.base, b->wire.len) : 0;
 
-    if (b->wire.len == 0 || uv_fileno(&b->h.handle, &fd) < 0)
-        return;
-    do
-        n = send(fd, b->wire.base, b->wire.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
     if (n > 0)
         sclink_buf_consume(&b->wire, (size_t)n);
 }
@@ -923,20 +935,25 @@ static void busy_send(struct busy_client *b)
 /* After the handshake: an Error in a record, and close_notify. */
 static void busy_answer(struct busy_client *b, Sclink__V1__ErrorCode code, const char *why)
 {
-    sclink_msg env = SCLINK__V1__ENVELOPE__INIT;
-    sclink_error e = SCLINK__V1__ERROR__INIT;
     uint8_t frame[512];
     char err[64];
-    int len;
+    int len = encode_error(code, why, frame, sizeof(frame));
 
-    e.has_code = 1;
-    e.code = code;
-    e.message = (char *)why;
-    env.msg_case = SCLINK__V1__ENVELOPE__MSG_ERROR;
-    env.error = &e;
-    len = sclink_encode(&env, 0, frame, sizeof(frame));
     if (len > 0 && sclink_tls_send(b->tls, frame, (size_t)len, err, sizeof(err)) == 0)
         sclink_tls_bye(b->tls);
+}
+
+/* The Error is out: the write side is shut, and what comes is dropped. */
+static void busy_answered(struct busy_client *b)
+{
+    uv_os_fd_t fd;
+
+    if (b->slot < 0 || uv_fileno(&b->h.handle, &fd) < 0 || shutdown(fd, SHUT_WR) < 0) {
+        busy_close(b);
+        return;
+    }
+    b->answered = 1;
+    sclink_buf_free(&b->wire);
 }
 
 static void on_busy_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -951,7 +968,6 @@ static void on_busy_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf
 {
     struct busy_client *b = stream->data;
     char why[200];
-    uv_os_fd_t fd;
     int r;
 
     (void)buf;
@@ -974,19 +990,8 @@ static void on_busy_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf
     else if (r < 0 && sclink_tls_established(b->tls))
         busy_answer(b, sclink_error_code(r), why);
     busy_send(b);
-    if (r == 0)
-        return;
-    /*
-     * Closed only once the peer has closed (or the timer runs out): a
-     * socket closed with the peer's next record unread sends a reset,
-     * which may destroy the Error before the peer reads it.
-     */
-    if (uv_fileno(&b->h.handle, &fd) == 0 && shutdown(fd, SHUT_WR) == 0) {
-        b->answered = 1;
-        sclink_buf_free(&b->wire);
-        return;
-    }
-    busy_close(b);
+    if (r != 0)
+        busy_answered(b);
 }
 
 static void on_busy_timeout(uv_timer_t *t)
@@ -994,24 +999,22 @@ static void on_busy_timeout(uv_timer_t *t)
     busy_close(t->data);
 }
 
-/* TLS: starts the handshake that leads to ERR_BUSY; 0 if under way. */
-static int refuse_busy_tls(sclink_server *s, struct busy_client *b)
+/* Keeps b for its answer and the peer's end, within its time: 0, or -1
+ * when BUSY_MAX are kept already. */
+static int busy_keep(sclink_server *s, struct busy_client *b)
 {
-    char why[200];
     int i;
 
-    for (i = 0; i < BUSY_TLS_MAX && s->busy_tls[i]; i++)
+    for (i = 0; i < BUSY_MAX && s->busy[i]; i++)
         ;
-    if (i == BUSY_TLS_MAX)
-        return -1;   /* enough handshakes for refusals: this one just ends */
-    if (sclink_tls_new(s->tls_creds, &b->wire, &b->tls, why, sizeof(why)) < 0)
+    if (i == BUSY_MAX)
         return -1;
     uv_timer_init(s->loop, &b->timer);
     b->timer.data = b;
     b->handles++;
     b->slot = i;
-    s->busy_tls[i] = b;
-    uv_timer_start(&b->timer, on_busy_timeout, s->stall_ms ? s->stall_ms : BUSY_TLS_MS, 0);
+    s->busy[i] = b;
+    uv_timer_start(&b->timer, on_busy_timeout, s->stall_ms ? s->stall_ms : BUSY_MS, 0);
     return uv_read_start(&b->h.stream, on_busy_alloc, on_busy_read);
 }
 
@@ -1019,6 +1022,8 @@ static int refuse_busy_tls(sclink_server *s, struct busy_client *b)
 static void refuse_busy(sclink_server *s)
 {
     struct busy_client *b;
+    char why[200];
+    int kept;
 
     b = calloc(1, sizeof(*b));
     if (b == NULL || stream_init(s, &b->h) < 0) {
@@ -1032,13 +1037,20 @@ static void refuse_busy(sclink_server *s)
     b->h.handle.data = b;
     if (uv_accept(&s->listener.stream, &b->h.stream) < 0)
         goto out_close;
+    kept = busy_keep(s, b) == 0;
     if (s->tls_creds) {
-        if (refuse_busy_tls(s, b) == 0)
+        /* Without a handshake it could read nothing: past the bound, or
+         * without a session, it just ends. */
+        if (kept && sclink_tls_new(s->tls_creds, &b->wire, &b->tls, why, sizeof(why)) == 0)
             return;
         goto out_close;
     }
     send_error_now(&b->h, SCLINK__V1__ERROR_CODE__ERR_BUSY,
                    "gateway already serves a link on this address");
+    if (kept) {
+        busy_answered(b);
+        return;
+    }
 out_close:
     busy_close(b);
 }
@@ -1382,12 +1394,12 @@ static void remove_socket(sclink_server *s)
     s->lock_fd = -1;
 }
 
-static int busy_tls_open(const sclink_server *s)
+static int busy_open(const sclink_server *s)
 {
     int i;
 
-    for (i = 0; i < BUSY_TLS_MAX; i++)
-        if (s->busy_tls[i])
+    for (i = 0; i < BUSY_MAX; i++)
+        if (s->busy[i])
             return 1;
     return 0;
 }
@@ -1400,9 +1412,9 @@ void sclink_server_free(sclink_server *s)
         return;
     if (s->link_state == LINK_OPEN)
         close_link(s, 0, "gateway shutting down");
-    for (i = 0; i < BUSY_TLS_MAX; i++)
-        if (s->busy_tls[i])
-            busy_close(s->busy_tls[i]);
+    for (i = 0; i < BUSY_MAX; i++)
+        if (s->busy[i])
+            busy_close(s->busy[i]);
     /* Handles close asynchronously: spin the loop until they have. */
     uv_close((uv_handle_t *)&s->stall.timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->drain.timer, on_handle_closed);
@@ -1410,7 +1422,7 @@ void sclink_server_free(sclink_server *s)
     if (s->listener.handle.type != UV_UNKNOWN_HANDLE &&
         !uv_is_closing(&s->listener.handle))
         uv_close(&s->listener.handle, on_handle_closed);
-    while (s->handles_open > 0 || s->link_state != LINK_NONE || busy_tls_open(s))
+    while (s->handles_open > 0 || s->link_state != LINK_NONE || busy_open(s))
         uv_run(s->loop, UV_RUN_ONCE);
     remove_socket(s);
     sclink_decoder_free(&s->dec);

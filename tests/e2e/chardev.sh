@@ -7,15 +7,5 @@
 # Each runs as a test of its own, with its own temporary directory.
 . "$(dirname "$0")/lib.sh"
 
-here=$top_srcdir/tests/e2e
-passed=
-for t in unix tcp smp determinism; do
-    SCLINK_E2E_LINK=chardev SCLINK_QEMU=$QEMU top_srcdir=$top_srcdir \
-        top_builddir=$top_builddir sh "$here/$t.sh" >"$tmp/$t.out" 2>&1
-    rc=$?
-    sed "s/^/$t: /" "$tmp/$t.out" | tail -n 3
-    [ "$rc" -eq 0 ] || fail "$t.sh over chardev= exited $rc"
-    grep -q "^PASS: $t" "$tmp/$t.out" || fail "$t.sh over chardev= did not pass"
-    passed="$passed $t"
-done
-pass "over chardev=:$passed"
+rerun_over chardev unix tcp smp determinism
+pass "over chardev=:$rerun_passed"

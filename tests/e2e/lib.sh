@@ -119,6 +119,25 @@ socket | chardev | tls) ;;
 *) echo "ERROR: SCLINK_E2E_LINK=$SCLINK_E2E_LINK: socket, chardev or tls"; exit 99 ;;
 esac
 
+# rerun_over LINK TEST...: each tests/e2e/TEST.sh again with
+# SCLINK_E2E_LINK=LINK, as a test of its own (its own temporary
+# directory), printing its last lines; fails at the first that does not
+# pass.  rerun_passed names those that did.
+rerun_over() {
+    rerun_link=$1
+    shift
+    rerun_passed=
+    for t in "$@"; do
+        SCLINK_E2E_LINK=$rerun_link SCLINK_QEMU=$QEMU top_srcdir=$top_srcdir \
+            top_builddir=$top_builddir sh "$top_srcdir/tests/e2e/$t.sh" >"$tmp/$t.out" 2>&1
+        rc=$?
+        sed "s/^/$t: /" "$tmp/$t.out" | tail -n 3
+        [ "$rc" -eq 0 ] || fail "$t.sh over $rerun_link exited $rc"
+        grep -q "^PASS: $t" "$tmp/$t.out" || fail "$t.sh over $rerun_link did not pass"
+        rerun_passed="$rerun_passed $t"
+    done
+}
+
 # tls_creds: the credentials of the "tls" link, made once per test.
 tls_creds() {
     [ -d "$tmp/tls-creds" ] && return 0

@@ -11,15 +11,5 @@
 command -v certtool >/dev/null || fail "no certtool (gnutls-bin, scripts/install-deps)"
 "$QEMU" -object help 2>/dev/null | grep -q tls-creds-psk ||
     fail "this QEMU has no TLS (tls-creds-psk): scripts/build-qemu builds it with GnuTLS"
-here=$top_srcdir/tests/e2e
-passed=
-for t in determinism msix fault-killed; do
-    SCLINK_E2E_LINK=tls SCLINK_QEMU=$QEMU top_srcdir=$top_srcdir \
-        top_builddir=$top_builddir sh "$here/$t.sh" >"$tmp/$t.out" 2>&1
-    rc=$?
-    sed "s/^/$t: /" "$tmp/$t.out" | tail -n 3
-    [ "$rc" -eq 0 ] || fail "$t.sh over TLS exited $rc"
-    grep -q "^PASS: $t" "$tmp/$t.out" || fail "$t.sh over TLS did not pass"
-    passed="$passed $t"
-done
-pass "over TLS (socket=, PSK):$passed"
+rerun_over tls determinism msix fault-killed
+pass "over TLS (socket=, PSK):$rerun_passed"
