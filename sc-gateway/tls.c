@@ -532,8 +532,6 @@ static int tls_handshake(sclink_tls *t, char *why, size_t whylen)
     const char *user;
     int r;
 
-    if (t->done)
-        return 1;
     r = gnutls_handshake(t->session);
     if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
         return 0;
@@ -668,6 +666,8 @@ int sclink_tls_handshake(sclink_tls *t, char *why, size_t whylen)
 {
     struct call a = {.t = t, .why = why, .whylen = whylen};
 
+    /* Here, not in the job: the server asks at every read, and an
+     * offloaded answer would cost a thread switch each time. */
     if (t->done)
         return 1;
     tls_run(t->creds, job_handshake, &a);
