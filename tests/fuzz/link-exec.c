@@ -10,6 +10,13 @@
  * Every wait is bounded: a gateway that takes nothing for WRITE_STALL_MS
  * ends the link (that is allowed, the output bound does it), and so does
  * one that closes.
+ *
+ * TLS: the session (sclink-client's, tools/client/tls.c) writes into
+ * e->wire, not the socket, so that a `tls` step can do to the handshake's
+ * bytes what its mode says before they go out, and every write, in a
+ * record or not, takes the same bounded path.  Only plaintext out of the
+ * session is decoded: what a TLS gateway sends outside one (alerts, the
+ * records of a handshake that failed) is read and dropped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,10 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "link-fuzz.h"
 
 #define WRITE_STALL_MS 3000   /* the gateway took nothing for this long */
 #define DRIBBLE_MAX_MS 4000   /* a slow write gives up after this */
+#define HANDSHAKE_MS 3000     /* a TLS handshake that has not ended by then stalled */
 #define DMA_QUEUE 64
 
 struct dma_req {
@@ -35,6 +44,7 @@ struct dma_req {
 };
 
 struct exec {
+    const struct target *t;
     int fd;
     int dead;        /* closed by the gateway, or a write failed */
     int noread;
@@ -46,6 +56,15 @@ struct exec {
     int qn;
     sclink_buf out;  /* scratch for Responses */
     struct exec_result *r;
+    /* TLS */
+    struct client_tls *tls;  /* set up by the first `tls` step */
+    gnutls_session_t ses;
+    int in_handshake;        /* GnuTLS reads the socket: nothing else may */
+    int in_tls;              /* the handshake succeeded: bytes go in records */
+    int raw;                 /* `raw`: bytes around the session */
+    sclink_buf wire;         /* what the session wrote, not yet sent */
+    uint64_t hs_sent;        /* handshake bytes the session wrote so far */
+    int64_t hs_slow_end;     /* TLS_SLOW: when it stops being slow */
 };
 
 int64_t fuzz_now_ms(void)
@@ -101,19 +120,29 @@ static void service_input(struct exec *e)
     ssize_t n;
     int rc;
 
-    if (e->noread || e->dead)
+    if (e->noread || e->dead || e->in_handshake)
         return;
     e->depth++;
     for (;;) {
-        n = recv(e->fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        if (e->in_tls) {
+            n = gnutls_record_recv(e->ses, buf, sizeof(buf));
+            if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+                break;
+            if (n < 0 && !gnutls_error_is_fatal((int)n))
+                continue; /* a warning alert: the record is consumed */
+            if (n < 0)
+                n = 0; /* an alert, or a record that did not verify: the end */
+        } else {
+            n = recv(e->fd, buf, sizeof(buf), MSG_DONTWAIT);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                break;
+        }
+        if (n <= 0) {
             e->dead = 1;
             e->r->closed = 1;
             break;
         }
-        if (n < 0)
-            break;
-        if (e->r->bad_output)
+        if (e->r->bad_output || (e->t->tls_creds && !e->in_tls))
             continue;
         rc = sclink_decoder_feed(&e->dec, buf, (size_t)n);
         while (rc == 0 && (rc = sclink_decoder_next(&e->dec, &m)) == 1) {
@@ -143,7 +172,8 @@ static void service_input(struct exec *e)
 /* Waits up to ms for input (or, with `out`, for room to write), reading it. */
 static void wait_io(struct exec *e, int ms, int out)
 {
-    struct pollfd p = {e->fd, (short)((e->noread ? 0 : POLLIN) | (out ? POLLOUT : 0)), 0};
+    int in = !e->noread && !e->in_handshake;
+    struct pollfd p = {e->fd, (short)((in ? POLLIN : 0) | (out ? POLLOUT : 0)), 0};
 
     if (p.events == 0) {
         if (ms > 0)
@@ -154,13 +184,13 @@ static void wait_io(struct exec *e, int ms, int out)
         service_input(e);
 }
 
-/* Writes all of p, reading meanwhile; gives up on a gateway that takes nothing. */
-static void write_all(struct exec *e, const uint8_t *p, size_t len)
+/* Puts p on the socket, reading meanwhile; gives up on a gateway that
+ * takes nothing. */
+static void write_socket(struct exec *e, const uint8_t *p, size_t len)
 {
     int64_t stall = fuzz_now_ms() + WRITE_STALL_MS;
     ssize_t n;
 
-    e->writing++;
     while (len > 0 && !e->dead) {
         n = send(e->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
@@ -179,6 +209,41 @@ static void write_all(struct exec *e, const uint8_t *p, size_t len)
             break;
         }
         wait_io(e, left_ms(stall) < 50 ? left_ms(stall) : 50, 1);
+    }
+}
+
+/* What the session wrote, taken out of e->wire first: reading while it
+ * goes out may make the session write more. */
+static sclink_buf take_wire(struct exec *e)
+{
+    sclink_buf b = e->wire;
+
+    sclink_buf_init(&e->wire);
+    return b;
+}
+
+/* Writes all of p, in records after a handshake (unless `raw`), reading
+ * meanwhile. */
+static void write_all(struct exec *e, const uint8_t *p, size_t len)
+{
+    ssize_t n;
+
+    e->writing++;
+    if (e->in_tls && !e->raw) {
+        while (len > 0 && !e->dead) {
+            n = gnutls_record_send(e->ses, p, len);
+            if (n < 0) {
+                e->dead = 1; /* the session ended: an alert came */
+                break;
+            }
+            p += n;
+            len -= (size_t)n;
+            sclink_buf w = take_wire(e);
+            write_socket(e, w.base, w.len);
+            sclink_buf_free(&w);
+        }
+    } else {
+        write_socket(e, p, len);
     }
     e->writing--;
     service_input(e);
@@ -256,6 +321,122 @@ static void dribble(struct exec *e, const struct op *o)
     }
 }
 
+/* ------------------------------------------------------------------ TLS */
+
+static ssize_t tls_push(gnutls_transport_ptr_t ctx, const void *p, size_t len)
+{
+    struct exec *e = ctx;
+
+    if (sclink_buf_reserve(&e->wire, len) < 0) {
+        gnutls_transport_set_errno(e->ses, ENOMEM);
+        return -1;
+    }
+    memcpy(e->wire.base + e->wire.len, p, len);
+    e->wire.len += len;
+    return (ssize_t)len;
+}
+
+static ssize_t tls_pull(gnutls_transport_ptr_t ctx, void *p, size_t len)
+{
+    struct exec *e = ctx;
+    ssize_t n = recv(e->fd, p, len, MSG_DONTWAIT);
+
+    if (n < 0)
+        gnutls_transport_set_errno(e->ses, errno == EWOULDBLOCK ? EAGAIN : errno);
+    return n;
+}
+
+static int tls_pull_timeout(gnutls_transport_ptr_t ctx, unsigned ms)
+{
+    struct exec *e = ctx;
+    struct pollfd p = {e->fd, POLLIN, 0};
+
+    return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+}
+
+/* Sends the handshake bytes the session wrote, as the step's mode says. */
+static void handshake_out(struct exec *e, const struct op *o)
+{
+    sclink_buf w = take_wire(e);
+    uint64_t off = e->hs_sent, at = o->n;
+    size_t len = w.len, k;
+
+    e->hs_sent += len;
+    switch (o->mode) {
+    case TLS_FLIP:
+        if (at >= off && at - off < len)
+            w.base[at - off] ^= (uint8_t)o->arg;
+        write_socket(e, w.base, len);
+        break;
+    case TLS_CUT:
+        if (at > off)
+            write_socket(e, w.base, at - off < len ? (size_t)(at - off) : len);
+        break;
+    case TLS_SLOW:
+        /* at bytes at a time while the step's time lasts, then the rest */
+        for (k = 0; k < len && !e->dead; k += at ? at : 1) {
+            size_t step = at ? at : 1;
+            if (e->hs_slow_end == 0)
+                e->hs_slow_end = fuzz_now_ms() + DRIBBLE_MAX_MS;
+            if (left_ms(e->hs_slow_end) == 0) {
+                write_socket(e, w.base + k, len - k);
+                break;
+            }
+            write_socket(e, w.base + k, len - k < step ? len - k : step);
+            usleep((useconds_t)o->ms * 1000);
+        }
+        break;
+    case TLS_INJECT:
+        k = at >= off && at - off <= len ? (size_t)(at - off) : len;
+        write_socket(e, w.base, k);
+        if (k < len || at == off + len)
+            write_socket(e, o->bytes, o->len);
+        write_socket(e, w.base + k, len - k);
+        break;
+    default:
+        write_socket(e, w.base, len);
+        break;
+    }
+    sclink_buf_free(&w);
+}
+
+/* `tls`: the client's handshake, non-blocking, within HANDSHAKE_MS.  One
+ * per link: a second step does nothing. */
+static void tls_step(struct exec *e, const struct op *o)
+{
+    int64_t end = fuzz_now_ms() + HANDSHAKE_MS;
+    int rc;
+
+    if (e->t->tls_creds == NULL) {
+        fprintf(stderr, "link-fuzz: a `tls` step against a plain gateway: give --tls\n");
+        exit(2);
+    }
+    if (e->tls)
+        return;
+    e->tls = client_tls_new(e->t->tls_creds, e->t->tls_user, e->t->addr);
+    if (e->tls == NULL)
+        exit(2); /* it said why: the credentials */
+    e->ses = client_tls_session(e->tls);
+    gnutls_transport_set_ptr(e->ses, e);
+    gnutls_transport_set_push_function(e->ses, tls_push);
+    gnutls_transport_set_pull_function(e->ses, tls_pull);
+    gnutls_transport_set_pull_timeout_function(e->ses, tls_pull_timeout);
+    gnutls_handshake_set_timeout(e->ses, GNUTLS_INDEFINITE_TIMEOUT);
+    e->in_handshake = 1;
+    for (;;) {
+        struct pollfd p = {e->fd, POLLIN, 0};
+
+        rc = gnutls_handshake(e->ses);
+        handshake_out(e, o);
+        if (rc == 0 || gnutls_error_is_fatal(rc) || e->dead || left_ms(end) == 0)
+            break;
+        poll(&p, 1, left_ms(end) < 50 ? left_ms(end) : 50);
+    }
+    e->in_handshake = 0;
+    e->in_tls = rc == 0 && !e->dead;
+    e->r->handshake = e->in_tls ? 1 : -1;
+}
+
 static void run_op(struct exec *e, const struct op *o)
 {
     switch (o->kind) {
@@ -277,23 +458,27 @@ static void run_op(struct exec *e, const struct op *o)
         e->noread = saved;
         break;
     }
+    case OP_TLS: tls_step(e, o); break;
+    case OP_RAW: e->raw = 1; break;
     }
 }
 
-void exec_link(const char *addr, const struct script *s, struct exec_result *r)
+void exec_link(const struct target *t, const struct script *s, struct exec_result *r)
 {
     struct exec e;
     sclink_conn c;
 
     memset(r, 0, sizeof(*r));
     memset(&e, 0, sizeof(e));
+    e.t = t;
     e.r = r;
-    if (sclink_conn_connect(&c, addr, 2000) < 0)
+    if (sclink_conn_connect(&c, t->addr, 2000) < 0)
         return;
     r->connected = 1;
     e.fd = c.fd;
     sclink_decoder_init(&e.dec, SCLINK_DEFAULT_MAX_FRAME);
     sclink_buf_init(&e.out);
+    sclink_buf_init(&e.wire);
     fcntl(e.fd, F_SETFL, fcntl(e.fd, F_GETFL) | O_NONBLOCK);
     for (size_t i = 0; i < s->n && !e.dead && !r->busy; i++)
         run_op(&e, &s->ops[i]);
@@ -304,8 +489,10 @@ void exec_link(const char *addr, const struct script *s, struct exec_result *r)
         service_input(&e);
     }
     sclink_conn_close(&c);
+    client_tls_free(e.tls);
     sclink_decoder_free(&e.dec);
     sclink_buf_free(&e.out);
+    sclink_buf_free(&e.wire);
 }
 
 /* ---------------------------------------------------------- health check */
@@ -374,22 +561,28 @@ static int health_access(sclink_conn *c, uint64_t id, uint64_t addr, const uint3
  * Interrupt must come before the GRANT, so link time starts at 0 and
  * SystemC time moves.  Then Bye.  1 ok, 0 busy, -1 failed.
  */
-static int health_once(const char *addr, int timeout_ms, char *why, size_t whylen)
+static int health_once(const struct target *t, int timeout_ms, char *why, size_t whylen)
 {
     sclink_msg env = SCLINK__V1__ENVELOPE__INIT, *w = NULL, *m = NULL;
     sclink_hello h = SCLINK__V1__HELLO__INIT;
     sclink_sync sync = SCLINK__V1__SYNC__INIT;
     sclink_bye bye = SCLINK__V1__BYE__INIT;
     const uint32_t period_ns = 1000, ctrl = 5; /* ENABLE | IRQ_EN */
+    struct client_tls *tls = NULL;
     sclink_conn c;
     char text[300];
     uint32_t magic = 0;
     int rc, sent, irqs = 0, result = -1;
 
-    rc = sclink_conn_connect(&c, addr, timeout_ms);
+    rc = sclink_conn_connect(&c, t->addr, timeout_ms);
     if (rc < 0) {
         snprintf(why, whylen, "cannot connect: %s", sclink_strerror(rc));
         return -1;
+    }
+    if (t->tls_creds && ((tls = client_tls_new(t->tls_creds, t->tls_user, t->addr)) == NULL ||
+                         client_tls_handshake(tls, &c, t->addr, timeout_ms) < 0)) {
+        snprintf(why, whylen, "the TLS handshake failed (sclink-client said why)");
+        goto out;
     }
     h.has_version_major = h.has_version_minor = h.has_role = h.has_capabilities = 1;
     h.version_major = SCLINK_VERSION_MAJOR;
@@ -461,16 +654,17 @@ out:
     sclink_msg_free(m);
     sclink_msg_free(w);
     sclink_conn_close(&c);
+    client_tls_free(tls);
     return result;
 }
 
-int health_check(const char *addr, int timeout_ms, int *took_ms, char *why, size_t whylen)
+int health_check(const struct target *t, int timeout_ms, int *took_ms, char *why, size_t whylen)
 {
     int64_t start = fuzz_now_ms(), end = start + timeout_ms;
     int rc;
 
     do {
-        rc = health_once(addr, left_ms(end) > 0 ? left_ms(end) : 1, why, whylen);
+        rc = health_once(t, left_ms(end) > 0 ? left_ms(end) : 1, why, whylen);
         if (rc == 0) {
             snprintf(why, whylen, "still busy with the last link after %d ms", timeout_ms);
             usleep(10000);

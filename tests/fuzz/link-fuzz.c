@@ -13,6 +13,8 @@
  * under --sanitizer-log.  The first finding ends the run: the links since
  * the last health check that passed are saved as a case file in
  * --save-dir, and the last line says what was found and how to replay it.
+ * With --tls CREDS (sclink-client's --tls-creds) the gateway speaks TLS:
+ * the links attack its handshake too, and the health check runs in TLS.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "link-fuzz.h"
 
 struct opts {
+    struct target t;
     uint64_t seed;
     uint64_t first;
     uint64_t links;      /* 0: until --seconds */
@@ -123,10 +126,10 @@ static int sanitizer_report(const char *prefix, char *why, size_t whylen)
 }
 
 /* Plays a link, again while the gateway still closes the last one. */
-static void play(const char *addr, const struct script *s, struct exec_result *r)
+static void play(const struct target *t, const struct script *s, struct exec_result *r)
 {
     for (int tries = 0; tries < 200; tries++) {
-        exec_link(addr, s, r);
+        exec_link(t, s, r);
         if (!r->busy && r->connected)
             return;
         usleep(10000);
@@ -138,13 +141,13 @@ static void play(const char *addr, const struct script *s, struct exec_result *r
  * output well formed, and (when `health`) a health check passed.  Returns
  * the kind of finding, NULL if none.
  */
-static const char *check(const struct opts *o, const char *addr, const struct exec_result *r,
-                         int health, struct watch *w, char *why, size_t whylen)
+static const char *check(const struct opts *o, const struct exec_result *r, int health,
+                         struct watch *w, char *why, size_t whylen)
 {
     int took;
 
     if (r && !r->connected) {
-        snprintf(why, whylen, "cannot connect to %s", addr);
+        snprintf(why, whylen, "cannot connect to %s", o->t.addr);
         return "connect";
     }
     if (r && r->bad_output) {
@@ -171,7 +174,7 @@ static const char *check(const struct opts *o, const char *addr, const struct ex
     }
     if (health) {
         w->health_checks++;
-        if (health_check(addr, o->health_ms, &took, why, whylen) < 0) {
+        if (health_check(&o->t, o->health_ms, &took, why, whylen) < 0) {
             if (o->pid && sanitizer_report(o->sanitizer_log, why, whylen))
                 return "sanitizer";
             if (o->pid && !alive(o->pid)) {
@@ -206,7 +209,7 @@ static const char *save_case(const struct opts *o, const char *kind, const char 
             o->seed, from, to, o->seed, from, to - from + 1);
     for (uint64_t i = from; i <= to; i++) {
         struct script s;
-        gen_link(o->seed, i, &s);
+        gen_link(o->seed, i, o->t.tls_creds != NULL, &s);
         fprintf(f, "link\n# link %" PRIu64 ": %s\n", i, s.note);
         script_write(&s, f);
         script_free(&s);
@@ -215,17 +218,18 @@ static const char *save_case(const struct opts *o, const char *kind, const char 
     return path;
 }
 
-static int fuzz(const struct opts *o, const char *addr)
+static int fuzz(const struct opts *o)
 {
     struct watch w = {0};
     struct exec_result r;
     int64_t start = fuzz_now_ms(), next_report = start + 60000;
-    uint64_t i, ran = 0, suspect_from = o->first, frames = 0, dma = 0;
+    uint64_t i, ran = 0, suspect_from = o->first, frames = 0, dma = 0, hs_ok = 0, hs_failed = 0;
+    int tls = o->t.tls_creds != NULL;
     const char *kind = NULL;
     char why[512] = "";
 
-    printf("link-fuzz: seed %" PRIu64 ", from link %" PRIu64 ", against %s\n", o->seed, o->first,
-           addr);
+    printf("link-fuzz: seed %" PRIu64 ", from link %" PRIu64 ", against %s%s\n", o->seed,
+           o->first, o->t.addr, tls ? " in TLS" : "");
     fflush(stdout);
     for (i = o->first;; i++) {
         struct script s;
@@ -234,14 +238,16 @@ static int fuzz(const struct opts *o, const char *addr)
         if (o->links ? ran >= o->links
                      : fuzz_now_ms() - start >= (int64_t)o->seconds * 1000)
             break;
-        gen_link(o->seed, i, &s);
-        play(addr, &s, &r);
+        gen_link(o->seed, i, tls, &s);
+        play(&o->t, &s, &r);
         script_free(&s);
         ran++;
         frames += r.frames_in;
         dma += r.dma_in;
+        hs_ok += r.handshake > 0;
+        hs_failed += r.handshake < 0;
         health = o->health_every && ran % o->health_every == 0;
-        kind = check(o, addr, &r, health, &w, why, sizeof(why));
+        kind = check(o, &r, health, &w, why, sizeof(why));
         if (kind)
             break;
         if (health)
@@ -256,7 +262,7 @@ static int fuzz(const struct opts *o, const char *addr)
     }
     if (!kind && ran > 0) {
         /* The last links end with a health check too. */
-        kind = check(o, addr, NULL, 1, &w, why, sizeof(why));
+        kind = check(o, NULL, 1, &w, why, sizeof(why));
         i--;
     }
     double min = (fuzz_now_ms() - start) / 60000.0;
@@ -267,6 +273,9 @@ static int fuzz(const struct opts *o, const char *addr)
                "    make fuzz-link FUZZ_LINK_REPLAY=%s\n", suspect_from, i, path, path);
         return 1;
     }
+    if (tls)
+        printf("link-fuzz: %" PRIu64 " TLS handshakes succeeded, %" PRIu64 " failed\n", hs_ok,
+               hs_failed);
     printf("link-fuzz: seed %" PRIu64 ", links %" PRIu64 "..%" PRIu64 " (%" PRIu64
            " links, %u health checks, %" PRIu64 " frames and %" PRIu64
            " DMA requests from the gateway) in %.1f min: RSS first %u MiB, peak %u MiB"
@@ -276,7 +285,7 @@ static int fuzz(const struct opts *o, const char *addr)
     return 0;
 }
 
-static int replay(const struct opts *o, const char *addr, char **files, int nfiles)
+static int replay(const struct opts *o, char **files, int nfiles)
 {
     struct watch w = {0};
     int failed = 0;
@@ -302,8 +311,8 @@ static int replay(const struct opts *o, const char *addr, char **files, int nfil
             continue;
         }
         for (int i = 0; i < n && !kind; i++) {
-            play(addr, &links[i], &r);
-            kind = check(o, addr, &r, i == n - 1, &w, why, sizeof(why));
+            play(&o->t, &links[i], &r);
+            kind = check(o, &r, i == n - 1, &w, why, sizeof(why));
         }
         scripts_free(links, n);
         if (kind) {
@@ -323,6 +332,7 @@ static void usage(void)
             "usage: link-fuzz [--seed N] [--first N] [--links N | --seconds N]\n"
             "                 [--health-every N] [--health-ms MS] [--pid PID]\n"
             "                 [--rss-limit-mb N] [--sanitizer-log PREFIX] [--save-dir DIR]\n"
+            "                 [--tls x509:DIR|psk:DIR] [--tls-user NAME]\n"
             "                 [--print] [--replay FILE...] ADDR\n");
     exit(2);
 }
@@ -334,9 +344,10 @@ int main(int argc, char **argv)
         {"seconds", 1, 0, 't'},     {"health-every", 1, 0, 'e'}, {"health-ms", 1, 0, 'h'},
         {"pid", 1, 0, 'p'},         {"rss-limit-mb", 1, 0, 'r'}, {"sanitizer-log", 1, 0, 'z'},
         {"save-dir", 1, 0, 'd'},    {"replay", 0, 0, 'R'},    {"print", 0, 0, 'P'},
-        {"quiet", 0, 0, 'q'},       {0, 0, 0, 0},
+        {"quiet", 0, 0, 'q'},       {"tls", 1, 0, 'T'},       {"tls-user", 1, 0, 'U'},
+        {0, 0, 0, 0},
     };
-    struct opts o = {.health_every = 1, .health_ms = 10000, .seconds = 60};
+    struct opts o = {.t.tls_user = "qemu", .health_every = 1, .health_ms = 10000, .seconds = 60};
     int c, do_replay = 0, print = 0;
 
     signal(SIGPIPE, SIG_IGN);
@@ -355,6 +366,8 @@ int main(int argc, char **argv)
         case 'R': do_replay = 1; break;
         case 'P': print = 1; break;
         case 'q': o.quiet = 1; break;
+        case 'T': o.t.tls_creds = optarg; break;
+        case 'U': o.t.tls_user = optarg; break;
         default: usage();
         }
     }
@@ -362,7 +375,7 @@ int main(int argc, char **argv)
         /* The scripts themselves, to read what a seed does. */
         for (uint64_t i = o.first; i < o.first + (o.links ? o.links : 1); i++) {
             struct script s;
-            gen_link(o.seed, i, &s);
+            gen_link(o.seed, i, o.t.tls_creds != NULL, &s);
             printf("link\n# link %" PRIu64 ": %s\n", i, s.note);
             script_write(&s, stdout);
             script_free(&s);
@@ -372,9 +385,11 @@ int main(int argc, char **argv)
     if (do_replay) {
         if (argc - optind < 2)
             usage();
-        return replay(&o, argv[argc - 1], argv + optind, argc - optind - 1);
+        o.t.addr = argv[argc - 1];
+        return replay(&o, argv + optind, argc - optind - 1);
     }
     if (argc - optind != 1)
         usage();
-    return fuzz(&o, argv[optind]);
+    o.t.addr = argv[optind];
+    return fuzz(&o);
 }

@@ -11,6 +11,12 @@
  * The executor (link-exec.c) plays a script and runs the health check.
  * A script has a text form, one step a line: that is what a finding saves
  * and what `make check` replays (tests/fuzz/link-corpus/).
+ *
+ * Against a TLS gateway (--tls) a script's bytes go onto the socket as
+ * they are until a `tls` step runs the client's handshake, which may
+ * corrupt, cut, slow or break into what the client sends; after a
+ * handshake that succeeds the bytes go inside TLS records, until `raw`
+ * sends them around the session again (tests/fuzz/link-corpus-tls/).
  */
 #ifndef SCLINK_LINK_FUZZ_H
 #define SCLINK_LINK_FUZZ_H
@@ -33,6 +39,22 @@ enum op_kind {
     OP_NOREAD,   /* read nothing more on this link */
     OP_SHUTDOWN, /* shut down the write side */
     OP_HOLD,     /* ms: stay until the gateway closes, at most ms */
+    OP_TLS,      /* mode, n, ms, arg, bytes: the TLS handshake, as tls_mode says */
+    OP_RAW,      /* what follows goes onto the socket, not into the session */
+};
+
+/*
+ * How OP_TLS runs the handshake: what happens to the bytes the client's
+ * GnuTLS sends, counted from the first (offset n).  A handshake that
+ * fails leaves the link in plain bytes for the steps after it.
+ */
+enum tls_mode {
+    TLS_OK,      /* as they are */
+    TLS_FLIP,    /* the byte at n XOR arg (1..255) */
+    TLS_CUT,     /* the first n only, then nothing: the handshake stalls */
+    TLS_SLOW,    /* n bytes at a time, ms apart (DRIBBLE_MAX_MS in all) */
+    TLS_INJECT,  /* `bytes` put in after the first n */
+    TLS_COUNT
 };
 
 /* How OP_RESPOND answers (arg: see each). */
@@ -99,10 +121,18 @@ void frame_append(sclink_buf *b, const sclink_msg *m);
 #define FUZZ_GW_MAX_FRAME SCLINK_DEFAULT_MAX_FRAME
 #define FUZZ_ID_MAGIC 0x53434c4bu
 
-/* The script of link `index` of the run seeded `seed`. */
-void gen_link(uint64_t seed, uint64_t index, struct script *out);
+/* The script of link `index` of the run seeded `seed`; tls: for a TLS gateway. */
+void gen_link(uint64_t seed, uint64_t index, int tls, struct script *out);
 
 /* ------------------------------------------------------------- executor */
+
+/* The gateway under attack: its address and, for TLS, the client's
+ * credentials as sclink-client takes them ("psk:DIR" or "x509:DIR"). */
+struct target {
+    const char *addr;
+    const char *tls_creds; /* NULL: plain */
+    const char *tls_user;  /* PSK user */
+};
 
 struct exec_result {
     int connected;    /* the socket connected */
@@ -110,23 +140,25 @@ struct exec_result {
     int busy;         /* refused with ERR_BUSY: the link did not start */
     int closed;       /* the gateway closed the link */
     int bad_output;   /* the gateway sent bytes that do not decode */
+    int handshake;    /* TLS: 1 a handshake succeeded, -1 one failed, 0 none */
     char why[256];    /* bad_output: the decoder's reason */
     uint64_t frames_in;
     uint64_t dma_in;
     uint64_t bytes_out;
 };
 
-/* Plays one link against `addr`. */
-void exec_link(const char *addr, const struct script *s, struct exec_result *r);
+/* Plays one link against t. */
+void exec_link(const struct target *t, const struct script *s, struct exec_result *r);
 
 /*
  * The health check: a clean handshake, the id block's MAGIC read through
  * BAR0, the timer's interrupt 1 us into the first window (SystemC time
  * moves), then Bye, all within timeout_ms (a link still closing answers
- * ERR_BUSY: that is retried until then).  Returns 0 or -1 with `why`;
+ * ERR_BUSY: that is retried until then), in TLS when t says so.  Returns
+ * 0 or -1 with `why`;
  * *took_ms says how long it took.
  */
-int health_check(const char *addr, int timeout_ms, int *took_ms, char *why,
+int health_check(const struct target *t, int timeout_ms, int *took_ms, char *why,
                  size_t whylen);
 
 int64_t fuzz_now_ms(void);

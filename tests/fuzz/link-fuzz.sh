@@ -6,7 +6,8 @@
 #   link-fuzz.sh replay GATEWAY CASE...  replay case files (make check)
 #
 # Environment: MINUTES (30), SEED (random), FIRST (0), ADDR (unix or tcp),
-# IRQ (msix, msi or intx), RSS_MB (the RSS bound, 512), HEALTH_MS (10000),
+# TLS (psk or x509: a TLS gateway on tcp, credentials made by
+# tests/common/make-tls-creds; the default is none), IRQ (msix, msi or intx), RSS_MB (the RSS bound, 512), HEALTH_MS (10000),
 # LEAKS (1: LeakSanitizer at the gateway's exit), SAVE_DIR (where a finding
 # goes, tests/fuzz/link-corpus), KEEP (1: keep the work directory).  The
 # gateway's own output, and any sanitizer report, stay in the work
@@ -29,6 +30,11 @@ IRQ=${IRQ:-msix}
 RSS_MB=${RSS_MB:-512}
 HEALTH_MS=${HEALTH_MS:-10000}
 LEAKS=${LEAKS:-1}
+TLS=${TLS:-}
+if [ -n "$TLS" ]; then
+    SAVE_DIR=${SAVE_DIR:-$top_srcdir/tests/fuzz/link-corpus-tls}
+    ADDR=tcp
+fi
 SAVE_DIR=${SAVE_DIR:-$top_srcdir/tests/fuzz/link-corpus}
 
 work=$(mktemp -d /tmp/sclink-linkfuzz.XXXXXX)
@@ -65,6 +71,25 @@ tcp) listen=tcp:127.0.0.1:0 ;;
 *) die "ADDR must be unix or tcp, not '$ADDR'" ;;
 esac
 
+# TLS: the gateway's credentials and the fuzzer's (sclink-client's form).
+gw_tls=
+fuzz_tls=
+case "$TLS" in
+'') ;;
+psk | x509)
+    "$top_srcdir/tests/common/make-tls-creds" "$work/creds" > "$work/creds.log" 2>&1 ||
+        die "cannot make TLS credentials: $(tail -n 3 "$work/creds.log")"
+    if [ "$TLS" = psk ]; then
+        gw_tls="--tls-creds psk:$work/creds/psk-server"
+        fuzz_tls="--tls psk:$work/creds/psk-client"
+    else
+        gw_tls="--tls-creds x509:$work/creds/server --tls-allow O=sclink-test,CN=qemu1"
+        fuzz_tls="--tls x509:$work/creds/client"
+    fi
+    ;;
+*) die "TLS must be psk or x509, not '$TLS'" ;;
+esac
+
 printf 'SCLINK-ROM-IMAGE' > "$work/rom.bin"
 printf 'hi' > "$work/uart.in"
 sed -e "s|@LISTEN@|$listen|" -e "s|@IRQ@|$IRQ|" -e "s|@VECTORS@|$vectors|" \
@@ -81,7 +106,8 @@ UBSAN_OPTIONS="log_path=$work/san:print_stacktrace=1:halt_on_error=1"
 LSAN_OPTIONS="suppressions=$top_srcdir/tests/fuzz/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
-"$gateway" --serve "$work/platform.yaml" > "$work/gw.out" 2> "$work/gw.err" &
+# shellcheck disable=SC2086 # $gw_tls holds separate words on purpose
+"$gateway" --serve $gw_tls "$work/platform.yaml" > "$work/gw.out" 2> "$work/gw.err" &
 gw_pid=$!
 listens_or_exited() {
     log_has "$work/gw.err" "listening on" || exited "$gw_pid"
@@ -95,7 +121,7 @@ else
     addr=$listen
 fi
 
-common="--pid $gw_pid --rss-limit-mb $RSS_MB --health-ms $HEALTH_MS --sanitizer-log $work/san"
+common="--pid $gw_pid --rss-limit-mb $RSS_MB --health-ms $HEALTH_MS --sanitizer-log $work/san $fuzz_tls"
 status=0
 if [ "$mode" = fuzz ]; then
     [ -n "$SEED" ] || SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')

@@ -828,10 +828,175 @@ static void gen_no_hello(struct gen *g)
     }
 }
 
-void gen_link(uint64_t seed, uint64_t index, struct script *out)
+/* A link's traffic, valid Hello or not (what every plain link is). */
+static void gen_body(struct gen *g)
+{
+    struct script *out = g->s;
+    unsigned k = (unsigned)below(g, 100);
+
+    if (k < 85) {
+        gen_hello(g, 0);
+        snprintf(out->note, sizeof(out->note), "Hello caps 0x%llx, quantum %llu ps, max frame %u",
+                 (unsigned long long)g->caps, (unsigned long long)g->q, g->max_frame);
+        gen_traffic(g);
+    } else if (k < 92) {
+        gen_hello(g, 1);
+        snprintf(out->note, sizeof(out->note), "broken Hello");
+        if (chance(g, 50))
+            gen_traffic(g);
+    } else {
+        snprintf(out->note, sizeof(out->note), "no Hello");
+        gen_no_hello(g);
+        if (chance(g, 30))
+            gen_traffic(g);
+    }
+}
+
+/* ------------------------------------------------------------------ TLS */
+
+/* A TLS record header: a content type (mostly 20..24), a version, a length. */
+static void record_header(struct gen *g, uint8_t *p)
+{
+    static const uint16_t lens[] = {0, 1, 2, 5, 0x3fff, 0x4000, 0x4001, 0x4100, 0x4800, 0xffff};
+    uint16_t len = chance(g, 60) ? PICK(g, lens) : (uint16_t)next(g);
+
+    p[0] = chance(g, 80) ? (uint8_t)range(g, 20, 24) : (uint8_t)next(g);
+    p[1] = chance(g, 90) ? 3 : (uint8_t)next(g);
+    p[2] = (uint8_t)(chance(g, 90) ? below(g, 5) : next(g));
+    p[3] = (uint8_t)(len >> 8);
+    p[4] = (uint8_t)len;
+}
+
+/* Bytes that are not a TLS session's: a record header and some of what
+ * it claims, an SSLv2 ClientHello, a plaintext alert, noise. */
+static void gen_not_tls(struct gen *g)
+{
+    static const uint8_t alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+    static const uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
+    uint8_t b[96];
+    size_t n = 0;
+
+    switch (below(g, 5)) {
+    case 0:
+        record_header(g, b);
+        n = 5 + below(g, sizeof(b) - 5);
+        for (size_t i = 5; i < n; i++)
+            b[i] = (uint8_t)next(g);
+        break;
+    case 1: /* SSLv2: a 2-byte length with the top bit, CLIENT-HELLO, version */
+        n = range(g, 5, sizeof(b));
+        b[0] = (uint8_t)(0x80 | below(g, 0x80));
+        b[1] = (uint8_t)next(g);
+        b[2] = 1;
+        b[3] = 3;
+        b[4] = (uint8_t)below(g, 5);
+        for (size_t i = 5; i < n; i++)
+            b[i] = (uint8_t)next(g);
+        break;
+    case 2:
+        memcpy(b, chance(g, 50) ? alert : ccs, sizeof(alert));
+        n = b[0] == 0x15 ? sizeof(alert) : sizeof(ccs);
+        break;
+    default:
+        n = range(g, 1, sizeof(b));
+        for (size_t i = 0; i < n; i++)
+            b[i] = (uint8_t)next(g);
+        break;
+    }
+    if (chance(g, 15))
+        script_add(g->s, OP_DRIBBLE, 0, 1, (uint32_t)range(g, 10, 100), 0, b, n);
+    else
+        script_add(g->s, OP_SEND, 0, 0, 0, 0, b, n);
+}
+
+/* The handshake with a twist, at an offset in the client's flights: its
+ * headers, the ClientHello (the whole of a PSK client's 463 bytes), or the
+ * X.509 client's certificate flight (2014 bytes in all). */
+static const char *gen_tls_twist(struct gen *g)
+{
+    static const char *const names[] = {"flipped", "cut", "slow", "broken into"};
+    uint32_t at = (uint32_t)(chance(g, 30) ? below(g, 10) : chance(g, 70) ? below(g, 520)
+                                                                        : below(g, 2100));
+    int mode = (int)range(g, TLS_FLIP, TLS_INJECT);
+    uint8_t b[96];
+    size_t n = 0;
+
+    switch (mode) {
+    case TLS_FLIP:
+        script_add(g->s, OP_TLS, mode, at, 0,
+                   chance(g, 60) ? 1 << below(g, 8) : (int64_t)range(g, 1, 255), NULL, 0);
+        break;
+    case TLS_SLOW:
+        script_add(g->s, OP_TLS, mode, (uint32_t)range(g, 1, 64), (uint32_t)range(g, 1, 30), 0,
+                   NULL, 0);
+        break;
+    case TLS_INJECT: {
+        size_t before = g->s->n;
+        if (chance(g, 30)) {
+            gen_hello(g, 0); /* a plaintext frame inside the handshake */
+        } else {
+            gen_not_tls(g);
+        }
+        /* Take the bytes back out of the script, for the step's own. */
+        n = g->s->ops[before].len < sizeof(b) ? g->s->ops[before].len : sizeof(b);
+        memcpy(b, g->s->ops[before].bytes, n);
+        while (g->s->n > before)
+            free(g->s->ops[--g->s->n].bytes);
+        script_add(g->s, OP_TLS, mode, at, 0, 0, b, n);
+        break;
+    }
+    default:
+        script_add(g->s, OP_TLS, mode, at, 0, 0, NULL, 0);
+        break;
+    }
+    return names[mode - TLS_FLIP];
+}
+
+/*
+ * A link against a TLS gateway: a good handshake and then a plain link's
+ * traffic inside it; bytes before the handshake (a plaintext peer, stray
+ * records); a handshake flipped, cut, slowed or broken into; or bytes
+ * around the session once it is up (records that do not verify, a record
+ * left half sent).
+ */
+static void gen_tls(struct gen *g)
+{
+    struct script *out = g->s;
+    unsigned k = (unsigned)below(g, 100);
+    char note[sizeof(out->note)];
+
+    if (k < 55) {
+        script_add(out, OP_TLS, TLS_OK, 0, 0, 0, NULL, 0);
+        gen_body(g);
+        snprintf(note, sizeof(note), "TLS, then %.140s", out->note);
+    } else if (k < 70) {
+        if (chance(g, 40))
+            gen_body(g); /* a plaintext peer */
+        else
+            gen_not_tls(g);
+        snprintf(note, sizeof(note), "bytes before the TLS handshake");
+        if (chance(g, 50))
+            script_add(out, OP_TLS, TLS_OK, 0, 0, 0, NULL, 0);
+    } else if (k < 90) {
+        snprintf(note, sizeof(note), "TLS handshake %s", gen_tls_twist(g));
+        if (chance(g, 60))
+            gen_body(g);
+    } else {
+        script_add(out, OP_TLS, TLS_OK, 0, 0, 0, NULL, 0);
+        if (chance(g, 50))
+            gen_hello(g, 0);
+        script_add(out, OP_RAW, 0, 0, 0, 0, NULL, 0);
+        gen_not_tls(g);
+        snprintf(note, sizeof(note), "TLS, then bytes around the session");
+    }
+    if (chance(g, 50))
+        script_add(out, OP_HOLD, 0, 0, (uint32_t)range(g, 10, 1500), 0, NULL, 0);
+    snprintf(out->note, sizeof(out->note), "%s", note);
+}
+
+void gen_link(uint64_t seed, uint64_t index, int tls, struct script *out)
 {
     struct gen g;
-    unsigned k;
 
     memset(&g, 0, sizeof(g));
     g.rng = seed ^ (index * UINT64_C(0xd1342543de82ef95));
@@ -843,23 +1008,9 @@ void gen_link(uint64_t seed, uint64_t index, struct script *out)
     g.max_frame = FUZZ_GW_MAX_FRAME;
     sclink_buf_init(&g.frame);
     script_init(out);
-
-    k = (unsigned)below(&g, 100);
-    if (k < 85) {
-        gen_hello(&g, 0);
-        snprintf(out->note, sizeof(out->note), "Hello caps 0x%llx, quantum %llu ps, max frame %u",
-                 (unsigned long long)g.caps, (unsigned long long)g.q, g.max_frame);
-        gen_traffic(&g);
-    } else if (k < 92) {
-        gen_hello(&g, 1);
-        snprintf(out->note, sizeof(out->note), "broken Hello");
-        if (chance(&g, 50))
-            gen_traffic(&g);
-    } else {
-        snprintf(out->note, sizeof(out->note), "no Hello");
-        gen_no_hello(&g);
-        if (chance(&g, 30))
-            gen_traffic(&g);
-    }
+    if (tls)
+        gen_tls(&g);
+    else
+        gen_body(&g);
     sclink_buf_free(&g.frame);
 }

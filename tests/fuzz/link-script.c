@@ -5,10 +5,11 @@
  *   send HEX                   sendrep N HEX        dribble N MS HEX
  *   sleep MS                   respond MODE MS ARG STRAY
  *   autodma 0|1                noread               shutdown
- *   hold MS
+ *   hold MS                    tls TMODE N MS ARG [HEX]                raw
  *
  * MODE is ok, status, id, len or dup (enum respond_mode); STRAY 1 sends
- * the Response even when no DMA Request came.
+ * the Response even when no DMA Request came.  TMODE is ok, flip, cut,
+ * slow or inject (enum tls_mode); HEX is inject's bytes.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -21,8 +22,10 @@ static const char *const op_names[] = {
     [OP_SEND] = "send",       [OP_SENDREP] = "sendrep", [OP_DRIBBLE] = "dribble",
     [OP_SLEEP] = "sleep",     [OP_RESPOND] = "respond", [OP_AUTODMA] = "autodma",
     [OP_NOREAD] = "noread",   [OP_SHUTDOWN] = "shutdown", [OP_HOLD] = "hold",
+    [OP_TLS] = "tls",         [OP_RAW] = "raw",
 };
 static const char *const mode_names[RESP_COUNT] = {"ok", "status", "id", "len", "dup"};
+static const char *const tls_mode_names[TLS_COUNT] = {"ok", "flip", "cut", "slow", "inject"};
 
 void script_init(struct script *s)
 {
@@ -99,8 +102,17 @@ void script_write(const struct script *s, FILE *f)
                     o->arg, o->n);
             break;
         case OP_AUTODMA: fprintf(f, " %" PRIu32, o->n); break;
+        case OP_TLS:
+            fprintf(f, " %s %" PRIu32 " %" PRIu32 " %" PRId64, tls_mode_names[o->mode], o->n,
+                    o->ms, o->arg);
+            if (o->len) {
+                fputc(' ', f);
+                write_hex(f, o->bytes, o->len);
+            }
+            break;
         case OP_NOREAD:
-        case OP_SHUTDOWN: break;
+        case OP_SHUTDOWN:
+        case OP_RAW: break;
         }
         fputc('\n', f);
     }
@@ -147,7 +159,7 @@ static int find_name(const char *const *names, int count, const char *w)
 /* Parses one step line (modified in place) into `s`; -1 if it is not one. */
 static int parse_line(char *line, struct script *s)
 {
-    char *w[5] = {0};
+    char *w[6] = {0};
     int nw = 0, kind, mode = 0;
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -155,7 +167,7 @@ static int parse_line(char *line, struct script *s)
     long long arg = 0;
     char *save = NULL, *tok;
 
-    for (tok = strtok_r(line, " \t\r\n", &save); tok && nw < 5;
+    for (tok = strtok_r(line, " \t\r\n", &save); tok && nw < 6;
          tok = strtok_r(NULL, " \t\r\n", &save))
         w[nw++] = tok;
     kind = find_name(op_names, (int)(sizeof(op_names) / sizeof(op_names[0])), w[0]);
@@ -193,8 +205,17 @@ static int parse_line(char *line, struct script *s)
             return -1;
         n = strtoull(w[1], NULL, 0);
         break;
+    case OP_TLS:
+        if (nw < 5 || (mode = find_name(tls_mode_names, TLS_COUNT, w[1])) < 0 ||
+            (nw == 6 && parse_hex(w[5], &bytes, &len)))
+            return -1;
+        n = strtoull(w[2], NULL, 0);
+        ms = strtoull(w[3], NULL, 0);
+        arg = strtoll(w[4], NULL, 0);
+        break;
     case OP_NOREAD:
     case OP_SHUTDOWN:
+    case OP_RAW:
         if (nw != 1)
             return -1;
         break;

@@ -49,15 +49,20 @@ fuzz: tests/fuzz/fuzz-decoder
 # over a real socket against a gateway built with ASan and UBSan.
 #   make fuzz-link        FUZZ_LINK_MINUTES (30), FUZZ_LINK_SEED (random),
 #                         FUZZ_LINK_REPLAY=CASE to replay a saved case
-# `make check` replays tests/fuzz/link-corpus/ against the normal gateway.
+#                       FUZZ_LINK_TLS=psk or x509: against a TLS gateway
+# `make check` replays tests/fuzz/link-corpus/ against the normal gateway,
+# and tests/fuzz/link-corpus-tls/ against it with PSK and with X.509.
 check_PROGRAMS += tests/fuzz/link-fuzz
 tests_fuzz_link_fuzz_SOURCES = tests/fuzz/link-fuzz.h tests/fuzz/link-fuzz.c \
 	tests/fuzz/link-gen.c tests/fuzz/link-exec.c tests/fuzz/link-script.c
-tests_fuzz_link_fuzz_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
-tests_fuzz_link_fuzz_LDADD = proto/libsclink.la $(PROTOBUF_C_LIBS)
-TESTS += tests/fuzz/link-replay.sh
-EXTRA_DIST += tests/fuzz/link-fuzz.sh tests/fuzz/link-replay.sh \
-	tests/fuzz/link-platform.yaml.in tests/fuzz/lsan.supp tests/fuzz/link-corpus
+tests_fuzz_link_fuzz_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS) $(GNUTLS_CFLAGS) \
+	-I$(top_srcdir)/tools/client
+tests_fuzz_link_fuzz_LDADD = tools/client/libclient.la proto/libsclink.la $(PROTOBUF_C_LIBS) \
+	$(GNUTLS_LIBS)
+TESTS += tests/fuzz/link-replay.sh tests/fuzz/link-replay-tls.sh
+EXTRA_DIST += tests/fuzz/link-fuzz.sh tests/fuzz/link-replay.sh tests/fuzz/link-replay-tls.sh \
+	tests/fuzz/link-platform.yaml.in tests/fuzz/lsan.supp tests/fuzz/link-corpus \
+	tests/fuzz/link-corpus-tls
 
 # The sanitized gateway: its sources compiled straight into build-asan/,
 # apart from the libtool build (the same sources, other flags; a VPATH
@@ -99,13 +104,14 @@ $(ASAN_DIR)/sclink-gateway: $(ASAN_OBJS)
 FUZZ_LINK_MINUTES = 30
 FUZZ_LINK_SEED =
 FUZZ_LINK_REPLAY =
+FUZZ_LINK_TLS =
 fuzz-link: tests/fuzz/link-fuzz$(EXEEXT) $(ASAN_DIR)/sclink-gateway
 	@if test -n "$(FUZZ_LINK_REPLAY)"; then \
-		top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
+		top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) TLS=$(FUZZ_LINK_TLS) \
 		$(top_srcdir)/tests/fuzz/link-fuzz.sh replay $(ASAN_DIR)/sclink-gateway \
 			$(FUZZ_LINK_REPLAY); \
 	else \
-		top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
+		top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) TLS=$(FUZZ_LINK_TLS) \
 		MINUTES=$(FUZZ_LINK_MINUTES) SEED=$(FUZZ_LINK_SEED) \
 		$(top_srcdir)/tests/fuzz/link-fuzz.sh fuzz $(ASAN_DIR)/sclink-gateway; \
 	fi

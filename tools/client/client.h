@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gnutls/gnutls.h>
+
 #include "sclink.h"
 
 /*
@@ -198,7 +200,16 @@ struct client_opts {
 
 /* tls.c: the link's TLS session, between the connection and its socket. */
 struct client_tls;
+/* The handshake over c, and the session set between c and its socket. */
 struct client_tls *client_tls_start(const struct client_opts *o, sclink_conn *c);
+/* The parts of client_tls_start, for a peer that drives the session itself
+ * (the link fuzzer): a session with creds ("x509:DIR" or "psk:DIR") for
+ * addr; its GnuTLS session; the blocking handshake on c, 0 or -1 (said
+ * why), after which c's traffic goes through the session. */
+struct client_tls *client_tls_new(const char *creds, const char *user, const char *addr);
+gnutls_session_t client_tls_session(struct client_tls *t);
+int client_tls_handshake(struct client_tls *t, sclink_conn *c, const char *addr,
+                         int timeout_ms);
 void client_tls_free(struct client_tls *t);
 
 struct client_irq {

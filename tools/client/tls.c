@@ -22,6 +22,7 @@ struct client_tls {
     gnutls_certificate_credentials_t x509;
     gnutls_psk_client_credentials_t psk;
     sclink_conn_io io;
+    char host[256]; /* the name the certificate must carry: GnuTLS keeps the pointer */
 };
 
 static ssize_t tls_send(void *ctx, const uint8_t *p, size_t len)
@@ -84,15 +85,16 @@ static int psk_key(const char *file, const char *user, char *hex, size_t hexlen)
     return found ? 0 : -1;
 }
 
-static int set_creds(struct client_tls *t, const struct client_opts *o, const char *host)
+static int set_creds(struct client_tls *t, const char *creds, const char *user,
+                     const char *host)
 {
     char a[4096], b[4096], hex[1024];
     gnutls_datum_t key;
     const char *dir;
     int r;
 
-    if (strncmp(o->tls_creds, "x509:", 5) == 0) {
-        dir = o->tls_creds + 5;
+    if (strncmp(creds, "x509:", 5) == 0) {
+        dir = creds + 5;
         if (gnutls_certificate_allocate_credentials(&t->x509) < 0)
             return -1;
         snprintf(a, sizeof(a), "%s/ca-cert.pem", dir);
@@ -122,15 +124,15 @@ static int set_creds(struct client_tls *t, const struct client_opts *o, const ch
             r = gnutls_server_name_set(t->session, GNUTLS_NAME_DNS, host, strlen(host));
         return r < 0 ? -1 : 0;
     }
-    if (strncmp(o->tls_creds, "psk:", 4) == 0) {
-        snprintf(a, sizeof(a), "%s/keys.psk", o->tls_creds + 4);
-        if (psk_key(a, o->tls_user, hex, sizeof(hex)) < 0)
+    if (strncmp(creds, "psk:", 4) == 0) {
+        snprintf(a, sizeof(a), "%s/keys.psk", creds + 4);
+        if (psk_key(a, user, hex, sizeof(hex)) < 0)
             return -1;
         if (gnutls_psk_allocate_client_credentials(&t->psk) < 0)
             return -1;
         key.data = (unsigned char *)hex;
         key.size = (unsigned)strlen(hex);
-        r = gnutls_psk_set_client_credentials(t->psk, o->tls_user, &key, GNUTLS_PSK_KEY_HEX);
+        r = gnutls_psk_set_client_credentials(t->psk, user, &key, GNUTLS_PSK_KEY_HEX);
         if (r >= 0)
             r = gnutls_priority_set_direct(t->session, "NORMAL:+ECDHE-PSK:+DHE-PSK:+PSK", NULL);
         if (r >= 0)
@@ -139,29 +141,45 @@ static int set_creds(struct client_tls *t, const struct client_opts *o, const ch
             fprintf(stderr, "sclink-client: TLS PSK: %s\n", gnutls_strerror(r));
         return r < 0 ? -1 : 0;
     }
-    fprintf(stderr, "sclink-client: --tls-creds %s: want x509:DIR or psk:DIR\n", o->tls_creds);
+    fprintf(stderr, "sclink-client: --tls-creds %s: want x509:DIR or psk:DIR\n", creds);
     return -1;
 }
 
-struct client_tls *client_tls_start(const struct client_opts *o, sclink_conn *c)
+struct client_tls *client_tls_new(const char *creds, const char *user, const char *addr)
 {
     struct client_tls *t = calloc(1, sizeof(*t));
     sclink_addr a;
     const char *host = NULL;
-    int r;
 
     if (t == NULL)
         return NULL;
-    if (sclink_addr_parse(o->addr, &a) == 0 && a.kind == SCLINK_ADDR_TCP)
-        host = a.host;
+    if (sclink_addr_parse(addr, &a) == 0 && a.kind == SCLINK_ADDR_TCP) {
+        snprintf(t->host, sizeof(t->host), "%s", a.host);
+        host = t->host;
+    }
     if (gnutls_init(&t->session, GNUTLS_CLIENT) < 0) {
         free(t);
         return NULL;
     }
-    if (set_creds(t, o, host) < 0)
-        goto fail;
+    if (set_creds(t, creds, user, host) < 0) {
+        client_tls_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+gnutls_session_t client_tls_session(struct client_tls *t)
+{
+    return t->session;
+}
+
+int client_tls_handshake(struct client_tls *t, sclink_conn *c, const char *addr,
+                         int timeout_ms)
+{
+    int r;
+
     gnutls_transport_set_int(t->session, c->fd);
-    gnutls_handshake_set_timeout(t->session, (unsigned)(o->timeout_ms > 0 ? o->timeout_ms : 0));
+    gnutls_handshake_set_timeout(t->session, (unsigned)(timeout_ms > 0 ? timeout_ms : 0));
     do
         r = gnutls_handshake(t->session);
     while (r < 0 && !gnutls_error_is_fatal(r));
@@ -176,21 +194,28 @@ struct client_tls *client_tls_start(const struct client_opts *o, sclink_conn *c)
                     text.data ? (const char *)text.data : gnutls_strerror(r));
             gnutls_free(text.data);
         } else {
-            fprintf(stderr, "sclink-client: TLS handshake with %s failed: %s\n", o->addr,
+            fprintf(stderr, "sclink-client: TLS handshake with %s failed: %s\n", addr,
                     gnutls_strerror(r));
         }
-        goto fail;
+        return -1;
     }
     t->io.ctx = t;
     t->io.send = tls_send;
     t->io.recv = tls_recv;
     t->io.pending = tls_pending;
     sclink_conn_set_io(c, &t->io);
-    return t;
+    return 0;
+}
 
-fail:
-    client_tls_free(t);
-    return NULL;
+struct client_tls *client_tls_start(const struct client_opts *o, sclink_conn *c)
+{
+    struct client_tls *t = client_tls_new(o->tls_creds, o->tls_user, o->addr);
+
+    if (t && client_tls_handshake(t, c, o->addr, o->timeout_ms) < 0) {
+        client_tls_free(t);
+        t = NULL;
+    }
+    return t;
 }
 
 void client_tls_free(struct client_tls *t)
