@@ -65,6 +65,7 @@ struct exec {
     sclink_buf wire;         /* what the session wrote, not yet sent */
     uint64_t hs_sent;        /* handshake bytes the session wrote so far */
     int64_t hs_slow_end;     /* TLS_SLOW: when it stops being slow */
+    int hs_injected;         /* TLS_INJECT: done */
 };
 
 int64_t fuzz_now_ms(void)
@@ -361,6 +362,8 @@ static void handshake_out(struct exec *e, const struct op *o)
     uint64_t off = e->hs_sent, at = o->n;
     size_t len = w.len, k;
 
+    if (len == 0) /* a handshake step that only read */
+        goto out;
     e->hs_sent += len;
     switch (o->mode) {
     case TLS_FLIP:
@@ -387,16 +390,20 @@ static void handshake_out(struct exec *e, const struct op *o)
         }
         break;
     case TLS_INJECT:
-        k = at >= off && at - off <= len ? (size_t)(at - off) : len;
+        /* once: at the end of one flight is before the next */
+        k = !e->hs_injected && at >= off && at - off <= len ? (size_t)(at - off) : len;
         write_socket(e, w.base, k);
-        if (k < len || at == off + len)
+        if (!e->hs_injected && at >= off && at - off <= len) {
             write_socket(e, o->bytes, o->len);
+            e->hs_injected = 1;
+        }
         write_socket(e, w.base + k, len - k);
         break;
     default:
         write_socket(e, w.base, len);
         break;
     }
+out:
     sclink_buf_free(&w);
 }
 
