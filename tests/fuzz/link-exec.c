@@ -34,7 +34,7 @@
 
 #define WRITE_STALL_MS 3000   /* the gateway took nothing for this long */
 #define DRIBBLE_MAX_MS 4000   /* a slow write gives up after this */
-#define HANDSHAKE_MS 3000     /* a TLS handshake that has not ended by then stalled */
+#define HANDSHAKE_MS 3000     /* silence after the client's flight: the handshake stalled */
 #define DMA_QUEUE 64
 
 struct dma_req {
@@ -355,8 +355,9 @@ static int tls_pull_timeout(gnutls_transport_ptr_t ctx, unsigned ms)
     return poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
 }
 
-/* Sends the handshake bytes the session wrote, as the step's mode says. */
-static void handshake_out(struct exec *e, const struct op *o)
+/* Sends the handshake bytes the session wrote, as the step's mode says;
+ * 1 if there were any. */
+static int handshake_out(struct exec *e, const struct op *o)
 {
     sclink_buf w = take_wire(e);
     uint64_t off = e->hs_sent, at = o->n;
@@ -386,7 +387,8 @@ static void handshake_out(struct exec *e, const struct op *o)
                 break;
             }
             write_socket(e, w.base + k, len - k < step ? len - k : step);
-            usleep((useconds_t)o->ms * 1000);
+            if (len - k > step)
+                usleep((useconds_t)o->ms * 1000);
         }
         break;
     case TLS_INJECT:
@@ -405,10 +407,14 @@ static void handshake_out(struct exec *e, const struct op *o)
     }
 out:
     sclink_buf_free(&w);
+    return len > 0;
 }
 
-/* `tls`: the client's handshake, non-blocking, within HANDSHAKE_MS.  One
- * per link: a second step does nothing. */
+/* `tls`: the client's handshake, non-blocking, ended when the gateway says
+ * nothing for HANDSHAKE_MS after the client's last flight went out.  One
+ * per link: a second step does nothing.  A cut handshake has failed even
+ * where GnuTLS thinks it done (TLS 1.3's client finishes on writing its
+ * Finished): what follows goes raw. */
 static void tls_step(struct exec *e, const struct op *o)
 {
     int64_t end = fuzz_now_ms() + HANDSHAKE_MS;
@@ -434,13 +440,14 @@ static void tls_step(struct exec *e, const struct op *o)
         struct pollfd p = {e->fd, POLLIN, 0};
 
         rc = gnutls_handshake(e->ses);
-        handshake_out(e, o);
+        if (handshake_out(e, o))
+            end = fuzz_now_ms() + HANDSHAKE_MS; /* a slow flight takes its time */
         if (rc == 0 || gnutls_error_is_fatal(rc) || e->dead || left_ms(end) == 0)
             break;
         poll(&p, 1, left_ms(end) < 50 ? left_ms(end) : 50);
     }
     e->in_handshake = 0;
-    e->in_tls = rc == 0 && !e->dead;
+    e->in_tls = rc == 0 && !e->dead && !(o->mode == TLS_CUT && o->n < e->hs_sent);
     e->r->handshake = e->in_tls ? 1 : -1;
 }
 

@@ -189,6 +189,14 @@ static const char *check(const struct opts *o, const struct exec_result *r, int 
     return NULL;
 }
 
+/* "FUZZ_LINK_TLS=psk " or the like for a TLS run's replay line, else "". */
+static const char *tls_make_arg(const struct opts *o)
+{
+    if (o->t.tls_creds == NULL)
+        return "";
+    return strncmp(o->t.tls_creds, "psk:", 4) == 0 ? "FUZZ_LINK_TLS=psk " : "FUZZ_LINK_TLS=x509 ";
+}
+
 /* Writes the suspect links to a case file; returns its path (static). */
 static const char *save_case(const struct opts *o, const char *kind, const char *why,
                              uint64_t from, uint64_t to)
@@ -205,8 +213,11 @@ static const char *save_case(const struct opts *o, const char *kind, const char 
     }
     fprintf(f, "# link-fuzz finding: %s: %s\n", kind, why);
     fprintf(f, "# seed %" PRIu64 ", links %" PRIu64 "..%" PRIu64
-            " (link-fuzz --seed %" PRIu64 " --first %" PRIu64 " --links %" PRIu64 ")\n",
-            o->seed, from, to, o->seed, from, to - from + 1);
+            " (link-fuzz --seed %" PRIu64 " --first %" PRIu64 " --links %" PRIu64 "%s%s)\n",
+            o->seed, from, to, o->seed, from, to - from + 1, o->t.tls_creds ? " --tls " : "",
+            o->t.tls_creds ? o->t.tls_creds : "");
+    if (o->t.tls_creds)
+        fprintf(f, "# replay with make fuzz-link %sFUZZ_LINK_REPLAY=THIS-FILE\n", tls_make_arg(o));
     for (uint64_t i = from; i <= to; i++) {
         struct script s;
         gen_link(o->seed, i, o->t.tls_creds != NULL, &s);
@@ -270,7 +281,8 @@ static int fuzz(const struct opts *o)
         const char *path = save_case(o, kind, why, suspect_from, i);
         printf("link-fuzz: FOUND %s after %" PRIu64 " links (%.1f min): %s\n", kind, ran, min, why);
         printf("link-fuzz: links %" PRIu64 "..%" PRIu64 " saved in %s; replay with\n"
-               "    make fuzz-link FUZZ_LINK_REPLAY=%s\n", suspect_from, i, path, path);
+               "    make fuzz-link %sFUZZ_LINK_REPLAY=%s\n", suspect_from, i, path,
+               tls_make_arg(o), path);
         return 1;
     }
     if (tls)

@@ -51,7 +51,7 @@ enum op_kind {
 enum tls_mode {
     TLS_OK,      /* as they are */
     TLS_FLIP,    /* the byte at n XOR arg (1..255) */
-    TLS_CUT,     /* the first n only, then nothing: the handshake stalls */
+    TLS_CUT,     /* the first n only, then none of the handshake: it failed */
     TLS_SLOW,    /* n bytes at a time, ms apart (DRIBBLE_MAX_MS in all) */
     TLS_INJECT,  /* `bytes` put in after the first n */
     TLS_COUNT

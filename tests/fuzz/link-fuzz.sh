@@ -6,8 +6,8 @@
 #   link-fuzz.sh replay GATEWAY CASE...  replay case files (make check)
 #
 # Environment: MINUTES (30), SEED (random), FIRST (0), ADDR (unix or tcp),
-# TLS (psk or x509: a TLS gateway on tcp, credentials made by
-# tests/common/make-tls-creds; the default is none), IRQ (msix, msi or intx), RSS_MB (the RSS bound, 512), HEALTH_MS (10000),
+# TLS (psk or x509: a TLS gateway on tcp, with credentials made by
+# tests/common/make-tls-creds; none by default), IRQ (msix, msi or intx), RSS_MB (the RSS bound, 512), HEALTH_MS (10000),
 # LEAKS (1: LeakSanitizer at the gateway's exit), SAVE_DIR (where a finding
 # goes, tests/fuzz/link-corpus), KEEP (1: keep the work directory).  The
 # gateway's own output, and any sanitizer report, stay in the work
@@ -25,16 +25,17 @@ fuzzer=$top_builddir/tests/fuzz/link-fuzz
 MINUTES=${MINUTES:-30}
 SEED=${SEED:-}
 FIRST=${FIRST:-0}
+TLS=${TLS:-}
+if [ -n "$TLS" ]; then
+    [ "${ADDR:-tcp}" = tcp ] || { echo "link-fuzz: TLS=$TLS goes over ADDR=tcp" >&2; exit 2; }
+    ADDR=tcp
+    SAVE_DIR=${SAVE_DIR:-$top_srcdir/tests/fuzz/link-corpus-tls}
+fi
 ADDR=${ADDR:-unix}
 IRQ=${IRQ:-msix}
 RSS_MB=${RSS_MB:-512}
 HEALTH_MS=${HEALTH_MS:-10000}
 LEAKS=${LEAKS:-1}
-TLS=${TLS:-}
-if [ -n "$TLS" ]; then
-    SAVE_DIR=${SAVE_DIR:-$top_srcdir/tests/fuzz/link-corpus-tls}
-    ADDR=tcp
-fi
 SAVE_DIR=${SAVE_DIR:-$top_srcdir/tests/fuzz/link-corpus}
 
 work=$(mktemp -d /tmp/sclink-linkfuzz.XXXXXX)
