@@ -361,7 +361,8 @@ static int handshake_out(struct exec *e, const struct op *o)
 {
     sclink_buf w = take_wire(e);
     uint64_t off = e->hs_sent, at = o->n;
-    size_t len = w.len, k;
+    size_t len = w.len, k, step;
+    int here;
 
     if (len == 0) /* a handshake step that only read */
         goto out;
@@ -378,8 +379,8 @@ static int handshake_out(struct exec *e, const struct op *o)
         break;
     case TLS_SLOW:
         /* at bytes at a time while the step's time lasts, then the rest */
-        for (k = 0; k < len && !e->dead; k += at ? at : 1) {
-            size_t step = at ? at : 1;
+        step = at ? (size_t)at : 1;
+        for (k = 0; k < len && !e->dead; k += step) {
             if (e->hs_slow_end == 0)
                 e->hs_slow_end = fuzz_now_ms() + DRIBBLE_MAX_MS;
             if (left_ms(e->hs_slow_end) == 0) {
@@ -392,10 +393,11 @@ static int handshake_out(struct exec *e, const struct op *o)
         }
         break;
     case TLS_INJECT:
-        /* once: at the end of one flight is before the next */
-        k = !e->hs_injected && at >= off && at - off <= len ? (size_t)(at - off) : len;
+        /* once: the end of one flight is before the next */
+        here = !e->hs_injected && at >= off && at - off <= len;
+        k = here ? (size_t)(at - off) : len;
         write_socket(e, w.base, k);
-        if (!e->hs_injected && at >= off && at - off <= len) {
+        if (here) {
             write_socket(e, o->bytes, o->len);
             e->hs_injected = 1;
         }
