@@ -894,8 +894,13 @@ static void gen_not_tls(struct gen *g)
             b[i] = (uint8_t)next(g);
         break;
     case 2:
-        memcpy(b, chance(g, 50) ? alert : ccs, sizeof(alert));
-        n = b[0] == 0x15 ? sizeof(alert) : sizeof(ccs);
+        if (chance(g, 50)) {
+            memcpy(b, alert, sizeof(alert));
+            n = sizeof(alert);
+        } else {
+            memcpy(b, ccs, sizeof(ccs));
+            n = sizeof(ccs);
+        }
         break;
     default:
         n = range(g, 1, sizeof(b));
@@ -918,8 +923,7 @@ static const char *gen_tls_twist(struct gen *g)
     uint32_t at = (uint32_t)(chance(g, 30) ? below(g, 10) : chance(g, 70) ? below(g, 520)
                                                                         : below(g, 2100));
     int mode = (int)range(g, TLS_FLIP, TLS_INJECT);
-    uint8_t b[96];
-    size_t n = 0;
+    struct op o;
 
     switch (mode) {
     case TLS_FLIP:
@@ -930,21 +934,16 @@ static const char *gen_tls_twist(struct gen *g)
         script_add(g->s, OP_TLS, mode, (uint32_t)range(g, 1, 64), (uint32_t)range(g, 1, 30), 0,
                    NULL, 0);
         break;
-    case TLS_INJECT: {
-        size_t before = g->s->n;
-        if (chance(g, 30)) {
+    case TLS_INJECT:
+        if (chance(g, 30))
             gen_hello(g, 0); /* a plaintext frame inside the handshake */
-        } else {
+        else
             gen_not_tls(g);
-        }
-        /* Take the bytes back out of the script, for the step's own. */
-        n = g->s->ops[before].len < sizeof(b) ? g->s->ops[before].len : sizeof(b);
-        memcpy(b, g->s->ops[before].bytes, n);
-        while (g->s->n > before)
-            free(g->s->ops[--g->s->n].bytes);
-        script_add(g->s, OP_TLS, mode, at, 0, 0, b, n);
+        /* Either added one step: its bytes become this step's. */
+        o = g->s->ops[--g->s->n];
+        script_add(g->s, OP_TLS, mode, at, 0, 0, o.bytes, o.len);
+        free(o.bytes);
         break;
-    }
     default:
         script_add(g->s, OP_TLS, mode, at, 0, 0, NULL, 0);
         break;
